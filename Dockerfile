@@ -1,0 +1,16 @@
+# Image for the API and the Temporal worker (see docker-compose.yml).
+FROM node:20-slim
+
+WORKDIR /app
+
+# Dependencies first so source edits do not invalidate the npm layer.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund && npm cache clean --force
+
+COPY tsconfig.json ./
+COPY src ./src
+COPY scripts ./scripts
+
+USER node
+EXPOSE 3000
+CMD ["npx", "ts-node", "--transpile-only", "src/api/main.ts"]

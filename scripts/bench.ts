@@ -1,0 +1,257 @@
+/**
+ * `npm run bench`: a flash sale on the real stack (PostgreSQL, Redis, Temporal dev server, worker(s)
+ * and API as child processes), measured against what the product promises, then checked in
+ * PostgreSQL for oversells and broken invariants, then compared with the bare hold transaction.
+ * See `npm run bench -- --help`. Exit 1 only when correctness fails; missed speed targets are reported.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import type { Pool } from 'pg';
+import { migrate } from '../src/db/migrate';
+import { createPool } from '../src/db/pool';
+import { parseArgs, usage, UsageError, type BenchOptions } from './lib/bench-args';
+import { runBaseline } from './lib/bench-baseline';
+import { createApiClient, type ApiClient } from './lib/bench-http';
+import { runLoad, type LoadProgress, type LoadResult } from './lib/bench-load';
+import { startChildren, stopChildren, watchForCrash } from './lib/bench-processes';
+import { renderReport, verdicts, writeJson, type BenchReport, type Verification } from './lib/bench-report';
+import { createEvent, createVenue, login, mapLimit, registerBuyers, type Buyer, type SaleEvent, type SaleShape } from './lib/bench-setup';
+import { releaseLag, stuckHolds, verifyEvent } from './lib/bench-verify';
+import { REPO_ROOT } from './lib/processes';
+import { ensureStack, type Stack } from './lib/stack';
+
+const POOL_SIZE = 20;
+const ADMIN = { email: 'bench-admin@bench.example', password: 'bench-admin-password' };
+/** After the last abandoned hold's held_until: the release should be done well within this. */
+const EXPIRY_SETTLE_MS = 3000;
+
+function log(line: string): void {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+/** Everything that must be undone however the run ends: children first (they use the servers), then the servers. */
+class Cleanup {
+  readonly children: ChildProcess[] = [];
+  stack: Stack | null = null;
+  pool: Pool | null = null;
+  api: ApiClient | null = null;
+  private running: Promise<void> | null = null;
+
+  run(): Promise<void> {
+    this.running ??= (async () => {
+      this.api?.close();
+      await this.pool?.end().catch(() => undefined);
+      await stopChildren(this.children).catch((err: unknown) => log(`stopping children: ${String(err)}`));
+      await this.stack?.stop().catch((err: unknown) => log(`stopping the stack: ${String(err)}`));
+    })();
+    return this.running;
+  }
+}
+
+function childEnv(stack: Stack, taskQueue: string): NodeJS.ProcessEnv {
+  const redis = new URL(stack.redisUrl);
+  // Database 2 keeps the bench's sessions and rate-limit keys away from a dev stack sharing this Redis.
+  redis.pathname = '/2';
+  return {
+    ...process.env,
+    DATABASE_URL: stack.databaseUrl,
+    REDIS_URL: redis.toString(),
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    TEMPORAL_NAMESPACE: stack.temporalNamespace,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    DATABASE_POOL_SIZE: String(POOL_SIZE),
+    RESERVATION_RATE_LIMIT_PER_MINUTE: '1000000',
+    PAYMENT_GRACE_SECONDS: '10',
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+  };
+}
+
+function printProgress(p: LoadProgress): void {
+  const line =
+    `  ${(p.elapsedMs / 1000).toFixed(0).padStart(3)} s  attempts ${p.attempts}  holds ok ${p.holdsOk}  409 ${p.conflicts}  ` +
+    `errors ${p.errors}  holds/s ${p.holdsLastSecond}  p95 ${p.holdP95Ms === null ? '-' : `${p.holdP95Ms.toFixed(0)} ms`}`;
+  process.stdout.write(`\r${line.padEnd(100)}`);
+}
+
+interface Sale {
+  adminToken: string;
+  shape: SaleShape;
+  sale: SaleEvent;
+  bare: SaleEvent;
+  buyers: Buyer[];
+}
+
+async function setUpSale(api: ApiClient, options: BenchOptions, tag: string): Promise<Sale> {
+  const adminToken = await login(api, ADMIN.email, ADMIN.password);
+  const shape = await createVenue(api, adminToken, tag, { rows: options.rows, seatsPerRow: options.seatsPerRow, ga: options.ga });
+  // Two events of one venue: identical inventory for the workflow run and the bare PostgreSQL run.
+  const sale = await createEvent(api, adminToken, shape, `Bench flash sale ${tag}`);
+  const bare = await createEvent(api, adminToken, shape, `Bench bare PG ${tag}`);
+  log(`venue ${shape.venueId}: ${sale.seatIds.length} seats + ${options.ga} GA; events ${sale.eventId} (sale), ${bare.eventId} (bare PG)`);
+  const buyers = await registerBuyers(api, options.buyers, tag);
+  log(`${buyers.length} buyers registered`);
+  return { adminToken, shape, sale, bare, buyers };
+}
+
+async function waitForExpiries(load: LoadResult): Promise<void> {
+  const last = Math.max(0, ...load.abandoned.map((a) => a.heldUntil));
+  const waitMs = Math.max(0, last + EXPIRY_SETTLE_MS - Date.now());
+  log(`${load.abandoned.length} abandoned holds; waiting ${(waitMs / 1000).toFixed(1)} s for the last held_until + ${EXPIRY_SETTLE_MS / 1000} s`);
+  await new Promise((r) => setTimeout(r, waitMs));
+}
+
+async function verify(pool: Pool, load: LoadResult, s: Sale): Promise<Verification> {
+  const [main, baselineEvent, stuck, lag] = await Promise.all([
+    verifyEvent(pool, s.sale.eventId),
+    verifyEvent(pool, s.bare.eventId),
+    stuckHolds(pool, s.sale.eventId),
+    releaseLag(pool, s.sale.eventId),
+  ]);
+  const unknownOutcome = Object.entries(load.holdStatus)
+    .filter(([status]) => !status.startsWith('2') && !status.startsWith('4'))
+    .reduce((sum, [, n]) => sum + n, 0);
+  return {
+    main,
+    baselineEvent,
+    stuck,
+    releaseLag: lag,
+    abandonedHolds: load.abandoned.length,
+    unknownOutcomeHolds: unknownOutcome,
+    expiredReservations: main.reservations_by_status.EXPIRED ?? 0,
+  };
+}
+
+/**
+ * Holds still live after the sale (a paying buyer whose confirm failed, or a hold answered 503 that
+ * the workflow made anyway) sit on a 10-minute timer of a task queue nobody will poll after the run:
+ * cancel them through the API, as an admin may, so no workflow outlives the bench.
+ */
+async function cancelLeftovers(pool: Pool, api: ApiClient, adminToken: string, eventId: string): Promise<void> {
+  const { rows } = await pool.query<{ id: string }>(
+    `SELECT id FROM reservations WHERE event_id = $1 AND status IN ('HELD', 'PAYMENT_PENDING')`,
+    [eventId],
+  );
+  if (rows.length === 0) return;
+  log(`cancelling ${rows.length} holds still live after the sale`);
+  await mapLimit(rows, 8, (r) => api.call('DELETE', `/api/v1/reservations/${r.id}`, undefined, adminToken).catch(() => null));
+}
+
+async function run(options: BenchOptions, timestamp: string, cleanup: Cleanup): Promise<boolean> {
+  const startedAt = new Date();
+  const setupStart = performance.now();
+  const stack = await ensureStack({ dataDir: join(REPO_ROOT, '.data'), database: 'tickets_bench', temporalUi: false, log: (l) => log(`stack: ${l}`) });
+  cleanup.stack = stack;
+  const env = childEnv(stack, `bench-${timestamp}`);
+  const pool = createPool({ DATABASE_URL: stack.databaseUrl, DATABASE_POOL_SIZE: POOL_SIZE, DATABASE_STATEMENT_TIMEOUT_MS: 60_000 });
+  cleanup.pool = pool;
+  await migrate(pool);
+
+  log(`starting ${options.workers} worker(s) and the API (task queue ${env.TEMPORAL_TASK_QUEUE})`);
+  const logPrefix = join(REPO_ROOT, 'bench-results', `bench-${timestamp}`);
+  const children = await startChildren(env, options.workers, logPrefix, (c) => cleanup.children.push(c));
+  log(`child logs: ${children.logFiles.map((f) => relative(REPO_ROOT, f)).join(', ')}`);
+  const watch = watchForCrash([children.api, ...children.workers]);
+  const api = createApiClient(children.apiPort, options.buyers + 8);
+  cleanup.api = api;
+  const sale = await Promise.race([setUpSale(api, options, timestamp), watch.crashed]);
+  const setupMs = performance.now() - setupStart;
+
+  log(`flash sale: ${options.rate} attempts/s for ${options.durationSeconds} s`);
+  const load = await Promise.race([
+    runLoad({
+      api,
+      buyers: sale.buyers,
+      eventId: sale.sale.eventId,
+      gaSectionId: sale.shape.gaSectionId,
+      seatIds: sale.sale.seatIds,
+      rate: options.rate,
+      durationMs: options.durationSeconds * 1000,
+      holdSeconds: options.holdSeconds,
+      abandonRate: options.abandonRate,
+      onProgress: printProgress,
+    }),
+    watch.crashed,
+  ]);
+  process.stdout.write('\n');
+  await Promise.race([waitForExpiries(load), watch.crashed]);
+  const verification = await verify(pool, load, sale);
+  await cancelLeftovers(pool, api, sale.adminToken, sale.sale.eventId);
+  watch.dispose();
+
+  log(`bare PostgreSQL baseline: holdInventory() with ${POOL_SIZE} callers for ${options.baselineSeconds} s`);
+  const baseline = await runBaseline({
+    pool,
+    concurrency: POOL_SIZE,
+    durationMs: options.baselineSeconds * 1000,
+    eventId: sale.bare.eventId,
+    gaSectionId: sale.shape.gaSectionId,
+    seatIds: sale.bare.seatIds,
+    buyers: sale.buyers,
+    holdSeconds: options.holdSeconds,
+    abandonRate: options.abandonRate,
+  });
+  // Re-checked after the baseline: it writes to the second event, whose invariants must hold too.
+  verification.baselineEvent = await verifyEvent(pool, sale.bare.eventId);
+
+  const report: BenchReport = {
+    options,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    environment: { node: process.version, cpus: cpus().length, temporal: stack.temporalAddress, task_queue: env.TEMPORAL_TASK_QUEUE ?? '' },
+    ids: { venue: sale.shape.venueId, sale_event: sale.sale.eventId, bare_event: sale.bare.eventId },
+    setupMs,
+    load,
+    verification,
+    baseline,
+  };
+  const v = verdicts(report);
+  console.log(renderReport(report, v));
+  const out = resolve(REPO_ROOT, options.out);
+  writeJson(out, report, v);
+  console.log(`\nJSON: ${out}`);
+  return v.correctnessOk;
+}
+
+async function main(): Promise<number> {
+  const timestamp = new Date().toISOString().replace(/[:.]/g, '-');
+  let options: BenchOptions | null;
+  try {
+    options = parseArgs(process.argv.slice(2), timestamp);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`${err.message}\n\n${usage()}`);
+    return 2;
+  }
+  if (!options) {
+    console.log(usage());
+    return 0;
+  }
+  const cleanup = new Cleanup();
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${signal}: stopping the worker(s), the API and the servers the bench started...`);
+    void cleanup.run().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return (await run(options, timestamp, cleanup)) ? 0 : 1;
+  } catch (err) {
+    if (interrupted) return 130;
+    console.error(`\nbench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return 1;
+  } finally {
+    await cleanup.run();
+  }
+}
+
+main()
+  .then((code) => process.exit(code))
+  .catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });

@@ -1,0 +1,49 @@
+/**
+ * `npm test`: brings up (or reuses) PostgreSQL, Redis and the Temporal dev server, then runs the type
+ * check, the workflow lint and every jest suite against them, and stops what it started.
+ * Extra arguments go to jest (`npm test -- test/workflows`).
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ensureStack } from './lib/stack';
+import { REPO_ROOT } from './lib/processes';
+
+function run(label: string, args: string[], env: NodeJS.ProcessEnv): number {
+  console.log(`\n== ${label}`);
+  const result = spawnSync(process.execPath, args, { cwd: REPO_ROOT, env, stdio: 'inherit' });
+  return result.status ?? 1;
+}
+
+async function main(): Promise<number> {
+  const stack = await ensureStack({ dataDir: join(REPO_ROOT, '.data'), database: 'tickets_test', log: (l) => console.log(`[stack] ${l}`) });
+  const redisUrl = new URL(stack.redisUrl);
+  redisUrl.pathname = '/1'; // tests flush nothing, but keep their keys apart from a running `npm start`
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'test',
+    DATABASE_URL: stack.databaseUrl,
+    REDIS_URL: redisUrl.toString(),
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    TEMPORAL_NAMESPACE: stack.temporalNamespace,
+    ...(stack.testServerPath ? { TEMPORAL_TEST_SERVER_PATH: stack.testServerPath } : {}),
+  };
+  const bin = (pkg: string, path: string): string => require.resolve(`${pkg}/${path}`);
+  try {
+    const extra = process.argv.slice(2);
+    if (extra.length === 0) {
+      if (run('type check (tsc --noEmit)', [bin('typescript', 'bin/tsc'), '--noEmit', '-p', '.'], env) !== 0) return 1;
+      if (run('lint (eslint)', [bin('eslint', 'bin/eslint.js'), 'src', 'test', 'scripts'], env) !== 0) return 1;
+    }
+    return run('jest', [bin('jest', 'bin/jest.js'), ...extra], env);
+  } finally {
+    await stack.stop().catch((err: unknown) => console.error(err));
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`npm test failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

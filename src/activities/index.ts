@@ -1,0 +1,2 @@
+export { createActivities } from './create-activities';
+export type { ActivityDeps, HoldActivityInput, ReservationActivities } from './create-activities';

@@ -1,0 +1,14 @@
+import type { Client } from '@temporalio/client';
+import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
+import type { Config } from '../config';
+import type { ApiMetrics } from './metrics';
+
+/** Everything a router needs, created once by the server and handed down (never imported globally). */
+export interface ApiDeps {
+  config: Config;
+  pool: Pool;
+  redis: Redis;
+  temporal: Client;
+  metrics: ApiMetrics;
+}

@@ -1,0 +1,228 @@
+import { RESERVATION_STATUSES } from '../../domain/reservation';
+import { z } from './registry';
+
+/** ISO-8601 with an explicit zone ("Z" or "+02:00"): a bare local time would be ambiguous. */
+const isoDateTime = z
+  .string()
+  .datetime({ offset: true })
+  .transform((value) => new Date(value))
+  .openapi({ type: 'string', format: 'date-time', example: '2026-01-10T19:30:00Z' });
+
+/** Query filters also take a plain date, read as midnight UTC. */
+const isoDateOrDateTime = z
+  .union([z.string().datetime({ offset: true }), z.string().date()])
+  .transform((value) => new Date(value.length === 10 ? `${value}T00:00:00Z` : value))
+  .openapi({ type: 'string', example: '2026-01-10T00:00:00Z' });
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+// The contract documents `?q=&city=…`: an empty query parameter means "not given", not "invalid".
+const blankAsMissing = <T extends z.ZodTypeAny>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema);
+
+export const priceInputSchema = z
+  .object({
+    section_id: z.string().uuid(),
+    price_cents: z.number().int().min(0).max(100_000_000),
+  })
+  .openapi('PriceInput');
+
+export const createEventBodySchema = z
+  .object({
+    name: text(200),
+    venue_id: z.string().uuid(),
+    starts_at: isoDateTime,
+    on_sale_at: isoDateTime.nullish().openapi({ description: 'default: now (on sale immediately)' }),
+    category: text(100).nullish(),
+    artist: text(200).nullish(),
+    prices: z
+      .array(priceInputSchema)
+      .min(1)
+      .max(50)
+      .superRefine((prices, ctx) => {
+        const seen = new Map<string, number>();
+        prices.forEach((price, index) => {
+          const first = seen.get(price.section_id.toLowerCase());
+          if (first === undefined) seen.set(price.section_id.toLowerCase(), index);
+          else ctx.addIssue({ code: z.ZodIssueCode.custom, path: [index, 'section_id'], message: `duplicate section (same as prices.${first}.section_id)` });
+        });
+      })
+      .openapi({ description: 'sections of the venue on sale for this event; a section without a price is not sold' }),
+    hold_duration_seconds: z.number().int().min(1).max(1800).default(600),
+    max_hold_extensions: z.number().int().min(0).max(10).default(1),
+    max_tickets_per_order: z.number().int().min(1).max(100).default(6),
+    high_demand: z.boolean().default(false),
+  })
+  .superRefine((body, ctx) => {
+    if (body.on_sale_at && body.on_sale_at.getTime() > body.starts_at.getTime()) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['on_sale_at'], message: 'must not be after starts_at' });
+    }
+  })
+  .openapi('CreateEventRequest', {
+    description: 'An unknown venue_id is answered 404 NOT_FOUND; a price for a section of another venue is 400 VALIDATION_ERROR.',
+  });
+
+export type CreateEventBody = z.infer<typeof createEventBodySchema>;
+/** What callers may pass to createEvent: defaults not yet applied. */
+export type CreateEventInput = z.input<typeof createEventBodySchema>;
+
+export const listEventsQuerySchema = z
+  .object({
+    q: blankAsMissing(z.string().trim().max(200).optional()).openapi({ description: 'words of the name, artist, category or venue name' }),
+    city: blankAsMissing(z.string().trim().max(100).optional()).openapi({ description: 'venue city, case-insensitive' }),
+    category: blankAsMissing(z.string().trim().max(100).optional()).openapi({ description: 'case-insensitive' }),
+    from: blankAsMissing(isoDateOrDateTime.optional()).openapi({ description: 'events starting at or after this instant' }),
+    to: blankAsMissing(isoDateOrDateTime.optional()).openapi({ description: 'events starting at or before this instant' }),
+    limit: blankAsMissing(z.coerce.number().int().min(1).max(100).default(20)),
+    cursor: blankAsMissing(z.string().max(300).optional()).openapi({ description: 'next_cursor of the previous page (opaque)' }),
+  })
+  .superRefine((query, ctx) => {
+    if (query.from && query.to && query.from.getTime() > query.to.getTime()) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['to'], message: 'must not be before from' });
+    }
+  });
+
+export type ListEventsQuery = z.infer<typeof listEventsQuerySchema>;
+
+export const SEAT_STATUSES = ['AVAILABLE', 'HELD', 'SOLD'] as const;
+export type SeatStatus = (typeof SEAT_STATUSES)[number];
+
+export const seatMapQuerySchema = z.object({
+  section_id: blankAsMissing(z.string().uuid().optional()).openapi({ description: 'only this section' }),
+  status: blankAsMissing(z.enum(SEAT_STATUSES).optional()).openapi({
+    description: 'only seats in this status; GA sections are listed whatever the filter (they have no seats)',
+  }),
+});
+
+export type SeatMapQuery = z.infer<typeof seatMapQuerySchema>;
+
+const venueRefSchema = z.object({ id: z.string().uuid(), name: z.string(), city: z.string() }).openapi('VenueRef');
+
+const eventFields = {
+  id: z.string().uuid(),
+  venue_id: z.string().uuid(),
+  name: z.string(),
+  category: z.string().nullable(),
+  artist: z.string().nullable(),
+  starts_at: z.string().datetime(),
+  on_sale_at: z.string().datetime(),
+  status: z.enum(['SCHEDULED', 'CANCELLED']),
+  hold_duration_seconds: z.number().int(),
+  max_hold_extensions: z.number().int(),
+  max_tickets_per_order: z.number().int(),
+  high_demand: z.boolean(),
+  created_at: z.string().datetime(),
+  venue: venueRefSchema,
+};
+
+export const eventSummarySchema = z
+  .object({
+    ...eventFields,
+    min_price_cents: z.number().int().nullable().openapi({ description: 'cheapest section price' }),
+  })
+  .openapi('EventSummary');
+
+export const eventSectionSchema = z
+  .object({
+    section_id: z.string().uuid(),
+    name: z.string(),
+    kind: z.enum(['SEATED', 'GA']),
+    price_cents: z.number().int(),
+    total: z.number().int(),
+    available: z.number().int().openapi({ description: 'holds past their held_until count as available' }),
+    held: z.number().int(),
+    sold: z.number().int(),
+  })
+  .openapi('EventSection');
+
+export const eventSchema = z
+  .object({
+    ...eventFields,
+    sections: z.array(eventSectionSchema).openapi({ description: 'the sections on sale for this event, in venue order' }),
+    total_available: z.number().int(),
+  })
+  .openapi('Event');
+
+export const eventListSchema = z
+  .object({
+    events: z.array(eventSummarySchema),
+    next_cursor: z.string().nullable().openapi({ description: 'null on the last page' }),
+  })
+  .openapi('EventList');
+
+export type EventSummaryView = z.infer<typeof eventSummarySchema>;
+export type EventSectionView = z.infer<typeof eventSectionSchema>;
+export type EventView = z.infer<typeof eventSchema>;
+export type EventListView = z.infer<typeof eventListSchema>;
+
+export const seatSchema = z
+  .object({
+    seat_id: z.string().uuid(),
+    row: z.string(),
+    number: z.number().int(),
+    status: z.enum(SEAT_STATUSES).openapi({ description: 'a seat whose hold has expired is AVAILABLE' }),
+  })
+  .openapi('Seat');
+
+const seatedMapSection = z
+  .object({
+    section_id: z.string().uuid(),
+    name: z.string(),
+    kind: z.literal('SEATED'),
+    price_cents: z.number().int(),
+    available_count: z.number().int(),
+    seats: z.array(seatSchema).openapi({ description: 'ordered by row (A…Z, AA…) then number' }),
+  })
+  .openapi('SeatedSectionAvailability');
+
+const gaMapSection = z
+  .object({
+    section_id: z.string().uuid(),
+    name: z.string(),
+    kind: z.literal('GA'),
+    price_cents: z.number().int(),
+    capacity: z.number().int(),
+    available_count: z.number().int(),
+  })
+  .openapi('GaSectionAvailability');
+
+export const seatMapSchema = z
+  .object({
+    event_id: z.string().uuid(),
+    sections: z.array(z.discriminatedUnion('kind', [seatedMapSection, gaMapSection])),
+    total_available: z.number().int().openapi({ description: 'sum of available_count of the sections returned' }),
+    last_updated: z.string().datetime().openapi({ description: 'when this snapshot was read (it may be up to 1 s old)' }),
+  })
+  .openapi('SeatAvailability');
+
+export type SeatedMapSection = z.infer<typeof seatedMapSection>;
+export type GaMapSection = z.infer<typeof gaMapSection>;
+export type SeatMapView = z.infer<typeof seatMapSchema>;
+
+const countsSchema = z.object({
+  total: z.number().int(),
+  available: z.number().int(),
+  held: z.number().int(),
+  sold: z.number().int(),
+});
+
+export const eventStatsSchema = z
+  .object({
+    event_id: z.string().uuid(),
+    sections: z.array(
+      countsSchema.extend({
+        section_id: z.string().uuid(),
+        name: z.string(),
+        kind: z.enum(['SEATED', 'GA']),
+        lapsed_holds: z.number().int().openapi({
+          description: 'seats or GA tickets still marked held past their deadline (counted as available, not yet released)',
+        }),
+      }),
+    ),
+    totals: countsSchema,
+    reservations_by_status: z.object(
+      Object.fromEntries(RESERVATION_STATUSES.map((s) => [s, z.number().int()])) as Record<(typeof RESERVATION_STATUSES)[number], z.ZodNumber>,
+    ),
+  })
+  .openapi('EventStats');
+
+export type EventStatsView = z.infer<typeof eventStatsSchema>;

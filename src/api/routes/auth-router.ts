@@ -1,0 +1,56 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { Router } from 'express';
+import type { ApiDeps } from '../deps';
+import { currentUser } from '../middleware/authenticate';
+import { loginBody, meResponse, registerBody, sessionResponse } from '../openapi/auth-schemas';
+import { createSession, endSession } from '../services/sessions';
+import { authenticateUser, registerUser } from '../services/users-service';
+import { defineRoute } from './define-route';
+
+export function createAuthRouter(deps: ApiDeps, registry: OpenAPIRegistry, basePath: string): Router {
+  const router = Router();
+  const ctx = { router, registry, redis: deps.redis, basePath };
+  const ttl = deps.config.SESSION_TTL_SECONDS;
+
+  defineRoute(
+    ctx,
+    {
+      method: 'post', path: '/register', summary: 'Create an account and sign in', access: 'public', tags: ['auth'],
+      body: registerBody, responses: { 201: { description: 'registered', schema: sessionResponse } }, errors: [409],
+    },
+    async ({ body }, _req, res) => {
+      const user = await registerUser(deps.pool, body);
+      res.status(201).json({ user, token: await createSession(deps.redis, user, ttl) });
+    },
+  );
+
+  defineRoute(
+    ctx,
+    {
+      method: 'post', path: '/login', summary: 'Sign in', access: 'public', tags: ['auth'],
+      body: loginBody, responses: { 200: { description: 'signed in', schema: sessionResponse } }, errors: [401],
+    },
+    async ({ body }, _req, res) => {
+      const user = await authenticateUser(deps.pool, body.email, body.password);
+      res.json({ user, token: await createSession(deps.redis, user, ttl) });
+    },
+  );
+
+  defineRoute(
+    ctx,
+    { method: 'post', path: '/logout', summary: 'End this token', access: 'user', tags: ['auth'], responses: { 204: { description: 'signed out' } } },
+    async (_input, _req, res) => {
+      await endSession(deps.redis, String(res.locals.token));
+      res.status(204).end();
+    },
+  );
+
+  defineRoute(
+    ctx,
+    { method: 'get', path: '/me', summary: 'The signed-in user', access: 'user', tags: ['auth'], responses: { 200: { description: 'the user', schema: meResponse } } },
+    async (_input, _req, res) => {
+      res.json({ user: currentUser(res.locals) });
+    },
+  );
+  return router;
+}

@@ -1,0 +1,37 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { Router } from 'express';
+import type { ApiDeps } from '../deps';
+import { webhookBody } from '../openapi/reservation-schemas';
+import { z } from '../openapi/registry';
+import { acceptPaymentWebhook, assertSignature } from '../services/payment-webhook';
+import { defineRoute } from './define-route';
+
+export function createPaymentsRouter(deps: ApiDeps, registry: OpenAPIRegistry, basePath: string): Router {
+  const router = Router();
+  const ctx = { router, registry, redis: deps.redis, basePath };
+  // The signature is checked before the body is even validated: unsigned input is not looked at.
+  router.post('/webhook', (req, _res, next) => {
+    try {
+      assertSignature(deps.config.PAYMENT_WEBHOOK_SECRET, (req as unknown as { rawBody?: Buffer }).rawBody, req.header('x-signature'));
+      next();
+    } catch (err) {
+      next(err);
+    }
+  });
+  defineRoute(
+    ctx,
+    {
+      method: 'post', path: '/webhook', access: 'public', tags: ['payments'],
+      summary: 'Payment provider callback, signed with X-Signature (hex HMAC-SHA256 of the raw body)',
+      headers: z.object({ 'x-signature': z.string() }),
+      body: webhookBody,
+      responses: { 202: { description: 'accepted', schema: z.object({ accepted: z.literal(true) }) } },
+      errors: [401, 404],
+    },
+    async ({ body }, _req, res) => {
+      await acceptPaymentWebhook(deps, body);
+      res.status(202).json({ accepted: true });
+    },
+  );
+  return router;
+}

@@ -1,0 +1,104 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { Router, type Request } from 'express';
+import { AppError } from '../../domain/errors';
+import type { ApiDeps } from '../deps';
+import { currentUser } from '../middleware/authenticate';
+import { idParams } from '../openapi/common-schemas';
+import { z } from '../openapi/registry';
+import {
+  IDEMPOTENCY_KEY_PATTERN,
+  confirmBody,
+  createReservationBody,
+  idempotencyHeaders,
+  reservationSchema,
+} from '../openapi/reservation-schemas';
+import {
+  cancelReservation,
+  confirmReservation,
+  createReservation,
+  extendReservation,
+  getReservation,
+} from '../services/reservations-service';
+import { defineRoute } from './define-route';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function createReservationsRouter(deps: ApiDeps, registry: OpenAPIRegistry, basePath: string): Router {
+  const router = Router();
+  const ctx = { router, registry, redis: deps.redis, basePath };
+  const reservation = { description: 'the reservation', schema: reservationSchema };
+
+  defineRoute(
+    ctx,
+    {
+      method: 'post', path: '/', access: 'user', tags: ['reservations'],
+      summary: 'Hold seats and/or GA tickets (all or nothing); answers with the hold made by the reservation workflow',
+      body: createReservationBody,
+      headers: idempotencyHeaders.extend({ 'x-queue-token': z.string().optional() }),
+      responses: {
+        201: { description: 'held', schema: reservationSchema },
+        200: { description: 'the reservation an earlier request with the same X-Idempotency-Key made', schema: reservationSchema },
+      },
+      errors: [403, 404, 409, 429],
+    },
+    async ({ body }, req, res) => {
+      const result = await createReservation(deps, currentUser(res.locals), body, idempotencyKey(req), req.header('x-queue-token') ?? null);
+      deps.metrics.reservationOutcomes.inc({ outcome: result.created ? 'created' : 'replayed' });
+      res.status(result.created ? 201 : 200).json(result.reservation);
+    },
+  );
+
+  defineRoute(
+    ctx,
+    { method: 'get', path: '/:id', summary: 'A reservation (owner or admin)', access: 'user', tags: ['reservations'], params: idParams, responses: { 200: reservation }, errors: [404] },
+    async ({ params }, _req, res) => {
+      res.json(await getReservation(deps, currentUser(res.locals), reservationId(params.id)));
+    },
+  );
+
+  defineRoute(
+    ctx,
+    {
+      method: 'post', path: '/:id/confirm', access: 'user', tags: ['reservations'],
+      summary: 'Pay for the hold; on success the reservation is CONFIRMED with its order and tickets',
+      params: idParams, body: confirmBody, headers: idempotencyHeaders, responses: { 200: reservation }, errors: [402, 404, 409],
+    },
+    async ({ params, body }, req, res) => {
+      res.json(await confirmReservation(deps, currentUser(res.locals), reservationId(params.id), body.payment_method_id, idempotencyKey(req)));
+    },
+  );
+
+  defineRoute(
+    ctx,
+    { method: 'post', path: '/:id/extend', summary: "Add the event's hold duration again", access: 'user', tags: ['reservations'], params: idParams, responses: { 200: reservation }, errors: [404, 409] },
+    async ({ params }, _req, res) => {
+      res.json(await extendReservation(deps, currentUser(res.locals), reservationId(params.id)));
+    },
+  );
+
+  defineRoute(
+    ctx,
+    { method: 'delete', path: '/:id', summary: 'Cancel the hold and release its seats', access: 'user', tags: ['reservations'], params: idParams, responses: { 200: reservation }, errors: [404, 409] },
+    async ({ params }, _req, res) => {
+      res.json(await cancelReservation(deps, currentUser(res.locals), reservationId(params.id)));
+    },
+  );
+  return router;
+}
+
+/** Malformed ids are simply not found (the contract allows 404), and never reach PostgreSQL. */
+function reservationId(raw: string): string {
+  if (!UUID.test(raw)) throw new AppError('NOT_FOUND', 'reservation not found');
+  return raw.toLowerCase();
+}
+
+function idempotencyKey(req: Request): string | null {
+  const key = req.header('x-idempotency-key');
+  if (key === undefined) return null;
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw new AppError('VALIDATION_ERROR', 'X-Idempotency-Key must be 1-200 printable characters', {
+      details: [{ field: 'X-Idempotency-Key', message: 'must be 1-200 printable ASCII characters' }],
+    });
+  }
+  return key;
+}

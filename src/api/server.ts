@@ -1,0 +1,60 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { loadConfig, type Config } from '../config';
+import { migrate } from '../db/migrate';
+import { createPool } from '../db/pool';
+import { createRedis, createTemporalClient } from '../shared/clients';
+import { createApp } from './app';
+import type { ApiDeps } from './deps';
+import { createMetrics } from './metrics';
+import { ensureAdmin } from './services/users-service';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  deps: ApiDeps;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the API: clients created once, migrations applied, the admin ensured, then listening.
+ * `port: 0` picks a free port (tests start the server in-process this way).
+ */
+export async function startServer(options: { config?: Config; port?: number; log?: (line: string) => void } = {}): Promise<RunningServer> {
+  const config = options.config ?? loadConfig();
+  const pool = createPool(config);
+  const redis = createRedis(config);
+  const { client: temporal, connection } = createTemporalClient(config);
+  const closeClients = async (): Promise<void> => {
+    await connection.close().catch(() => undefined);
+    await pool.end().catch(() => undefined);
+    redis.disconnect();
+  };
+  try {
+    await migrate(pool);
+    if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) await ensureAdmin(pool, config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
+  } catch (err) {
+    await closeClients();
+    throw err;
+  }
+  const deps: ApiDeps = { config, pool, redis, temporal, metrics: createMetrics() };
+  const app = createApp(deps, options.log);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(options.port ?? config.PORT, () => resolve(s)).on('error', reject);
+  });
+  server.keepAliveTimeout = 65_000;
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    deps,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 5000).unref();
+      });
+      await closeClients();
+    },
+  };
+}

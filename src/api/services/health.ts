@@ -1,0 +1,45 @@
+import type { ApiDeps } from '../deps';
+
+export interface HealthCheck {
+  name: 'postgresql' | 'redis' | 'temporal';
+  status: 'ok' | 'down';
+  latency_ms: number;
+  error?: string;
+}
+
+const CHECK_TIMEOUT_MS = 1500;
+
+export async function checkHealth(deps: ApiDeps): Promise<{ status: 'ok' | 'degraded'; checks: HealthCheck[] }> {
+  const checks = await Promise.all([
+    probe('postgresql', () => deps.pool.query('SELECT 1')),
+    probe('redis', () => deps.redis.ping()),
+    probe('temporal', () =>
+      deps.temporal.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () =>
+        deps.temporal.workflowService.getSystemInfo({}),
+      ),
+    ),
+  ]);
+  return { status: checks.every((c) => c.status === 'ok') ? 'ok' : 'degraded', checks };
+}
+
+async function probe(name: HealthCheck['name'], fn: () => Promise<unknown>): Promise<HealthCheck> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      fn(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+      }),
+    ]);
+    return { name, status: 'ok', latency_ms: elapsed(started) };
+  } catch (err) {
+    return { name, status: 'down', latency_ms: elapsed(started), error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function elapsed(started: number): number {
+  return Math.round((performance.now() - started) * 10) / 10;
+}

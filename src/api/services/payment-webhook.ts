@@ -1,0 +1,49 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { z } from 'zod';
+import { AppError } from '../../domain/errors';
+import { loadReservationView } from '../../inventory/reservation-view';
+import { paymentNotificationSignal } from '../../workflows/definitions';
+import { latePaymentWorkflowId, reservationWorkflowId } from '../../workflows/ids';
+import type { latePaymentRefundWorkflow } from '../../workflows/late-payment-workflow';
+import type { ApiDeps } from '../deps';
+import type { webhookBody } from '../openapi/reservation-schemas';
+import { isWorkflowGone } from '../temporal-errors';
+
+export function assertSignature(secret: string, rawBody: Buffer | undefined, signature: string | undefined): void {
+  const invalid = new AppError('INVALID_SIGNATURE', 'the webhook signature does not match its body');
+  if (!rawBody || !signature || !/^[0-9a-f]{64}$/i.test(signature)) throw invalid;
+  const expected = createHmac('sha256', secret).update(rawBody).digest();
+  if (!timingSafeEqual(expected, Buffer.from(signature, 'hex'))) throw invalid;
+}
+
+/**
+ * Hands a provider's payment result to the reservation's workflow, which sells (still held) or
+ * refunds (expired, cancelled). When that workflow has already finished, a successful payment is
+ * refunded by a workflow of its own, keyed by the provider's payment id so a repeated webhook
+ * refunds once.
+ */
+export async function acceptPaymentWebhook(deps: ApiDeps, body: z.infer<typeof webhookBody>): Promise<void> {
+  const reservation = await loadReservationView(deps.pool, body.reservation_id);
+  if (!reservation) throw new AppError('NOT_FOUND', 'reservation not found');
+  try {
+    await deps.temporal.workflow
+      .getHandle(reservationWorkflowId(body.reservation_id))
+      .signal(paymentNotificationSignal, { paymentId: body.payment_id, status: body.status, amountCents: body.amount_cents });
+    return;
+  } catch (err) {
+    if (!isWorkflowGone(err)) throw err;
+  }
+  if (body.status !== 'succeeded') return;
+  try {
+    await deps.temporal.workflow.start<typeof latePaymentRefundWorkflow>('latePaymentRefundWorkflow', {
+      workflowId: latePaymentWorkflowId(body.payment_id),
+      taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+      args: [{ reservationId: body.reservation_id, providerPaymentId: body.payment_id, amountCents: body.amount_cents }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+}

@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { z } from 'zod';
+import { AppError } from '../../domain/errors';
+import type { ReservationInput, ReservationView } from '../../domain/reservation';
+import { loadReservationView } from '../../inventory/reservation-view';
+import {
+  EventIdKey,
+  ReservationStatusKey,
+  UserIdKey,
+  cancelUpdate,
+  confirmUpdate,
+  extendUpdate,
+  holdUpdate,
+} from '../../workflows/definitions';
+import { reservationWorkflowId } from '../../workflows/ids';
+import type { reservationWorkflow } from '../../workflows/reservation-workflow';
+import type { ApiDeps } from '../deps';
+import type { AuthUser } from '../middleware/authenticate';
+import type { createReservationBody } from '../openapi/reservation-schemas';
+import { isTemporalTimeout, isWorkflowGone, refusalFrom } from '../temporal-errors';
+import { findGaSectionsOfEvent, findSeatsOfEvent, getEventRules } from './events-service';
+import { assertQueueAdmission } from './queue-admission';
+import { enforceRateLimit } from './rate-limit';
+import { reservationIdFor } from './reservation-ids';
+
+type CreateBody = z.infer<typeof createReservationBody>;
+
+/** A buyer waits this long for an answer; past it they get 503 and the workflow carries on safely. */
+const UPDATE_DEADLINE_MS = 20_000;
+
+export interface CreateResult {
+  reservation: ReservationView;
+  created: boolean;
+}
+
+/**
+ * Validates the request against the event, then starts the reservation's workflow and waits for its
+ * hold in one call (update-with-start). The workflow id comes from the reservation id, which comes
+ * from the idempotency key when there is one: a retried or concurrent POST joins the same workflow.
+ */
+export async function createReservation(
+  deps: ApiDeps,
+  user: AuthUser,
+  body: CreateBody,
+  idempotencyKey: string | null,
+  queueToken: string | null,
+): Promise<CreateResult> {
+  const rules = await getEventRules(deps.pool, body.event_id);
+  if (!rules.on_sale) throw new AppError('EVENT_NOT_ON_SALE', 'this event is not on sale', { event_id: body.event_id });
+  if (rules.high_demand) await assertQueueAdmission(deps.redis, body.event_id, user.id, queueToken);
+  await validateAgainstEvent(deps, body, rules.max_tickets_per_order);
+  await enforceRateLimit(deps.redis, `reserve:${user.id}`, deps.config.RESERVATION_RATE_LIMIT_PER_MINUTE);
+
+  const reservationId = reservationIdFor(user.id, idempotencyKey);
+  const input: ReservationInput = {
+    reservationId,
+    eventId: body.event_id,
+    userId: user.id,
+    seatIds: body.seat_ids,
+    ga: body.ga,
+    holdSeconds: body.hold_duration_seconds ?? rules.hold_duration_seconds,
+    extensionSeconds: rules.hold_duration_seconds,
+    maxExtensions: rules.max_hold_extensions,
+    paymentGraceSeconds: deps.config.PAYMENT_GRACE_SECONDS,
+    maxPaymentAttempts: deps.config.MAX_PAYMENT_ATTEMPTS,
+    idempotencyKey,
+  };
+  const start = new WithStartWorkflowOperation<typeof reservationWorkflow>('reservationWorkflow', {
+    workflowId: reservationWorkflowId(reservationId),
+    taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+    args: [input],
+    // A running reservation is joined (same key, same hold); one that was refused may be tried again;
+    // one that finished is answered from the read model below.
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    typedSearchAttributes: [
+      { key: EventIdKey, value: body.event_id },
+      { key: UserIdKey, value: user.id },
+      { key: ReservationStatusKey, value: 'PENDING' },
+    ],
+  });
+  try {
+    return await withDeadline(deps, () =>
+      deps.temporal.workflow.executeUpdateWithStart(holdUpdate, {
+        args: [{ requestId: randomUUID() }],
+        startWorkflowOperation: start,
+      }),
+    );
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      const finished = await loadReservationView(deps.pool, reservationId);
+      if (finished) return { reservation: finished, created: false };
+    }
+    throw translate(err);
+  }
+}
+
+async function validateAgainstEvent(deps: ApiDeps, body: CreateBody, maxTickets: number): Promise<void> {
+  const requested = body.seat_ids.length + body.ga.reduce((sum, line) => sum + line.quantity, 0);
+  if (requested > maxTickets) {
+    throw new AppError('VALIDATION_ERROR', `at most ${maxTickets} tickets per order`, {
+      details: [{ field: 'seat_ids', message: `${requested} tickets requested, the limit is ${maxTickets}` }],
+    });
+  }
+  const known = new Set(await findSeatsOfEvent(deps.pool, body.event_id, body.seat_ids));
+  const foreign = body.seat_ids.filter((id) => !known.has(id));
+  const gaSections = await findGaSectionsOfEvent(deps.pool, body.event_id);
+  const notGa = body.ga.filter((line) => !gaSections.has(line.section_id));
+  const details = [
+    ...foreign.map((id) => ({ field: 'seat_ids', message: `seat ${id} does not belong to this event` })),
+    ...notGa.map((line) => ({ field: 'ga.section_id', message: `section ${line.section_id} has no GA tickets for this event` })),
+  ];
+  if (details.length > 0) throw new AppError('VALIDATION_ERROR', 'the request names inventory of another event', { details });
+}
+
+/** The owner, or an admin, may see a reservation; anyone else is told it does not exist. */
+export async function getReservation(deps: ApiDeps, user: AuthUser, reservationId: string): Promise<ReservationView> {
+  const view = await loadReservationView(deps.pool, reservationId);
+  if (!view || (view.user_id !== user.id && user.role !== 'admin')) {
+    throw new AppError('NOT_FOUND', 'reservation not found');
+  }
+  return view;
+}
+
+export async function confirmReservation(
+  deps: ApiDeps,
+  user: AuthUser,
+  reservationId: string,
+  paymentMethodId: string,
+  idempotencyKey: string | null,
+): Promise<ReservationView> {
+  await getReservation(deps, user, reservationId);
+  return runAction(deps, reservationId, (handle) =>
+    handle.executeUpdate(confirmUpdate, {
+      args: [{ paymentMethodId, idempotencyKey }],
+      ...(idempotencyKey ? { updateId: `confirm:${idempotencyKey}` } : {}),
+    }),
+  );
+}
+
+export async function extendReservation(deps: ApiDeps, user: AuthUser, reservationId: string): Promise<ReservationView> {
+  await getReservation(deps, user, reservationId);
+  return runAction(deps, reservationId, (handle) => handle.executeUpdate(extendUpdate));
+}
+
+export async function cancelReservation(deps: ApiDeps, user: AuthUser, reservationId: string): Promise<ReservationView> {
+  await getReservation(deps, user, reservationId);
+  return runAction(deps, reservationId, (handle) => handle.executeUpdate(cancelUpdate), (view) =>
+    view.status === 'CANCELLED' ? { ...view, seats_released: 0 } : null,
+  );
+}
+
+type Handle = ReturnType<ApiDeps['temporal']['workflow']['getHandle']>;
+
+/**
+ * Sends an action to the reservation's workflow. A finished workflow answers from the read model: a
+ * confirmed reservation is returned as it is, an expired or cancelled one refused with its code.
+ */
+async function runAction(
+  deps: ApiDeps,
+  reservationId: string,
+  action: (handle: Handle) => Promise<ReservationView>,
+  whenFinished: (view: ReservationView) => ReservationView | null = (view) => (view.status === 'CONFIRMED' ? view : null),
+): Promise<ReservationView> {
+  const handle = deps.temporal.workflow.getHandle(reservationWorkflowId(reservationId));
+  try {
+    return await withDeadline(deps, () => action(handle));
+  } catch (err) {
+    if (!isWorkflowGone(err)) throw translate(err);
+    const view = await loadReservationView(deps.pool, reservationId);
+    if (!view) throw new AppError('NOT_FOUND', 'reservation not found');
+    const answer = whenFinished(view);
+    if (answer) return answer;
+    throw refusalForFinished(view);
+  }
+}
+
+function refusalForFinished(view: ReservationView): AppError {
+  switch (view.status) {
+    case 'EXPIRED':
+      return new AppError('RESERVATION_EXPIRED', 'the hold has expired and its seats were released');
+    case 'CANCELLED':
+      return new AppError('RESERVATION_CANCELLED', 'the reservation was cancelled', { release_reason: view.release_reason });
+    case 'CONFIRMED':
+      return new AppError('RESERVATION_CONFIRMED', 'the reservation is already confirmed');
+    default:
+      return new AppError('RESERVATION_NOT_ACTIVE', `the reservation is ${view.status}`);
+  }
+}
+
+function translate(err: unknown): unknown {
+  const refusal = refusalFrom(err);
+  if (refusal) return refusal;
+  if (isTemporalTimeout(err)) return new AppError('UNAVAILABLE', 'the reservation service did not answer in time; retry with the same key');
+  return err;
+}
+
+function withDeadline<T>(deps: ApiDeps, fn: () => Promise<T>): Promise<T> {
+  return deps.temporal.connection.withDeadline(Date.now() + UPDATE_DEADLINE_MS, fn);
+}

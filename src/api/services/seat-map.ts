@@ -1,0 +1,148 @@
+import type { Redis } from 'ioredis';
+import type { Queryable } from '../../db/transaction';
+import { inventoryVersionKey } from '../../inventory/inventory-signals';
+import type { GaMapSection, SeatMapView, SeatStatus, SeatedMapSection } from '../openapi/event-schemas';
+import { eventNotFound } from './events-service';
+import { isUuid } from './venues-service';
+
+export interface SeatMapFilter {
+  section_id?: string;
+  status?: SeatStatus;
+}
+
+/**
+ * A map lives one second: lapsed holds turn AVAILABLE with time alone, without any version change.
+ * Within that second, any hold, release or sale moves the event's version and so the key.
+ */
+const CACHE_TTL_MS = 1000;
+/** Redis is an optimisation here: if it does not answer quickly, PostgreSQL does. */
+const CACHE_TIMEOUT_MS = 100;
+
+const cacheKey = (eventId: string, version: string): string => `seatmap:${eventId}:${version}`;
+
+/**
+ * The seat availability of an event (contract shape). The unfiltered map is cached in Redis under the
+ * event's inventory version; filters are applied to the cached copy so one entry serves every query.
+ */
+export async function getSeatMap(db: Queryable, redis: Redis, eventId: string, filter: SeatMapFilter = {}): Promise<SeatMapView> {
+  if (!isUuid(eventId)) throw eventNotFound(eventId);
+  const id = eventId.toLowerCase();
+  const version = await bestEffort(redis.get(inventoryVersionKey(id)));
+  const key = version === undefined ? null : cacheKey(id, version ?? '0');
+  const cached = key ? await bestEffort(redis.get(key)) : undefined;
+  let map: SeatMapView;
+  if (typeof cached === 'string') {
+    map = JSON.parse(cached) as SeatMapView;
+  } else {
+    map = await loadSeatMap(db, id);
+    if (key) void bestEffort(redis.set(key, JSON.stringify(map), 'PX', CACHE_TTL_MS));
+  }
+  return applyFilter(map, filter);
+}
+
+/** Resolves to undefined instead of failing or hanging when Redis is down or slow. */
+async function bestEffort<T>(command: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), CACHE_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([command.catch(() => undefined), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function applyFilter(map: SeatMapView, filter: SeatMapFilter): SeatMapView {
+  if (!filter.section_id && !filter.status) return map;
+  const sectionId = filter.section_id?.toLowerCase();
+  const sections = map.sections
+    .filter((s) => !sectionId || s.section_id === sectionId)
+    .map((s) => (s.kind === 'SEATED' && filter.status ? { ...s, seats: s.seats.filter((seat) => seat.status === filter.status) } : s));
+  return { ...map, sections, total_available: sections.reduce((sum, s) => sum + s.available_count, 0) };
+}
+
+interface SectionRow {
+  section_id: string;
+  name: string;
+  kind: 'SEATED' | 'GA';
+  price_cents: number;
+  capacity: number | null;
+  ga_available: number | null;
+  read_at: Date;
+}
+
+interface SeatRow {
+  seat_id: string;
+  section_id: string;
+  row: string;
+  number: number;
+  status: SeatStatus;
+}
+
+async function loadSeatMap(db: Queryable, eventId: string): Promise<SeatMapView> {
+  const [sections, seats] = await Promise.all([loadSections(db, eventId), loadSeats(db, eventId)]);
+  if (sections === null) throw eventNotFound(eventId);
+  const bySection = new Map<string, SeatRow[]>();
+  for (const seat of seats) {
+    const list = bySection.get(seat.section_id);
+    if (list) list.push(seat);
+    else bySection.set(seat.section_id, [seat]);
+  }
+  const views = sections.rows.map((s) => toSectionView(s, bySection.get(s.section_id) ?? []));
+  return {
+    event_id: eventId,
+    sections: views,
+    total_available: views.reduce((sum, s) => sum + s.available_count, 0),
+    last_updated: sections.readAt.toISOString(),
+  };
+}
+
+function toSectionView(s: SectionRow, seats: SeatRow[]): SeatedMapSection | GaMapSection {
+  const common = { section_id: s.section_id, name: s.name, price_cents: s.price_cents };
+  if (s.kind === 'GA') {
+    return { ...common, kind: 'GA', capacity: s.capacity ?? 0, available_count: s.ga_available ?? 0 };
+  }
+  return {
+    ...common,
+    kind: 'SEATED',
+    available_count: seats.filter((seat) => seat.status === 'AVAILABLE').length,
+    seats: seats.map((seat) => ({ seat_id: seat.seat_id, row: seat.row, number: seat.number, status: seat.status })),
+  };
+}
+
+/** The event's on-sale sections in venue order; null when the event does not exist. */
+async function loadSections(db: Queryable, eventId: string): Promise<{ rows: SectionRow[]; readAt: Date } | null> {
+  // LEFT JOIN from the event, so an existing event with no priced section still answers (with no sections).
+  const { rows } = await db.query<Omit<SectionRow, 'section_id'> & { section_id: string | null }>(
+    `SELECT s.id AS section_id, s.name, s.kind, p.price_cents, g.capacity,
+            GREATEST(g.capacity - g.sold - (g.held - COALESCE((
+              SELECT sum(h.quantity) FROM ga_holds h
+               WHERE h.event_id = g.event_id AND h.section_id = g.section_id AND h.status = 'HELD' AND h.held_until <= now()
+            ), 0)), 0)::int AS ga_available,
+            now() AS read_at
+       FROM events e
+       LEFT JOIN event_prices p ON p.event_id = e.id
+       LEFT JOIN sections s ON s.id = p.section_id
+       LEFT JOIN ga_inventory g ON g.event_id = e.id AND g.section_id = s.id
+      WHERE e.id = $1
+      ORDER BY s.position`,
+    [eventId],
+  );
+  const first = rows[0];
+  if (!first) return null;
+  return { rows: rows.filter((r): r is SectionRow => r.section_id !== null), readAt: first.read_at };
+}
+
+/** Seats in print order: rows by length then text (so Z < AA), then by number. */
+async function loadSeats(db: Queryable, eventId: string): Promise<SeatRow[]> {
+  const { rows } = await db.query<SeatRow>(
+    `SELECT id AS seat_id, section_id, row_label AS row, seat_number AS number,
+            CASE WHEN status = 'HELD' AND held_until <= now() THEN 'AVAILABLE' ELSE status END AS status
+       FROM seats
+      WHERE event_id = $1
+      ORDER BY section_id, length(row_label), row_label COLLATE "C", seat_number`,
+    [eventId],
+  );
+  return rows;
+}

@@ -1,0 +1,51 @@
+import type { Pool } from 'pg';
+import { AppError } from '../../domain/errors';
+import type { AuthUser, Role } from '../middleware/authenticate';
+import { hashPassword, verifyPassword } from './passwords';
+
+const UNIQUE_VIOLATION = '23505';
+/** Compared against when the email is unknown, so a wrong email costs as long as a wrong password. */
+let decoyHash: Promise<string> | null = null;
+
+export async function registerUser(
+  pool: Pool,
+  input: { email: string; password: string; name: string; role?: Role },
+): Promise<AuthUser> {
+  const hash = await hashPassword(input.password);
+  try {
+    const { rows } = await pool.query<AuthUser>(
+      `INSERT INTO users (email, name, password_hash, role) VALUES ($1, $2, $3, $4) RETURNING id, email, name, role`,
+      [input.email.trim(), input.name, hash, input.role ?? 'user'],
+    );
+    const user = rows[0];
+    if (!user) throw new Error('user insert returned nothing');
+    return user;
+  } catch (err) {
+    if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
+      throw new AppError('EMAIL_TAKEN', 'an account with this email already exists');
+    }
+    throw err;
+  }
+}
+
+export async function authenticateUser(pool: Pool, email: string, password: string): Promise<AuthUser> {
+  const { rows } = await pool.query<AuthUser & { password_hash: string }>(
+    'SELECT id, email, name, role, password_hash FROM users WHERE lower(email) = lower($1)',
+    [email.trim()],
+  );
+  const found = rows[0];
+  decoyHash ??= hashPassword('decoy-password');
+  const ok = await verifyPassword(password, found?.password_hash ?? (await decoyHash));
+  if (!found || !ok) throw new AppError('INVALID_CREDENTIALS', 'email or password is wrong');
+  return { id: found.id, email: found.email, name: found.name, role: found.role };
+}
+
+/** The admin of ADMIN_EMAIL/ADMIN_PASSWORD exists after start-up, with that password and the admin role. */
+export async function ensureAdmin(pool: Pool, email: string, password: string): Promise<void> {
+  const hash = await hashPassword(password);
+  await pool.query(
+    `INSERT INTO users (email, name, password_hash, role) VALUES ($1, 'Administrator', $2, 'admin')
+     ON CONFLICT ((lower(email))) DO UPDATE SET password_hash = EXCLUDED.password_hash, role = 'admin'`,
+    [email.trim(), hash],
+  );
+}

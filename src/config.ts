@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration schema. Every process (API, worker, scripts) reads its settings through
+ * loadConfig(), which fails fast with every problem listed instead of starting half-configured.
+ */
+const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: z.string().url().default('postgres://tickets:tickets@127.0.0.1:5432/tickets'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  /** A statement that waits longer than this on a lock or a plan is cut off rather than piling up. */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('reservations'),
+  ADMIN_EMAIL: z.string().email().optional(),
+  ADMIN_PASSWORD: z.string().min(8).optional(),
+  PAYMENT_WEBHOOK_SECRET: z.string().min(8).default('dev-webhook-secret'),
+  SESSION_TTL_SECONDS: z.coerce.number().int().min(60).default(86_400),
+  PAYMENT_GRACE_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
+  MAX_PAYMENT_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  BODY_LIMIT: z.string().default('100kb'),
+  /** Reservation attempts per user per minute; bursts beyond it get 429 with Retry-After. */
+  RESERVATION_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(120),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new ConfigError(`invalid configuration:\n${problems}`);
+  }
+  const config = parsed.data;
+  if (Boolean(config.ADMIN_EMAIL) !== Boolean(config.ADMIN_PASSWORD)) {
+    throw new ConfigError('invalid configuration:\n  ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
+  }
+  return config;
+}

@@ -1,0 +1,51 @@
+/**
+ * The one error type of the domain. Everything the API answers with a non-2xx status is an AppError
+ * (or is turned into one in a single place, src/api/middleware/error-handler.ts).
+ * Activities and workflows carry the same `code` across Temporal as an ApplicationFailure `type`,
+ * so a business refusal made in the worker reaches the client with its contract code intact.
+ */
+export const ERROR_STATUS = {
+  VALIDATION_ERROR: 400,
+  INVALID_SIGNATURE: 401,
+  UNAUTHENTICATED: 401,
+  INVALID_CREDENTIALS: 401,
+  PAYMENT_DECLINED: 402,
+  FORBIDDEN: 403,
+  QUEUE_TOKEN_REQUIRED: 403,
+  NOT_FOUND: 404,
+  EVENT_NOT_FOUND: 404,
+  EMAIL_TAKEN: 409,
+  SEATS_UNAVAILABLE: 409,
+  INSUFFICIENT_INVENTORY: 409,
+  EVENT_NOT_ON_SALE: 409,
+  RESERVATION_EXPIRED: 409,
+  RESERVATION_CANCELLED: 409,
+  RESERVATION_CONFIRMED: 409,
+  RESERVATION_NOT_ACTIVE: 409,
+  EXTENSION_LIMIT: 409,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERROR_STATUS, value);
+}
+
+export class AppError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'AppError';
+    this.status = ERROR_STATUS[code];
+  }
+}

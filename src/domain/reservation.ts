@@ -1,0 +1,105 @@
+/**
+ * Reservation shapes shared by the API, the activities and the workflow.
+ * Pure types and constants only: this module is bundled into workflow code.
+ */
+export const RESERVATION_STATUSES = [
+  'HELD',
+  'PAYMENT_PENDING',
+  'CONFIRMED',
+  'EXPIRED',
+  'CANCELLED',
+  'REFUNDED',
+] as const;
+export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
+
+/** Statuses after which the inventory of a reservation is no longer held. */
+export const RELEASED_STATUSES: readonly ReservationStatus[] = ['EXPIRED', 'CANCELLED'];
+
+export interface GaRequest {
+  section_id: string;
+  quantity: number;
+}
+
+export interface ReservedSeat {
+  seat_id: string;
+  section_id: string;
+  row: string;
+  number: number;
+  price_cents: number;
+}
+
+export interface ReservedGa {
+  section_id: string;
+  quantity: number;
+  price_cents: number;
+}
+
+export interface Ticket {
+  ticket_id: string;
+  order_id: string;
+  event_id: string;
+  seat_id: string | null;
+  section_id: string;
+  owner_id: string;
+  status: 'ACTIVE' | 'USED' | 'CANCELLED' | 'TRANSFERRED';
+  qr_code: string;
+}
+
+/** The reservation as the HTTP contract shows it (snake_case, ISO timestamps). */
+export interface ReservationView {
+  reservation_id: string;
+  event_id: string;
+  user_id: string;
+  status: ReservationStatus;
+  seats: ReservedSeat[];
+  ga: ReservedGa[];
+  total_price_cents: number;
+  held_until: string;
+  extensions_used: number;
+  max_hold_extensions: number;
+  payment_attempts: number;
+  order_id: string | null;
+  tickets: Ticket[];
+  release_reason: string | null;
+  seats_released?: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** What the API passes to a new reservation workflow; everything the workflow needs to run alone. */
+export interface ReservationInput {
+  reservationId: string;
+  eventId: string;
+  userId: string;
+  seatIds: string[];
+  ga: GaRequest[];
+  /** Seconds of the first hold. */
+  holdSeconds: number;
+  /** Seconds each extension adds (the event's hold duration). */
+  extensionSeconds: number;
+  maxExtensions: number;
+  /** How long a payment that starts before `held_until` keeps the hold alive. */
+  paymentGraceSeconds: number;
+  maxPaymentAttempts: number;
+  idempotencyKey: string | null;
+}
+
+export interface ConfirmRequest {
+  paymentMethodId: string;
+  /** The client's X-Idempotency-Key, if any; it keys the charge so a retried confirm never charges twice. */
+  idempotencyKey: string | null;
+}
+
+export interface PaymentNotification {
+  paymentId: string;
+  status: 'succeeded' | 'failed';
+  amountCents: number;
+}
+
+/** How a reservation workflow ended, as its result in Temporal. */
+export interface ReservationOutcome {
+  reservationId: string;
+  status: ReservationStatus;
+  orderId: string | null;
+  releaseReason: string | null;
+}

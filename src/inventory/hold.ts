@@ -1,0 +1,221 @@
+import type { Pool, PoolClient } from 'pg';
+import { withTransaction } from '../db/transaction';
+import { AppError } from '../domain/errors';
+import type { GaRequest, ReservationView } from '../domain/reservation';
+import { appendAudit, type AuditEntry } from './audit';
+import { requireReservationView } from './reservation-view';
+
+export interface HoldCommand {
+  reservationId: string;
+  eventId: string;
+  userId: string;
+  seatIds: string[];
+  ga: GaRequest[];
+  heldUntil: Date;
+  maxExtensions: number;
+  idempotencyKey: string | null;
+}
+
+interface SeatRow {
+  id: string;
+  section_id: string;
+  status: 'AVAILABLE' | 'HELD' | 'SOLD';
+  reservation_id: string | null;
+  expired: boolean;
+}
+
+interface Item {
+  sectionId: string;
+  seatId: string | null;
+  quantity: number;
+  priceCents: number;
+}
+
+/**
+ * Holds every seat and GA ticket of a reservation, or nothing, in one transaction.
+ *
+ * Rows are locked before they are judged (never check-then-act), always seats first in id order and
+ * then GA counters in section order, so two holds can wait on each other but never deadlock.
+ * A HELD seat or GA hold whose deadline has passed counts as available: a worker outage can delay
+ * the release workflow but never keep inventory off sale.
+ * Retrying the same reservation returns the hold already made (Temporal retries activities).
+ */
+export async function holdInventory(pool: Pool, cmd: HoldCommand): Promise<ReservationView> {
+  return withTransaction(pool, async (db) => {
+    const existing = await db.query('SELECT 1 FROM reservations WHERE id = $1', [cmd.reservationId]);
+    if (existing.rowCount) return requireReservationView(db, cmd.reservationId);
+
+    await assertOnSale(db, cmd.eventId);
+    const prices = await loadPrices(db, cmd.eventId);
+    const seats = await lockSeats(db, cmd);
+    const items: Item[] = seats.map((s) => ({
+      sectionId: s.section_id,
+      seatId: s.id,
+      quantity: 1,
+      priceCents: priceOf(prices, s.section_id),
+    }));
+    for (const request of [...cmd.ga].sort((a, b) => a.section_id.localeCompare(b.section_id))) {
+      items.push({
+        sectionId: request.section_id,
+        seatId: null,
+        quantity: request.quantity,
+        priceCents: priceOf(prices, request.section_id),
+      });
+    }
+    const total = items.reduce((sum, item) => sum + item.priceCents * item.quantity, 0);
+
+    await db.query(
+      `INSERT INTO reservations (id, event_id, user_id, status, held_until, max_hold_extensions, total_price_cents, idempotency_key)
+       VALUES ($1, $2, $3, 'HELD', $4, $5, $6, $7)`,
+      [cmd.reservationId, cmd.eventId, cmd.userId, cmd.heldUntil, cmd.maxExtensions, total, cmd.idempotencyKey],
+    );
+    await db.query(
+      `INSERT INTO reservation_items (reservation_id, position, section_id, seat_id, quantity, price_cents)
+       SELECT $1, i.position, i.section_id, i.seat_id, i.quantity, i.price_cents
+         FROM unnest($2::int[], $3::uuid[], $4::uuid[], $5::int[], $6::int[])
+           AS i(position, section_id, seat_id, quantity, price_cents)`,
+      [
+        cmd.reservationId,
+        items.map((_, index) => index),
+        items.map((i) => i.sectionId),
+        items.map((i) => i.seatId),
+        items.map((i) => i.quantity),
+        items.map((i) => i.priceCents),
+      ],
+    );
+    await reclaimExpiredSeats(db, cmd, seats);
+    if (seats.length > 0) {
+      await db.query(
+        `UPDATE seats SET status = 'HELD', reservation_id = $2, held_until = $3, version = version + 1
+          WHERE event_id = $1 AND id = ANY($4::uuid[])`,
+        [cmd.eventId, cmd.reservationId, cmd.heldUntil, seats.map((s) => s.id)],
+      );
+    }
+    for (const item of items.filter((i) => i.seatId === null)) {
+      await holdGa(db, cmd, item.sectionId, item.quantity);
+    }
+    const audit: AuditEntry[] = items.map((i) => ({
+      eventId: cmd.eventId,
+      reservationId: cmd.reservationId,
+      sectionId: i.sectionId,
+      seatId: i.seatId,
+      quantity: i.quantity,
+    }));
+    await appendAudit(db, 'HOLD', `user:${cmd.userId}`, audit);
+    return requireReservationView(db, cmd.reservationId);
+  });
+}
+
+async function assertOnSale(db: PoolClient, eventId: string): Promise<void> {
+  // FOR SHARE: an event being cancelled right now cannot interleave with this hold.
+  const { rows } = await db.query<{ status: string; on_sale: boolean }>(
+    'SELECT status, on_sale_at <= now() AS on_sale FROM events WHERE id = $1 FOR SHARE',
+    [eventId],
+  );
+  const event = rows[0];
+  if (!event) throw new AppError('EVENT_NOT_FOUND', 'event not found', { event_id: eventId });
+  if (event.status === 'CANCELLED' || !event.on_sale) {
+    throw new AppError('EVENT_NOT_ON_SALE', 'this event is not on sale', { event_id: eventId });
+  }
+}
+
+async function loadPrices(db: PoolClient, eventId: string): Promise<Map<string, number>> {
+  const { rows } = await db.query<{ section_id: string; price_cents: number }>(
+    'SELECT section_id, price_cents FROM event_prices WHERE event_id = $1',
+    [eventId],
+  );
+  return new Map(rows.map((r) => [r.section_id, r.price_cents]));
+}
+
+function priceOf(prices: Map<string, number>, sectionId: string): number {
+  const price = prices.get(sectionId);
+  if (price === undefined) {
+    throw new AppError('VALIDATION_ERROR', 'a requested section is not on sale for this event', {
+      details: [{ field: 'section_id', message: `section ${sectionId} has no price for this event` }],
+    });
+  }
+  return price;
+}
+
+async function lockSeats(db: PoolClient, cmd: HoldCommand): Promise<SeatRow[]> {
+  if (cmd.seatIds.length === 0) return [];
+  const { rows } = await db.query<SeatRow>(
+    `SELECT id, section_id, status, reservation_id, (status = 'HELD' AND held_until <= now()) AS expired
+       FROM seats WHERE event_id = $1 AND id = ANY($2::uuid[])
+      ORDER BY id FOR UPDATE`,
+    [cmd.eventId, cmd.seatIds],
+  );
+  if (rows.length !== new Set(cmd.seatIds).size) {
+    const found = new Set(rows.map((r) => r.id));
+    throw new AppError('VALIDATION_ERROR', 'some seats do not belong to this event', {
+      details: cmd.seatIds.filter((id) => !found.has(id)).map((id) => ({ field: 'seat_ids', message: `unknown seat ${id}` })),
+    });
+  }
+  const unavailable = rows.filter((r) => r.status !== 'AVAILABLE' && !r.expired).map((r) => r.id);
+  if (unavailable.length > 0) {
+    throw new AppError('SEATS_UNAVAILABLE', 'some of the seats are no longer available', {
+      unavailable_seats: unavailable,
+    });
+  }
+  return rows;
+}
+
+/** Seats whose hold lapsed are taken over; the audit log says whose hold it was. */
+async function reclaimExpiredSeats(db: PoolClient, cmd: HoldCommand, seats: SeatRow[]): Promise<void> {
+  const lapsed = seats.filter((s) => s.expired);
+  await appendAudit(
+    db,
+    'RECLAIM_EXPIRED',
+    `user:${cmd.userId}`,
+    lapsed.map((s) => ({ eventId: cmd.eventId, reservationId: s.reservation_id, sectionId: s.section_id, seatId: s.id, quantity: 1 })),
+    `taken over by reservation ${cmd.reservationId}`,
+  );
+}
+
+async function holdGa(db: PoolClient, cmd: HoldCommand, sectionId: string, quantity: number): Promise<void> {
+  const counter = await db.query<{ capacity: number; held: number; sold: number }>(
+    'SELECT capacity, held, sold FROM ga_inventory WHERE event_id = $1 AND section_id = $2 FOR UPDATE',
+    [cmd.eventId, sectionId],
+  );
+  const row = counter.rows[0];
+  if (!row) {
+    throw new AppError('VALIDATION_ERROR', 'a requested section has no general-admission tickets for this event', {
+      details: [{ field: 'ga.section_id', message: `section ${sectionId} is not a GA section of this event` }],
+    });
+  }
+  const lapsed = await db.query<{ reservation_id: string; quantity: number }>(
+    `UPDATE ga_holds SET status = 'RELEASED'
+      WHERE event_id = $1 AND section_id = $2 AND status = 'HELD' AND held_until <= now()
+      RETURNING reservation_id, quantity`,
+    [cmd.eventId, sectionId],
+  );
+  const reclaimed = lapsed.rows.reduce((sum, r) => sum + r.quantity, 0);
+  await appendAudit(
+    db,
+    'RECLAIM_EXPIRED',
+    `user:${cmd.userId}`,
+    lapsed.rows.map((r) => ({ eventId: cmd.eventId, reservationId: r.reservation_id, sectionId, seatId: null, quantity: r.quantity })),
+    `lapsed hold returned to the counter by reservation ${cmd.reservationId}`,
+  );
+  const available = row.capacity - (row.held - reclaimed) - row.sold;
+  if (available < quantity) {
+    throw new AppError('INSUFFICIENT_INVENTORY', 'not enough tickets left in this section', {
+      section_id: sectionId,
+      available: Math.max(available, 0),
+    });
+  }
+  // The guard in WHERE and the CHECK constraint both refuse an oversell, even if the arithmetic above were wrong.
+  const updated = await db.query(
+    `UPDATE ga_inventory SET held = held - $3 + $4
+      WHERE event_id = $1 AND section_id = $2 AND capacity - (held - $3) - sold >= $4`,
+    [cmd.eventId, sectionId, reclaimed, quantity],
+  );
+  if (updated.rowCount !== 1) {
+    throw new AppError('INSUFFICIENT_INVENTORY', 'not enough tickets left in this section', { section_id: sectionId, available: 0 });
+  }
+  await db.query(
+    `INSERT INTO ga_holds (reservation_id, event_id, section_id, quantity, status, held_until)
+     VALUES ($1, $2, $3, $4, 'HELD', $5)`,
+    [cmd.reservationId, cmd.eventId, sectionId, quantity, cmd.heldUntil],
+  );
+}

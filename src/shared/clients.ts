@@ -1,0 +1,39 @@
+import { Connection, Client } from '@temporalio/client';
+import { Redis } from 'ioredis';
+import type { Config } from '../config';
+
+/** Redis that fails a command fast while the server is down (the caller answers 503) and reconnects by itself. */
+export function createRedis(config: Pick<Config, 'REDIS_URL'>): Redis {
+  const redis = new Redis(config.REDIS_URL, {
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    enableOfflineQueue: false,
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  });
+  redis.on('error', () => undefined);
+  return redis;
+}
+
+export async function waitForRedis(redis: Redis, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (redis.status === 'ready') {
+        await redis.ping();
+        return;
+      }
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > until) throw new Error(`Redis did not answer within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export function createTemporalClient(
+  config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE'>,
+): { client: Client; connection: Connection } {
+  // Lazy: the API starts (and reports 503 / an unhealthy check) while Temporal is still coming up.
+  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS, connectTimeout: '5s' });
+  return { connection, client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }) };
+}

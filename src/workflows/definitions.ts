@@ -1,0 +1,37 @@
+/**
+ * The reservation workflow's public surface, defined once: the API (client side) and the workflow
+ * (handler side) both import these, so a name or a payload type cannot drift between them.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey } from '@temporalio/common';
+import type {
+  ConfirmRequest,
+  PaymentNotification,
+  ReservationInput,
+  ReservationView,
+} from '../domain/reservation';
+
+export const TASK_QUEUE_DEFAULT = 'reservations';
+
+/** The hold's result; the API runs it with update-with-start so POST /reservations answers at once. */
+export interface HoldResult {
+  reservation: ReservationView;
+  /** False when this request joined a reservation an earlier request with the same idempotency key made. */
+  created: boolean;
+}
+export const holdUpdate = defineUpdate<HoldResult, [{ requestId: string }]>('hold');
+export const confirmUpdate = defineUpdate<ReservationView, [ConfirmRequest]>('confirm');
+export const extendUpdate = defineUpdate<ReservationView, []>('extend');
+export const cancelUpdate = defineUpdate<ReservationView, []>('cancel');
+
+/** An asynchronous payment result from the provider's webhook. */
+export const paymentNotificationSignal = defineSignal<[PaymentNotification]>('paymentNotification');
+
+export const reservationQuery = defineQuery<ReservationView | null>('reservation');
+
+/** Custom search attributes, registered on the server by the stack scripts, so operators can filter. */
+export const ReservationStatusKey = defineSearchAttributeKey('ReservationStatus', 'KEYWORD');
+export const EventIdKey = defineSearchAttributeKey('EventId', 'KEYWORD');
+export const UserIdKey = defineSearchAttributeKey('UserId', 'KEYWORD');
+
+export type { ReservationInput };

@@ -1,0 +1,24 @@
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+import type { ErrorCode } from '../domain/errors';
+
+/** A refusal the client should see with its contract code (an ApplicationFailure whose type is the code). */
+export function businessFailure(code: ErrorCode, message: string, details: Record<string, unknown> = {}): ApplicationFailure {
+  return ApplicationFailure.create({ type: code, message, nonRetryable: true, details: [details] });
+}
+
+/** The business failure behind an activity failure, or null for infrastructure failures. */
+export function businessCause(err: unknown): ApplicationFailure | null {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure && cause.nonRetryable && cause.type) return cause;
+  return null;
+}
+
+export function hasCode(err: unknown, code: ErrorCode): boolean {
+  return businessCause(err)?.type === code;
+}
+
+/** Infrastructure that stayed down through every retry: the client gets 503 and nothing changed. */
+export function unavailable(err: unknown): ApplicationFailure {
+  const message = err instanceof Error ? err.message : String(err);
+  return businessFailure('UNAVAILABLE', `a dependency is unavailable: ${message}`);
+}

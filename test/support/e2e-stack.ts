@@ -1,0 +1,53 @@
+import type { Worker } from '@temporalio/worker';
+import type { Config } from '../../src/config';
+import { startServer, type RunningServer } from '../../src/api/server';
+import { createPool } from '../../src/db/pool';
+import { createSimulatedProvider } from '../../src/payments/simulated-provider';
+import { createRedis } from '../../src/shared/clients';
+import { createWorker } from '../../src/workers/create-worker';
+import { testConfig, workflowBundle } from './env';
+
+export interface E2eStack {
+  config: Config;
+  server: RunningServer;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real thing in one process: the API on a free port and a worker on a task queue of its own,
+ * against the Temporal dev server, PostgreSQL and Redis that `npm test` brought up.
+ */
+export async function startE2eStack(overrides: Partial<Record<keyof Config, string>> = {}): Promise<E2eStack> {
+  const config = testConfig({ PAYMENT_GRACE_SECONDS: '5', ...overrides });
+  const pool = createPool(config);
+  const redis = createRedis(config);
+  const { worker, connection } = await createWorker({
+    config,
+    pool,
+    redis,
+    payments: createSimulatedProvider(redis, { slowMs: 3000 }),
+    workflowBundle: workflowBundle(),
+  });
+  const running = runWorker(worker);
+  const server = await startServer({ config, port: 0, log: () => undefined });
+  return {
+    config,
+    server,
+    url: server.url,
+    async stop() {
+      await server.stop();
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await pool.end();
+      redis.disconnect();
+    },
+  };
+}
+
+function runWorker(worker: Worker): Promise<void> {
+  return worker.run().catch((err: unknown) => {
+    console.error('test worker failed', err);
+  });
+}

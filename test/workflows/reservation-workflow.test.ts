@@ -1,0 +1,224 @@
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
+import { createPool } from '../../src/db/pool';
+import { createRedis } from '../../src/shared/clients';
+import { cancelUpdate, confirmUpdate, extendUpdate, reservationQuery } from '../../src/workflows/definitions';
+import { latePaymentRefundWorkflow } from '../../src/workflows/late-payment-workflow';
+import { auditActions, gaCounter, paymentsOf, reservationRow, seatStatuses } from '../support/db-queries';
+import { testConfig } from '../support/env';
+import { createUser, seedEvent } from '../support/fixtures';
+import { createTimeSkippingEnv, reservationInput, startReservation, withWorker } from '../support/workflow-harness';
+
+let env: TestWorkflowEnvironment;
+let pool: Pool;
+let redis: Redis;
+
+beforeAll(async () => {
+  const config = testConfig();
+  pool = createPool(config);
+  redis = createRedis(config);
+  env = await createTimeSkippingEnv();
+});
+
+afterAll(async () => {
+  await env?.teardown();
+  await pool?.end();
+  redis?.disconnect();
+});
+
+async function seatedEvent(seats = 4) {
+  const seeded = await seedEvent(pool, { seated: [{ rows: 1, seats_per_row: seats, price_cents: 5000 }], ga: [{ capacity: 10, price_cents: 2000 }] });
+  const user = await createUser(pool);
+  return { ...seeded, user };
+}
+
+function codeOf(err: unknown): string | undefined {
+  const cause = err instanceof WorkflowUpdateFailedError || err instanceof WorkflowFailedError ? err.cause : err;
+  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
+}
+
+async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
+  const err = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(codeOf(err)).toBe(code);
+}
+
+describe('a reservation workflow', () => {
+  test('when the buyer pays in time, the seats are sold and the order has a ticket per seat', async () => {
+    const { event, seatIds, gaSectionIds, user } = await seatedEvent();
+    await withWorker(env, { pool, redis }, async (taskQueue) => {
+      const input = reservationInput({ eventId: event.id, userId: user.id, seatIds: seatIds.slice(0, 2), ga: [{ section_id: gaSectionIds[0]!, quantity: 3 }] });
+      const { handle, hold } = await startReservation(env, taskQueue, input);
+      expect(hold.created).toBe(true);
+      expect(hold.reservation.status).toBe('HELD');
+      expect(hold.reservation.total_price_cents).toBe(2 * 5000 + 3 * 2000);
+
+      const confirmed = await handle.executeUpdate(confirmUpdate, { args: [{ paymentMethodId: 'pm_card_visa', idempotencyKey: null }] });
+      expect(confirmed.status).toBe('CONFIRMED');
+      expect(confirmed.tickets).toHaveLength(5);
+      expect(await handle.result()).toMatchObject({ status: 'CONFIRMED', orderId: confirmed.order_id });
+      expect(await seatStatuses(pool, seatIds.slice(0, 2))).toEqual(['SOLD', 'SOLD']);
+      expect(await gaCounter(pool, event.id, gaSectionIds[0]!)).toMatchObject({ held: 0, sold: 3 });
+      expect(await paymentsOf(pool, input.reservationId)).toEqual([{ status: 'SUCCEEDED', amount_cents: 16000 }]);
+    });
+  });
+
+  test('when nobody pays, a 10-minute hold is released by its own timer at the deadline', async () => {
+    const { event, seatIds, gaSectionIds, user } = await seatedEvent();
+    await withWorker(env, { pool, redis }, async (taskQueue) => {
+      const input = reservationInput({ eventId: event.id, userId: user.id, seatIds: seatIds.slice(0, 1), ga: [{ section_id: gaSectionIds[0]!, quantity: 2 }], holdSeconds: 600 });
+      const { handle } = await startReservation(env, taskQueue, input);
+      await env.sleep('9m');
+      expect((await handle.query(reservationQuery))?.status).toBe('HELD');
+      await env.sleep('61s');
+      expect(await handle.result()).toMatchObject({ status: 'EXPIRED', releaseReason: 'HOLD_EXPIRED' });
+      expect(await seatStatuses(pool, seatIds.slice(0, 1))).toEqual(['AVAILABLE']);
+      expect(await gaCounter(pool, event.id, gaSectionIds[0]!)).toMatchObject({ held: 0, sold: 0 });
+      expect(await auditActions(pool, input.reservationId)).toEqual(['HOLD', 'RELEASE']);
+    });
+  });
+
+  test('when the buyer cancels, the seats are released at once and a later confirm is refused', async () => {
+    const { event, seatIds, user } = await seatedEvent();
+    await withWorker(env, { pool, redis }, async (taskQueue) => {
+      const input = reservationInput({ eventId: event.id, userId: user.id, seatIds: seatIds.slice(0, 3) });
+      const { handle } = await startReservation(env, taskQueue, input);
+      const cancelled = await handle.executeUpdate(cancelUpdate);
+      expect(cancelled).toMatchObject({ status: 'CANCELLED', seats_released: 3 });
+      expect(await handle.result()).toMatchObject({ status: 'CANCELLED' });
+      expect(await seatStatuses(pool, seatIds.slice(0, 3))).toEqual(['AVAILABLE', 'AVAILABLE', 'AVAILABLE']);
+      expect(await paymentsOf(pool, input.reservationId)).toEqual([]);
+    });
+  });
+
+  test('when the buyer extends once, the hold lasts another hold duration, then expires; a second extension is refused', async () => {
+    const { event, seatIds, user } = await seatedEvent();
+    await withWorker(env, { pool, redis }, async (taskQueue) => {
+      const input = reservationInput({ eventId: event.id, userId: user.id, seatIds: seatIds.slice(0, 1), holdSeconds: 600, extensionSeconds: 600, maxExtensions: 1 });
+      const { handle, hold } = await startReservation(env, taskQueue, input);
+      const extended = await handle.executeUpdate(extendUpdate);
+      expect(Date.parse(extended.held_until) - Date.parse(hold.reservation.held_until)).toBe(600_000);
+      expect(extended.extensions_used).toBe(1);
+      await expectCode(handle.executeUpdate(extendUpdate), 'EXTENSION_LIMIT');
+
+      await env.sleep('15m');
+      expect((await handle.query(reservationQuery))?.status).toBe('HELD');
+      await env.sleep('6m');
+      expect(await handle.result()).toMatchObject({ status: 'EXPIRED' });
+      expect(await seatStatuses(pool, seatIds.slice(0, 1))).toEqual(['AVAILABLE']);
+    });
+  });
+
+  test('when the card is declined three times, every attempt answers PAYMENT_DECLINED and the third releases the hold', async () => {
+    const { event, seatIds, user } = await seatedEvent();
+    await withWorker(env, { pool, redis }, async (taskQueue) => {
+      const input = reservationInput({ eventId: event.id, userId: user.id, seatIds: seatIds.slice(0, 2) });
+      const { handle } = await startReservation(env, taskQueue, input);
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        await expectCode(handle.executeUpdate(confirmUpdate, { args: [{ paymentMethodId: 'pm_card_declined', idempotencyKey: null }] }), 'PAYMENT_DECLINED');
+        if (attempt < 3) {
+          expect(await handle.query(reservationQuery)).toMatchObject({ status: 'HELD', payment_attempts: attempt });
+          expect(await seatStatuses(pool, seatIds.slice(0, 2))).toEqual(['HELD', 'HELD']);
+        }
+      }
+      expect(await handle.result()).toMatchObject({ status: 'CANCELLED', releaseReason: 'PAYMENT_DECLINED' });
+      expect(await seatStatuses(pool, seatIds.slice(0, 2))).toEqual(['AVAILABLE', 'AVAILABLE']);
+      expect((await paymentsOf(pool, input.reservationId)).map((p) => p.status)).toEqual(['DECLINED', 'DECLINED', 'DECLINED']);
+    });
+  });
+
+  test('when a declined buyer retries with a good card, the second attempt sells', async () => {
+    const { event, seatIds, user } = await seatedEvent();
+    await withWorker(env, { pool, redis }, async (taskQueue) => {
+      const input = reservationInput({ eventId: event.id, userId: user.id, seatIds: seatIds.slice(0, 1) });
+      const { handle } = await startReservation(env, taskQueue, input);
+      await expectCode(handle.executeUpdate(confirmUpdate, { args: [{ paymentMethodId: 'pm_card_declined', idempotencyKey: null }] }), 'PAYMENT_DECLINED');
+      const confirmed = await handle.executeUpdate(confirmUpdate, { args: [{ paymentMethodId: 'pm_card_visa', idempotencyKey: null }] });
+      expect(confirmed).toMatchObject({ status: 'CONFIRMED', payment_attempts: 1 });
+    });
+  });
+
+  test('when the hold lapsed and its seat went to another buyer before the payment, the money is refunded', async () => {
+    const { event, seatIds, user } = await seatedEvent();
+    const rival = await createUser(pool);
+    await withWorker(env, { pool, redis }, async (taskQueue) => {
+      const input = reservationInput({ eventId: event.id, userId: user.id, seatIds: seatIds.slice(0, 1) });
+      const { handle } = await startReservation(env, taskQueue, input);
+      // A worker outage: the timer has not run, the hold lapsed in the database, and a rival took the seat.
+      await pool.query(`UPDATE seats SET held_until = now() - interval '1 second' WHERE id = $1`, [seatIds[0]]);
+      const rivalInput = reservationInput({ eventId: event.id, userId: rival.id, seatIds: seatIds.slice(0, 1) });
+      const rivalHold = await startReservation(env, taskQueue, rivalInput);
+      expect(rivalHold.hold.reservation.status).toBe('HELD');
+
+      await expectCode(handle.executeUpdate(confirmUpdate, { args: [{ paymentMethodId: 'pm_card_visa', idempotencyKey: null }] }), 'RESERVATION_EXPIRED');
+      expect(await handle.result()).toMatchObject({ status: 'EXPIRED' });
+      expect(await seatStatuses(pool, seatIds.slice(0, 1))).toEqual(['HELD']);
+      expect(await reservationRow(pool, rivalInput.reservationId)).toMatchObject({ status: 'HELD' });
+      expect((await paymentsOf(pool, input.reservationId)).map((p) => p.status)).toEqual(['REFUNDED']);
+    });
+  });
+
+  test('when a provider payment arrives after the hold expired, it is recorded and refunded, never sold', async () => {
+    const { event, seatIds, user } = await seatedEvent();
+    await withWorker(env, { pool, redis }, async (taskQueue) => {
+      const input = reservationInput({ eventId: event.id, userId: user.id, seatIds: seatIds.slice(0, 1), holdSeconds: 60 });
+      const { handle } = await startReservation(env, taskQueue, input);
+      await env.sleep('61s');
+      expect(await handle.result()).toMatchObject({ status: 'EXPIRED' });
+
+      const refund = await env.client.workflow.execute(latePaymentRefundWorkflow, {
+        workflowId: `late-payment-test-${input.reservationId}`,
+        taskQueue,
+        args: [{ reservationId: input.reservationId, providerPaymentId: `pay_${input.reservationId}`, amountCents: 5000 }],
+      });
+      expect(refund.refunded).toBe(true);
+      expect(await paymentsOf(pool, input.reservationId)).toEqual([{ status: 'REFUNDED', amount_cents: 5000 }]);
+      expect(await seatStatuses(pool, seatIds.slice(0, 1))).toEqual(['AVAILABLE']);
+    });
+  });
+
+  test('when the database fails once during the hold and the processor errors twice, both are retried and the buyer sees success', async () => {
+    const { event, seatIds, user } = await seatedEvent();
+    let holdCalls = 0;
+    await withWorker(
+      env,
+      { pool, redis },
+      async (taskQueue) => {
+        const input = reservationInput({ eventId: event.id, userId: user.id, seatIds: seatIds.slice(0, 1) });
+        const { handle, hold } = await startReservation(env, taskQueue, input);
+        expect(hold.reservation.status).toBe('HELD');
+        expect(holdCalls).toBe(2);
+        const confirmed = await handle.executeUpdate(confirmUpdate, { args: [{ paymentMethodId: 'pm_card_error', idempotencyKey: null }] });
+        expect(confirmed.status).toBe('CONFIRMED');
+        expect(await paymentsOf(pool, input.reservationId)).toEqual([{ status: 'SUCCEEDED', amount_cents: 5000 }]);
+      },
+      (activities) => ({
+        ...activities,
+        async holdInventory(input) {
+          holdCalls += 1;
+          if (holdCalls === 1) throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+          return activities.holdInventory(input);
+        },
+      }),
+    );
+  });
+
+  test('when the seats are taken, the workflow ends as rejected with SEATS_UNAVAILABLE and holds nothing', async () => {
+    const { event, seatIds, user } = await seatedEvent();
+    await withWorker(env, { pool, redis }, async (taskQueue) => {
+      const first = await startReservation(env, taskQueue, reservationInput({ eventId: event.id, userId: user.id, seatIds: seatIds.slice(0, 2) }));
+      const input = reservationInput({ eventId: event.id, userId: user.id, seatIds: seatIds.slice(1, 3) });
+      const err = await startReservation(env, taskQueue, input).then(() => null, (e: unknown) => e);
+      expect(codeOf(err)).toBe('SEATS_UNAVAILABLE');
+      expect((((err as WorkflowUpdateFailedError).cause as ApplicationFailure).details?.[0] as { unavailable_seats: string[] }).unavailable_seats).toEqual([seatIds[1]]);
+      expect(await reservationRow(pool, input.reservationId)).toBeUndefined();
+      expect(await seatStatuses(pool, [seatIds[2]!])).toEqual(['AVAILABLE']);
+      await first.handle.executeUpdate(cancelUpdate);
+    });
+  });
+});
