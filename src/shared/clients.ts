@@ -1,4 +1,4 @@
-import { Connection, Client } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import type { Config } from '../config';
 
@@ -34,6 +34,12 @@ export function createTemporalClient(
   config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE'>,
 ): { client: Client; connection: Connection } {
   // Lazy: the API starts (and reports 503 / an unhealthy check) while Temporal is still coming up.
-  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS, connectTimeout: '5s' });
+  // A few quick gRPC retries ride out a blip; beyond that a buyer is better served by a prompt 503
+  // (they retry with the same idempotency key) than by a request hanging for the SDK's ~20 s default.
+  const connection = Connection.lazy({
+    address: config.TEMPORAL_ADDRESS,
+    connectTimeout: '5s',
+    interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 4 }))],
+  });
   return { connection, client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }) };
 }

@@ -65,7 +65,7 @@ describe('bad input gets the contract error and changes nothing', () => {
     ['a body over the size limit', () => ({ raw: JSON.stringify({ event_id: event.eventId, padding: 'x'.repeat(200_000) }) }), 413, 'PAYLOAD_TOO_LARGE'],
   ];
 
-  test.each(cases)('POST /reservations with %s: %i %s', async (_name, build, status, code) => {
+  test.each(cases)('POST /reservations with %s gets its error and changes nothing', async (_name, build, status, code) => {
     const pool = stack.server.deps.pool;
     const before = await snapshot(pool);
     const { body, raw, token, headers } = build();
