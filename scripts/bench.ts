@@ -11,13 +11,15 @@ import type { Pool } from 'pg';
 import { migrate } from '../src/db/migrate';
 import { createPool } from '../src/db/pool';
 import { parseArgs, usage, UsageError, type BenchOptions } from './lib/bench-args';
-import { runBaseline } from './lib/bench-baseline';
+import { runBaseline, type BaselineResult } from './lib/bench-baseline';
+import { cancelOpenWorkflows } from './lib/bench-cleanup';
+import { pidsByComm, snapshot, usageBetween, type CpuGroup, type CpuUsage } from './lib/bench-cpu';
 import { createApiClient, type ApiClient } from './lib/bench-http';
 import { runLoad, type LoadProgress, type LoadResult } from './lib/bench-load';
-import { startChildren, stopChildren, watchForCrash } from './lib/bench-processes';
+import { startChildren, stopChildren, watchForCrash, type Children } from './lib/bench-processes';
 import { renderReport, verdicts, writeJson, type BenchReport, type Verification } from './lib/bench-report';
-import { createEvent, createVenue, login, mapLimit, registerBuyers, type Buyer, type SaleEvent, type SaleShape } from './lib/bench-setup';
-import { releaseLag, stuckHolds, verifyEvent } from './lib/bench-verify';
+import { createEvent, createVenue, login, registerBuyers, type Buyer, type SaleEvent, type SaleShape } from './lib/bench-setup';
+import { lastShortHoldDeadline, releaseLag, stuckHolds, verifyEvent } from './lib/bench-verify';
 import { REPO_ROOT } from './lib/processes';
 import { ensureStack, type Stack } from './lib/stack';
 
@@ -76,7 +78,6 @@ function printProgress(p: LoadProgress): void {
 }
 
 interface Sale {
-  adminToken: string;
   shape: SaleShape;
   sale: SaleEvent;
   bare: SaleEvent;
@@ -92,29 +93,25 @@ async function setUpSale(api: ApiClient, options: BenchOptions, tag: string): Pr
   log(`venue ${shape.venueId}: ${sale.seatIds.length} seats + ${options.ga} GA; events ${sale.eventId} (sale), ${bare.eventId} (bare PG)`);
   const buyers = await registerBuyers(api, options.buyers, tag);
   log(`${buyers.length} buyers registered`);
-  return { adminToken, shape, sale, bare, buyers };
+  return { shape, sale, bare, buyers };
 }
 
-async function waitForExpiries(load: LoadResult): Promise<void> {
-  const last = Math.max(0, ...load.abandoned.map((a) => a.heldUntil));
+async function waitForExpiries(pool: Pool, load: LoadResult, eventId: string, holdSeconds: number): Promise<void> {
+  const fromDb = await lastShortHoldDeadline(pool, eventId, holdSeconds);
+  const last = Math.max(0, fromDb ?? 0, ...load.abandoned.map((a) => a.heldUntil));
   const waitMs = Math.max(0, last + EXPIRY_SETTLE_MS - Date.now());
   log(`${load.abandoned.length} abandoned holds; waiting ${(waitMs / 1000).toFixed(1)} s for the last held_until + ${EXPIRY_SETTLE_MS / 1000} s`);
   await new Promise((r) => setTimeout(r, waitMs));
 }
 
-async function verify(pool: Pool, load: LoadResult, s: Sale): Promise<Verification> {
-  const [main, baselineEvent, stuck, lag] = await Promise.all([
-    verifyEvent(pool, s.sale.eventId),
-    verifyEvent(pool, s.bare.eventId),
-    stuckHolds(pool, s.sale.eventId),
-    releaseLag(pool, s.sale.eventId),
-  ]);
+/** The sale event as PostgreSQL has it after every abandoned hold should have been released. */
+async function verifySale(pool: Pool, load: LoadResult, s: Sale): Promise<Omit<Verification, 'baselineEvent'>> {
+  const [main, stuck, lag] = await Promise.all([verifyEvent(pool, s.sale.eventId), stuckHolds(pool, s.sale.eventId), releaseLag(pool, s.sale.eventId)]);
   const unknownOutcome = Object.entries(load.holdStatus)
     .filter(([status]) => !status.startsWith('2') && !status.startsWith('4'))
     .reduce((sum, [, n]) => sum + n, 0);
   return {
     main,
-    baselineEvent,
     stuck,
     releaseLag: lag,
     abandonedHolds: load.abandoned.length,
@@ -123,66 +120,69 @@ async function verify(pool: Pool, load: LoadResult, s: Sale): Promise<Verificati
   };
 }
 
-/**
- * Holds still live after the sale (a paying buyer whose confirm failed, or a hold answered 503 that
- * the workflow made anyway) sit on a 10-minute timer of a task queue nobody will poll after the run:
- * cancel them through the API, as an admin may, so no workflow outlives the bench.
- */
-async function cancelLeftovers(pool: Pool, api: ApiClient, adminToken: string, eventId: string): Promise<void> {
-  const { rows } = await pool.query<{ id: string }>(
-    `SELECT id FROM reservations WHERE event_id = $1 AND status IN ('HELD', 'PAYMENT_PENDING')`,
-    [eventId],
-  );
-  if (rows.length === 0) return;
-  log(`cancelling ${rows.length} holds still live after the sale`);
-  await mapLimit(rows, 8, (r) => api.call('DELETE', `/api/v1/reservations/${r.id}`, undefined, adminToken).catch(() => null));
+interface System {
+  stack: Stack;
+  pool: Pool;
+  api: ApiClient;
+  children: Children;
+  taskQueue: string;
 }
 
-async function run(options: BenchOptions, timestamp: string, cleanup: Cleanup): Promise<boolean> {
-  const startedAt = new Date();
-  const setupStart = performance.now();
+/** Servers (reused or started), schema, then the worker(s) and the API as children on a task queue of their own. */
+async function startSystem(options: BenchOptions, timestamp: string, cleanup: Cleanup): Promise<System> {
   const stack = await ensureStack({ dataDir: join(REPO_ROOT, '.data'), database: 'tickets_bench', temporalUi: false, log: (l) => log(`stack: ${l}`) });
   cleanup.stack = stack;
-  const env = childEnv(stack, `bench-${timestamp}`);
   const pool = createPool({ DATABASE_URL: stack.databaseUrl, DATABASE_POOL_SIZE: POOL_SIZE, DATABASE_STATEMENT_TIMEOUT_MS: 60_000 });
   cleanup.pool = pool;
   await migrate(pool);
 
-  log(`starting ${options.workers} worker(s) and the API (task queue ${env.TEMPORAL_TASK_QUEUE})`);
+  const taskQueue = `bench-${timestamp}`;
+  log(`starting ${options.workers} worker(s) and the API (task queue ${taskQueue})`);
   const logPrefix = join(REPO_ROOT, 'bench-results', `bench-${timestamp}`);
-  const children = await startChildren(env, options.workers, logPrefix, (c) => cleanup.children.push(c));
+  const children = await startChildren(childEnv(stack, taskQueue), options.workers, logPrefix, (c) => cleanup.children.push(c));
   log(`child logs: ${children.logFiles.map((f) => relative(REPO_ROOT, f)).join(', ')}`);
-  const watch = watchForCrash([children.api, ...children.workers]);
+  // One keep-alive connection per buyer, plus a few for setup and clean-up calls.
   const api = createApiClient(children.apiPort, options.buyers + 8);
   cleanup.api = api;
-  const sale = await Promise.race([setUpSale(api, options, timestamp), watch.crashed]);
-  const setupMs = performance.now() - setupStart;
+  return { stack, pool, api, children, taskQueue };
+}
 
+/** Host-wide for the servers (they may be shared), exact for the processes the bench started. */
+function cpuGroups(sys: System): CpuGroup[] {
+  const pidsOf = (children: ChildProcess[]) => () => children.flatMap((c) => (c.pid ? [c.pid] : []));
+  return [
+    { name: 'temporal server', pids: () => pidsByComm('temporal') },
+    { name: 'worker', pids: pidsOf(sys.children.workers) },
+    { name: 'api', pids: pidsOf([sys.children.api]) },
+    { name: 'postgres', pids: () => pidsByComm('postgres') },
+    { name: 'redis', pids: () => pidsByComm('redis-server') },
+    { name: 'bench', pids: () => [process.pid] },
+  ];
+}
+
+async function runSale(sys: System, options: BenchOptions, sale: Sale): Promise<{ load: LoadResult; cpu: CpuUsage }> {
   log(`flash sale: ${options.rate} attempts/s for ${options.durationSeconds} s`);
-  const load = await Promise.race([
-    runLoad({
-      api,
-      buyers: sale.buyers,
-      eventId: sale.sale.eventId,
-      gaSectionId: sale.shape.gaSectionId,
-      seatIds: sale.sale.seatIds,
-      rate: options.rate,
-      durationMs: options.durationSeconds * 1000,
-      holdSeconds: options.holdSeconds,
-      abandonRate: options.abandonRate,
-      onProgress: printProgress,
-    }),
-    watch.crashed,
-  ]);
-  process.stdout.write('\n');
-  await Promise.race([waitForExpiries(load), watch.crashed]);
-  const verification = await verify(pool, load, sale);
-  await cancelLeftovers(pool, api, sale.adminToken, sale.sale.eventId);
-  watch.dispose();
+  const groups = cpuGroups(sys);
+  const before = snapshot(groups);
+  const load = await runLoad({
+    api: sys.api,
+    buyers: sale.buyers,
+    eventId: sale.sale.eventId,
+    gaSectionId: sale.shape.gaSectionId,
+    seatIds: sale.sale.seatIds,
+    rate: options.rate,
+    durationMs: options.durationSeconds * 1000,
+    holdSeconds: options.holdSeconds,
+    abandonRate: options.abandonRate,
+    onProgress: printProgress,
+  });
+  return { load, cpu: usageBetween(before, snapshot(groups)) };
+}
 
+function runBare(sys: System, options: BenchOptions, sale: Sale): Promise<BaselineResult> {
   log(`bare PostgreSQL baseline: holdInventory() with ${POOL_SIZE} callers for ${options.baselineSeconds} s`);
-  const baseline = await runBaseline({
-    pool,
+  return runBaseline({
+    pool: sys.pool,
     concurrency: POOL_SIZE,
     durationMs: options.baselineSeconds * 1000,
     eventId: sale.bare.eventId,
@@ -192,17 +192,40 @@ async function run(options: BenchOptions, timestamp: string, cleanup: Cleanup): 
     holdSeconds: options.holdSeconds,
     abandonRate: options.abandonRate,
   });
-  // Re-checked after the baseline: it writes to the second event, whose invariants must hold too.
-  verification.baselineEvent = await verifyEvent(pool, sale.bare.eventId);
+}
+
+async function run(options: BenchOptions, timestamp: string, cleanup: Cleanup): Promise<boolean> {
+  const startedAt = new Date();
+  const setupStart = performance.now();
+  const sys = await startSystem(options, timestamp, cleanup);
+  // A worker or the API dying mid-run must end the run with that error, not skew its numbers.
+  const watch = watchForCrash([sys.children.api, ...sys.children.workers]);
+  const guarded = <T>(p: Promise<T>): Promise<T> => Promise.race([p, watch.crashed]);
+
+  const sale = await guarded(setUpSale(sys.api, options, timestamp));
+  const setupMs = performance.now() - setupStart;
+  log(`set up in ${(setupMs / 1000).toFixed(1)} s`);
+  const { load, cpu } = await guarded(runSale(sys, options, sale));
+  process.stdout.write('\n');
+  await guarded(waitForExpiries(sys.pool, load, sale.sale.eventId, options.holdSeconds));
+  const saleChecks = await verifySale(sys.pool, load, sale);
+  const leftovers = await guarded(cancelOpenWorkflows(sys.stack.temporalAddress, sys.stack.temporalNamespace, sys.taskQueue));
+  if (leftovers > 0) log(`cancelled ${leftovers} reservation workflow(s) still open after the sale (holds answered 503 or unpaid)`);
+  watch.dispose();
+
+  // Run after the sale, never alongside it: the two would compete for the same two cores.
+  const baseline = await runBare(sys, options, sale);
+  const verification: Verification = { ...saleChecks, baselineEvent: await verifyEvent(sys.pool, sale.bare.eventId) };
 
   const report: BenchReport = {
     options,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
-    environment: { node: process.version, cpus: cpus().length, temporal: stack.temporalAddress, task_queue: env.TEMPORAL_TASK_QUEUE ?? '' },
+    environment: { node: process.version, cpus: cpus().length, temporal: sys.stack.temporalAddress, task_queue: sys.taskQueue },
     ids: { venue: sale.shape.venueId, sale_event: sale.sale.eventId, bare_event: sale.bare.eventId },
     setupMs,
     load,
+    cpu,
     verification,
     baseline,
   };

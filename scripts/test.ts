@@ -4,7 +4,7 @@
  * Extra arguments go to jest (`npm test -- test/workflows`).
  */
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ensureStack } from './lib/stack';
 import { REPO_ROOT } from './lib/processes';
 
@@ -27,7 +27,8 @@ async function main(): Promise<number> {
     TEMPORAL_NAMESPACE: stack.temporalNamespace,
     ...(stack.testServerPath ? { TEMPORAL_TEST_SERVER_PATH: stack.testServerPath } : {}),
   };
-  const bin = (pkg: string, path: string): string => require.resolve(`${pkg}/${path}`);
+  // Through package.json: some packages do not export their bin files.
+  const bin = (pkg: string, path: string): string => join(dirname(require.resolve(`${pkg}/package.json`)), path);
   try {
     const extra = process.argv.slice(2);
     if (extra.length === 0) {

@@ -32,6 +32,7 @@ export interface BaselineResult {
   holdsPerSecond: number;
   attemptsPerSecond: number;
   holdLatencyOk: Percentiles;
+  holdLatencyOkByKind: Record<HoldRequest['kind'], Percentiles>;
   holdLatencyAll: Percentiles;
   outcomes: Record<string, number>;
   errorSamples: string[];
@@ -44,6 +45,7 @@ interface Run {
   cfg: BaselineConfig;
   belief: InventoryBelief;
   ok: LatencyLog;
+  okByKind: Record<HoldRequest['kind'], LatencyLog>;
   all: LatencyLog;
   outcomes: Counter;
   errorSamples: Set<string>;
@@ -72,6 +74,7 @@ async function oneHold(run: Run): Promise<void> {
     await holdInventory(run.cfg.pool, commandFor(run.cfg, request, heldUntil));
     const ms = performance.now() - started;
     run.ok.add(ms);
+    run.okByKind[request.kind].add(ms);
     run.all.add(ms);
     run.outcomes.inc('HELD');
     // No workflow releases these: an abandoned hold simply lapses, and the next hold reclaims it.
@@ -94,6 +97,7 @@ export async function runBaseline(cfg: BaselineConfig): Promise<BaselineResult> 
     cfg,
     belief: new InventoryBelief(cfg.seatIds),
     ok: new LatencyLog(),
+    okByKind: { seats: new LatencyLog(), ga: new LatencyLog() },
     all: new LatencyLog(),
     outcomes: new Counter(),
     errorSamples: new Set(),
@@ -112,6 +116,7 @@ export async function runBaseline(cfg: BaselineConfig): Promise<BaselineResult> 
     holdsPerSecond: perSecond(run.ok.count, windowMs),
     attemptsPerSecond: perSecond(run.all.count, windowMs),
     holdLatencyOk: run.ok.summary(),
+    holdLatencyOkByKind: { seats: run.okByKind.seats.summary(), ga: run.okByKind.ga.summary() },
     holdLatencyAll: run.all.summary(),
     outcomes: run.outcomes.toJSON(),
     errorSamples: [...run.errorSamples],

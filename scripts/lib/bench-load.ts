@@ -58,6 +58,8 @@ export interface LoadResult {
   conflicts: number;
   errors: number;
   holdLatencyOk: Percentiles;
+  /** Successful holds split by what they asked for: seats lock seat rows, GA holds all queue on one counter row. */
+  holdLatencyOkByKind: Record<HoldRequest['kind'], Percentiles>;
   holdLatencyAll: Percentiles;
   confirmLatency: Percentiles;
   clientQueueDelay: Percentiles;
@@ -91,6 +93,7 @@ class Tally {
   confirmed = 0;
   waitedForBuyer = 0;
   readonly holdOk = new LatencyLog();
+  readonly holdOkByKind = { seats: new LatencyLog(), ga: new LatencyLog() };
   readonly holdAll = new LatencyLog();
   readonly confirm = new LatencyLog();
   readonly queueDelay: number[] = [];
@@ -169,6 +172,7 @@ async function attempt(cfg: LoadConfig, tally: Tally, belief: InventoryBelief, b
   if (res.status === 201) {
     tally.holdsOk++;
     tally.holdOk.add(ms);
+    tally.holdOkByKind[request.kind].add(ms);
     await afterHold(cfg, tally, belief, buyer, request, res, abandon);
     return;
   }
@@ -289,6 +293,7 @@ function toResult(tally: Tally, windowMs: number, drainMs: number, offered: numb
     conflicts: tally.conflicts,
     errors: tally.errors,
     holdLatencyOk: tally.holdOk.summary(),
+    holdLatencyOkByKind: { seats: tally.holdOkByKind.seats.summary(), ga: tally.holdOkByKind.ga.summary() },
     holdLatencyAll: tally.holdAll.summary(),
     confirmLatency: tally.confirm.summary(),
     clientQueueDelay: summarize(tally.queueDelay),

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BenchOptions } from './bench-args';
 import type { BaselineResult } from './bench-baseline';
+import type { CpuUsage } from './bench-cpu';
 import type { LoadResult } from './bench-load';
 import { perSecond, type Percentiles } from './bench-stats';
 import type { EventVerification, ReleaseLag, StuckHolds } from './bench-verify';
@@ -34,6 +35,8 @@ export interface BenchReport {
   ids: Record<string, string>;
   setupMs: number;
   load: LoadResult;
+  /** CPU by process group from the start of the sale until its last answer. */
+  cpu: CpuUsage;
   verification: Verification;
   baseline: BaselineResult;
 }
@@ -46,7 +49,10 @@ interface Row {
 }
 
 export interface Verdicts {
-  /** Only these fail the run (exit 1): the guarantees, not the speed targets. */
+  /**
+   * Only this fails the run (exit 1): nothing oversold and every invariant holds. Stuck holds are
+   * reported as FAIL but are lateness, not a wrong sale: an expired hold already counts as available.
+   */
   correctnessOk: boolean;
   targets: Record<string, { target: string; measured: number | null; met: boolean }>;
 }
@@ -57,6 +63,10 @@ function ms(value: number | null): string {
 
 function triple(p: Percentiles): string {
   return `${ms(p.p50_ms)} / ${ms(p.p95_ms)} / ${ms(p.p99_ms)} ms`;
+}
+
+function byKind(p: Record<'seats' | 'ga', Percentiles>): string {
+  return `${ms(p.seats.p95_ms)} / ${ms(p.ga.p95_ms)} ms`;
 }
 
 function ratio(a: number | null, b: number | null): number | null {
@@ -78,7 +88,7 @@ export function verdicts(r: BenchReport): Verdicts {
   const lag = v.releaseLag.p99_ms;
   const oversold = v.main.oversold.total + v.baselineEvent.oversold.total;
   return {
-    correctnessOk: oversold === 0 && sectionsOk(v.main) && sectionsOk(v.baselineEvent) && v.stuck.count === 0,
+    correctnessOk: oversold === 0 && sectionsOk(v.main) && sectionsOk(v.baselineEvent),
     targets: {
       offered_load: { target: `>= ${TARGETS.offeredHoldsPerSecond}/s`, measured: attemptsPerSecond, met: attemptsPerSecond >= TARGETS.offeredHoldsPerSecond * 0.95 },
       hold_p95_ms: { target: `< ${TARGETS.holdP95Ms} ms`, measured: p95, met: p95 !== null && p95 < TARGETS.holdP95Ms },
@@ -98,6 +108,7 @@ function loadRows(r: BenchReport, t: Verdicts['targets']): Row[] {
     { metric: 'successful holds/s', measured: `${holdsPerSecond} (${r.load.holdsOk} of ${r.load.attempts})`, target: '', verdict: '' },
     { metric: 'attempts not started (all buyers busy)', measured: `${r.load.notStarted} of ${r.load.offered} scheduled`, target: '0', verdict: mark(r.load.notStarted === 0) },
     { metric: 'hold latency, successful p50/p95/p99', measured: triple(r.load.holdLatencyOk), target: `p95 ${t.hold_p95_ms?.target ?? ''}`, verdict: mark(t.hold_p95_ms?.met ?? false) },
+    { metric: '  seats only / GA only p95', measured: byKind(r.load.holdLatencyOkByKind), target: '', verdict: '' },
     { metric: 'hold latency, all attempts p50/p95/p99', measured: triple(r.load.holdLatencyAll), target: '', verdict: '' },
     { metric: 'confirm latency p50/p95/p99', measured: `${triple(r.load.confirmLatency)} (${r.load.confirmed} paid)`, target: '', verdict: '' },
     { metric: 'client queue delay p99 / max', measured: `${ms(r.load.clientQueueDelay.p99_ms)} / ${ms(r.load.clientQueueDelay.max_ms)} ms`, target: '', verdict: '' },
@@ -138,6 +149,7 @@ function baselineRows(r: BenchReport): Row[] {
   return [
     { metric: `bare PG holds/s (closed loop, ${b.concurrency} callers, ${(b.windowMs / 1000).toFixed(0)} s)`, measured: `${b.holdsPerSecond} (${b.attemptsPerSecond} attempts/s)`, target: '', verdict: '' },
     { metric: 'bare PG hold latency, successful p50/p95/p99', measured: triple(b.holdLatencyOk), target: '', verdict: '' },
+    { metric: '  seats only / GA only p95', measured: byKind(b.holdLatencyOkByKind), target: '', verdict: '' },
     { metric: 'bare PG hold latency, all attempts p50/p95/p99', measured: triple(b.holdLatencyAll), target: '', verdict: '' },
     { metric: 'ratio bare/workflow holds/s', measured: `${ratio(b.holdsPerSecond, wf.holdsPerSecond) ?? '-'}x`, target: '', verdict: '' },
     { metric: 'ratio workflow/bare hold p95', measured: `${ratio(r.load.holdLatencyOk.p95_ms, b.holdLatencyOk.p95_ms) ?? '-'}x`, target: '', verdict: '' },
@@ -159,6 +171,15 @@ function counts(label: string, record: Record<string, number>): string {
   return `${label}: ${entries.length === 0 ? '-' : entries.map(([k, n]) => `${k} ${n}`).join(', ')}`;
 }
 
+/** CPU seconds per group during the sale, and per successful hold: which process saturates first. */
+function cpuLine(r: BenchReport): string {
+  const { cpu_seconds, window_s, host_busy, cores } = r.cpu;
+  const perHold = (s: number): string => (r.load.holdsOk > 0 ? ` (${Math.round((s * 1000) / r.load.holdsOk)} ms/hold)` : '');
+  const parts = Object.entries(cpu_seconds).map(([name, s]) => `${name} ${s}${perHold(s)}`);
+  const host = host_busy === null ? '' : `; host ${Math.round(host_busy * 100)}% busy of ${cores ?? '?'} cores`;
+  return `CPU seconds during the sale (${window_s} s): ${parts.join(', ')}${host}`;
+}
+
 export function renderReport(r: BenchReport, v: Verdicts): string {
   const problems = [r.verification.main, r.verification.baselineEvent].flatMap((ev) =>
     ev.sections.flatMap((s) => s.problems.map((p) => `  ${s.name}: ${p}`)),
@@ -175,6 +196,7 @@ export function renderReport(r: BenchReport, v: Verdicts): string {
     counts('confirm answers by status', r.load.confirmStatus),
     counts('confirm errors by code', r.load.confirmErrorCodes),
     counts('request mix', r.load.requestMix),
+    cpuLine(r),
     counts('sale reservations in PostgreSQL', r.verification.main.reservations_by_status),
     counts('bare PG outcomes', r.baseline.outcomes),
     ...(r.load.errorSamples.length > 0 ? ['unexpected answers (first few):', ...r.load.errorSamples.map((s) => `  ${s}`)] : []),
@@ -182,7 +204,8 @@ export function renderReport(r: BenchReport, v: Verdicts): string {
     ...(problems.length > 0 ? ['invariant violations:', ...problems] : []),
     ...(r.verification.stuck.count > 0 ? [`stuck reservations (first ids): ${r.verification.stuck.sample_ids.join(', ')}`] : []),
     '',
-    v.correctnessOk ? 'Correctness: OK (nothing oversold, invariants hold, no stuck holds)' : 'Correctness: FAILED (see above)',
+    v.correctnessOk ? 'Correctness: OK (nothing oversold, every invariant holds)' : 'Correctness: FAILED (see above)',
+    ...(r.verification.stuck.count > 0 ? [`Liveness: ${r.verification.stuck.count} hold(s) still live > 5 s after held_until`] : []),
   ].join('\n');
 }
 

@@ -212,3 +212,17 @@ export async function releaseLag(pool: Pool, eventId: string): Promise<ReleaseLa
   const lags = rows.map((r) => r.lag_ms);
   return { ...summarize(lags), min_ms: lags.length > 0 ? Math.round(Math.min(...lags) * 10) / 10 : null };
 }
+
+/**
+ * The latest deadline among the sale's short holds (those asked with --hold-seconds), including holds
+ * the client never heard back about (answered 503 but made by the workflow anyway), which the bench's
+ * own list of abandoned holds misses. null when there is none.
+ */
+export async function lastShortHoldDeadline(pool: Pool, eventId: string, holdSeconds: number): Promise<number | null> {
+  const { rows } = await pool.query<{ last: Date | null }>(
+    `SELECT max(held_until) AS last FROM reservations
+      WHERE event_id = $1 AND held_until - created_at <= make_interval(secs => $2)`,
+    [eventId, holdSeconds + 1],
+  );
+  return rows[0]?.last ? rows[0].last.getTime() : null;
+}

@@ -48,15 +48,16 @@ export function timeRequests(metrics: ApiMetrics): RequestHandler {
  */
 export async function renderMetrics(metrics: ApiMetrics, redis: Redis): Promise<string> {
   const own = await metrics.registry.metrics();
-  let shared = '';
   try {
     const counters = await readInventoryCounters(redis);
-    shared = INVENTORY_COUNTERS.map((name) => {
-      const metric = `inventory_${name}_total`;
-      return `# HELP ${metric} Inventory ${name.replace('_', ' ')} (seats and GA tickets) across all workers\n# TYPE ${metric} counter\n${metric} ${counters[name]}\n`;
-    }).join('');
+    return (
+      own +
+      INVENTORY_COUNTERS.map((name) => {
+        const metric = `inventory_${name}_total`;
+        return `# HELP ${metric} Inventory ${name.replace('_', ' ')} (seats and GA tickets) across all workers\n# TYPE ${metric} counter\n${metric} ${counters[name]}\n`;
+      }).join('')
+    );
   } catch {
-    shared = '# inventory counters unavailable: Redis did not answer\n';
+    return `${own}# inventory counters unavailable: Redis did not answer\n`;
   }
-  return own + shared;
 }
