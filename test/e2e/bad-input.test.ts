@@ -1,25 +1,16 @@
 import type { Pool } from 'pg';
-import { startE2eStack, type E2eStack } from '../support/e2e-stack';
-import { httpClient, type HttpClient } from '../support/http';
-import { adminToken, createEventViaApi, registerBuyer, type ApiEvent, type Buyer } from '../support/scenario';
+import { useE2eStack } from '../support/e2e-stack';
+import { createEventViaApi, registerBuyer, type ApiEvent, type Buyer } from '../support/scenario';
 
-let stack: E2eStack;
-let api: HttpClient;
-let admin: string;
+const e2e = useE2eStack();
 let event: ApiEvent;
 let otherEvent: ApiEvent;
 let buyer: Buyer;
 
 beforeAll(async () => {
-  stack = await startE2eStack();
-  api = httpClient(stack.url);
-  admin = await adminToken(api, stack.server.deps.pool);
-  event = await createEventViaApi(api, admin, { rows: 2, seatsPerRow: 5, gaCapacity: 50, event: { max_tickets_per_order: 4 } });
-  otherEvent = await createEventViaApi(api, admin, { rows: 1, seatsPerRow: 2, gaCapacity: 5 });
-  buyer = await registerBuyer(api);
-});
-afterAll(async () => {
-  await stack?.stop();
+  event = await createEventViaApi(e2e.api, e2e.admin, { rows: 2, seatsPerRow: 5, gaCapacity: 50, event: { max_tickets_per_order: 4 } });
+  otherEvent = await createEventViaApi(e2e.api, e2e.admin, { rows: 1, seatsPerRow: 2, gaCapacity: 5 });
+  buyer = await registerBuyer(e2e.api);
 });
 
 /** Everything a bad request could have touched, to prove it touched nothing. */
@@ -66,10 +57,10 @@ describe('bad input gets the contract error and changes nothing', () => {
   ];
 
   test.each(cases)('POST /reservations with %s gets its error and changes nothing', async (_name, build, status, code) => {
-    const pool = stack.server.deps.pool;
+    const pool = e2e.stack.server.deps.pool;
     const before = await snapshot(pool);
     const { body, raw, token, headers } = build();
-    const res = await api.post('/api/v1/reservations', body, { raw, token: token === null ? undefined : (token ?? buyer.token), headers });
+    const res = await e2e.api.post('/api/v1/reservations', body, { raw, token: token === null ? undefined : (token ?? buyer.token), headers });
     expect(res.status).toBe(status);
     expect(res.body).toMatchObject({ error: code, message: expect.any(String) });
     if (code === 'VALIDATION_ERROR') expect(res.body.details).toEqual(expect.arrayContaining([expect.objectContaining({ field: expect.any(String), message: expect.any(String) })]));
@@ -77,43 +68,43 @@ describe('bad input gets the contract error and changes nothing', () => {
   });
 
   test('an event not yet on sale answers 409 EVENT_NOT_ON_SALE and holds nothing', async () => {
-    const later = await createEventViaApi(api, admin, { rows: 1, seatsPerRow: 2, event: { on_sale_at: new Date(Date.now() + 86_400_000).toISOString() } });
-    const before = await snapshot(stack.server.deps.pool);
-    const res = await api.post('/api/v1/reservations', { event_id: later.eventId, seat_ids: [later.seatIds[0]] }, { token: buyer.token });
+    const later = await createEventViaApi(e2e.api, e2e.admin, { rows: 1, seatsPerRow: 2, event: { on_sale_at: new Date(Date.now() + 86_400_000).toISOString() } });
+    const before = await snapshot(e2e.stack.server.deps.pool);
+    const res = await e2e.api.post('/api/v1/reservations', { event_id: later.eventId, seat_ids: [later.seatIds[0]] }, { token: buyer.token });
     expect(res.status).toBe(409);
     expect(res.body.error).toBe('EVENT_NOT_ON_SALE');
-    expect(await snapshot(stack.server.deps.pool)).toEqual(before);
+    expect(await snapshot(e2e.stack.server.deps.pool)).toEqual(before);
   });
 
   test('unknown and malformed reservation ids are 404; a bad payment method body is 400', async () => {
     for (const id of [missingId, 'nope', '1']) {
-      const res = await api.get(`/api/v1/reservations/${id}`, { token: buyer.token });
+      const res = await e2e.api.get(`/api/v1/reservations/${id}`, { token: buyer.token });
       expect(res.status).toBe(404);
       expect(res.body.error).toBe('NOT_FOUND');
     }
-    const held = await api.post('/api/v1/reservations', { event_id: event.eventId, seat_ids: [event.seatIds[9]] }, { token: buyer.token });
+    const held = await e2e.api.post('/api/v1/reservations', { event_id: event.eventId, seat_ids: [event.seatIds[9]] }, { token: buyer.token });
     expect(held.status).toBe(201);
-    const res = await api.post(`/api/v1/reservations/${held.body.reservation_id}/confirm`, { payment_method_id: 7 }, { token: buyer.token });
+    const res = await e2e.api.post(`/api/v1/reservations/${held.body.reservation_id}/confirm`, { payment_method_id: 7 }, { token: buyer.token });
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('VALIDATION_ERROR');
-    expect((await api.get(`/api/v1/reservations/${held.body.reservation_id}`, { token: buyer.token })).body).toMatchObject({ status: 'HELD', payment_attempts: 0 });
+    expect((await e2e.api.get(`/api/v1/reservations/${held.body.reservation_id}`, { token: buyer.token })).body).toMatchObject({ status: 'HELD', payment_attempts: 0 });
   });
 
   test('registration and login refuse bad input with the contract codes', async () => {
-    expect((await api.post('/api/v1/auth/register', { email: 'not-an-email', password: 'longenough', name: 'x' })).body.error).toBe('VALIDATION_ERROR');
-    expect((await api.post('/api/v1/auth/register', { email: 'short@example.com', password: 'short', name: 'x' })).status).toBe(400);
-    const dup = await api.post('/api/v1/auth/register', { email: buyer.email, password: 'longenough', name: 'x' });
+    expect((await e2e.api.post('/api/v1/auth/register', { email: 'not-an-email', password: 'longenough', name: 'x' })).body.error).toBe('VALIDATION_ERROR');
+    expect((await e2e.api.post('/api/v1/auth/register', { email: 'short@example.com', password: 'short', name: 'x' })).status).toBe(400);
+    const dup = await e2e.api.post('/api/v1/auth/register', { email: buyer.email, password: 'longenough', name: 'x' });
     expect(dup.status).toBe(409);
     expect(dup.body.error).toBe('EMAIL_TAKEN');
-    const wrong = await api.post('/api/v1/auth/login', { email: buyer.email, password: 'wrong-password' });
+    const wrong = await e2e.api.post('/api/v1/auth/login', { email: buyer.email, password: 'wrong-password' });
     expect(wrong.status).toBe(401);
     expect(wrong.body.error).toBe('INVALID_CREDENTIALS');
   });
 
   test('after logout the token stops working', async () => {
-    const someone = await registerBuyer(api);
-    expect((await api.get('/api/v1/auth/me', { token: someone.token })).status).toBe(200);
-    expect((await api.post('/api/v1/auth/logout', undefined, { token: someone.token })).status).toBe(204);
-    expect((await api.get('/api/v1/auth/me', { token: someone.token })).status).toBe(401);
+    const someone = await registerBuyer(e2e.api);
+    expect((await e2e.api.get('/api/v1/auth/me', { token: someone.token })).status).toBe(200);
+    expect((await e2e.api.post('/api/v1/auth/logout', undefined, { token: someone.token })).status).toBe(204);
+    expect((await e2e.api.get('/api/v1/auth/me', { token: someone.token })).status).toBe(401);
   });
 });

@@ -6,6 +6,8 @@ import { createSimulatedProvider } from '../../src/payments/simulated-provider';
 import { createRedis } from '../../src/shared/clients';
 import { createWorker } from '../../src/workers/create-worker';
 import { testConfig, workflowBundle } from './env';
+import { httpClient, type HttpClient } from './http';
+import { adminToken } from './scenario';
 
 export interface E2eStack {
   config: Config;
@@ -50,4 +52,28 @@ function runWorker(worker: Worker): Promise<void> {
   return worker.run().catch((err: unknown) => {
     console.error('test worker failed', err);
   });
+}
+
+export interface E2eContext {
+  stack: E2eStack;
+  api: HttpClient;
+  /** A bearer token of an admin made for this suite. */
+  admin: string;
+}
+
+/**
+ * Registers beforeAll/afterAll that start the real stack for a suite and stop it afterwards; the
+ * returned object is filled in once beforeAll has run.
+ */
+export function useE2eStack(overrides: Partial<Record<keyof Config, string>> = {}): E2eContext {
+  const ctx = {} as E2eContext;
+  beforeAll(async () => {
+    ctx.stack = await startE2eStack(overrides);
+    ctx.api = httpClient(ctx.stack.url);
+    ctx.admin = await adminToken(ctx.api, ctx.stack.server.deps.pool);
+  });
+  afterAll(async () => {
+    await ctx.stack?.stop();
+  });
+  return ctx;
 }

@@ -31,7 +31,7 @@ export function createReservationsRouter(deps: ApiDeps, registry: OpenAPIRegistr
   defineRoute(
     ctx,
     {
-      method: 'post', path: '/', access: 'user', tags: ['reservations'],
+      method: 'post', path: '/', access: 'user', tags: ['Reservations'],
       summary: 'Hold seats and/or GA tickets (all or nothing); answers with the hold made by the reservation workflow',
       body: createReservationBody,
       headers: idempotencyHeaders.extend({ 'x-queue-token': z.string().optional() }),
@@ -50,7 +50,7 @@ export function createReservationsRouter(deps: ApiDeps, registry: OpenAPIRegistr
 
   defineRoute(
     ctx,
-    { method: 'get', path: '/:id', summary: 'A reservation (owner or admin)', access: 'user', tags: ['reservations'], params: idParams, responses: { 200: reservation }, errors: [404] },
+    { method: 'get', path: '/:id', summary: 'A reservation (owner or admin)', access: 'user', tags: ['Reservations'], params: idParams, responses: { 200: reservation }, errors: [404] },
     async ({ params }, _req, res) => {
       res.json(await getReservation(deps, currentUser(res.locals), reservationId(params.id)));
     },
@@ -59,7 +59,7 @@ export function createReservationsRouter(deps: ApiDeps, registry: OpenAPIRegistr
   defineRoute(
     ctx,
     {
-      method: 'post', path: '/:id/confirm', access: 'user', tags: ['reservations'],
+      method: 'post', path: '/:id/confirm', access: 'user', tags: ['Reservations'],
       summary: 'Pay for the hold; on success the reservation is CONFIRMED with its order and tickets',
       params: idParams, body: confirmBody, headers: idempotencyHeaders, responses: { 200: reservation }, errors: [402, 404, 409],
     },
@@ -70,7 +70,7 @@ export function createReservationsRouter(deps: ApiDeps, registry: OpenAPIRegistr
 
   defineRoute(
     ctx,
-    { method: 'post', path: '/:id/extend', summary: "Add the event's hold duration again", access: 'user', tags: ['reservations'], params: idParams, responses: { 200: reservation }, errors: [404, 409] },
+    { method: 'post', path: '/:id/extend', summary: "Add the event's hold duration again", access: 'user', tags: ['Reservations'], params: idParams, responses: { 200: reservation }, errors: [404, 409] },
     async ({ params }, _req, res) => {
       res.json(await extendReservation(deps, currentUser(res.locals), reservationId(params.id)));
     },
@@ -78,7 +78,7 @@ export function createReservationsRouter(deps: ApiDeps, registry: OpenAPIRegistr
 
   defineRoute(
     ctx,
-    { method: 'delete', path: '/:id', summary: 'Cancel the hold and release its seats', access: 'user', tags: ['reservations'], params: idParams, responses: { 200: reservation }, errors: [404, 409] },
+    { method: 'delete', path: '/:id', summary: 'Cancel the hold and release its seats', access: 'user', tags: ['Reservations'], params: idParams, responses: { 200: reservation }, errors: [404, 409] },
     async ({ params }, _req, res) => {
       res.json(await cancelReservation(deps, currentUser(res.locals), reservationId(params.id)));
     },
