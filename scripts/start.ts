@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     TEMPORAL_NAMESPACE: stack.temporalNamespace,
     ADMIN_EMAIL: process.env.ADMIN_EMAIL ?? DEFAULT_ADMIN.email,
     ADMIN_PASSWORD: process.env.ADMIN_PASSWORD ?? DEFAULT_ADMIN.password,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   };
   const config = loadConfig(env);
   const pool = createPool(config);

@@ -24,6 +24,8 @@ const configSchema = z.object({
   BODY_LIMIT: z.string().default('100kb'),
   /** Reservation attempts per user per minute; bursts beyond it get 429 with Retry-After. */
   RESERVATION_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(120),
+  /** Holds one API process lets run at once; beyond it, an immediate 503 with Retry-After. */
+  HOLD_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(32),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

@@ -41,75 +41,79 @@ interface Item {
  * Retrying the same reservation returns the hold already made (Temporal retries activities).
  */
 export async function holdInventory(pool: Pool, cmd: HoldCommand): Promise<ReservationView> {
-  return withTransaction(pool, async (db) => {
-    const existing = await db.query('SELECT 1 FROM reservations WHERE id = $1', [cmd.reservationId]);
-    if (existing.rowCount) return requireReservationView(db, cmd.reservationId);
+  await withTransaction(pool, (db) => holdInTransaction(db, cmd));
+  // Read after COMMIT: the GA counter is a hot row, and its lock should not wait on this read.
+  return requireReservationView(pool, cmd.reservationId);
+}
 
-    await assertOnSale(db, cmd.eventId);
-    const prices = await loadPrices(db, cmd.eventId);
-    const seats = await lockSeats(db, cmd);
-    const items: Item[] = seats.map((s) => ({
-      sectionId: s.section_id,
-      seatId: s.id,
-      quantity: 1,
-      priceCents: priceOf(prices, s.section_id),
-    }));
-    for (const request of [...cmd.ga].sort((a, b) => a.section_id.localeCompare(b.section_id))) {
-      items.push({
-        sectionId: request.section_id,
-        seatId: null,
-        quantity: request.quantity,
-        priceCents: priceOf(prices, request.section_id),
-      });
-    }
-    const total = items.reduce((sum, item) => sum + item.priceCents * item.quantity, 0);
+async function holdInTransaction(db: PoolClient, cmd: HoldCommand): Promise<void> {
+  const existing = await db.query('SELECT 1 FROM reservations WHERE id = $1', [cmd.reservationId]);
+  if (existing.rowCount) return;
 
+  await assertOnSale(db, cmd.eventId);
+  const prices = await loadPrices(db, cmd.eventId);
+  const seats = await lockSeats(db, cmd);
+  const items: Item[] = seats.map((s) => ({
+    sectionId: s.section_id,
+    seatId: s.id,
+    quantity: 1,
+    priceCents: priceOf(prices, s.section_id),
+  }));
+  for (const request of [...cmd.ga].sort((a, b) => a.section_id.localeCompare(b.section_id))) {
+    items.push({
+      sectionId: request.section_id,
+      seatId: null,
+      quantity: request.quantity,
+      priceCents: priceOf(prices, request.section_id),
+    });
+  }
+  const total = items.reduce((sum, item) => sum + item.priceCents * item.quantity, 0);
+
+  await db.query(
+    `INSERT INTO reservations (id, event_id, user_id, status, held_until, max_hold_extensions, total_price_cents, idempotency_key)
+     VALUES ($1, $2, $3, 'HELD', $4, $5, $6, $7)`,
+    [cmd.reservationId, cmd.eventId, cmd.userId, cmd.heldUntil, cmd.maxExtensions, total, cmd.idempotencyKey],
+  );
+  await db.query(
+    `INSERT INTO reservation_items (reservation_id, position, section_id, seat_id, quantity, price_cents)
+     SELECT $1, i.position, i.section_id, i.seat_id, i.quantity, i.price_cents
+       FROM unnest($2::int[], $3::uuid[], $4::uuid[], $5::int[], $6::int[])
+         AS i(position, section_id, seat_id, quantity, price_cents)`,
+    [
+      cmd.reservationId,
+      items.map((_, index) => index),
+      items.map((i) => i.sectionId),
+      items.map((i) => i.seatId),
+      items.map((i) => i.quantity),
+      items.map((i) => i.priceCents),
+    ],
+  );
+  await reclaimExpiredSeats(db, cmd, seats);
+  if (seats.length > 0) {
     await db.query(
-      `INSERT INTO reservations (id, event_id, user_id, status, held_until, max_hold_extensions, total_price_cents, idempotency_key)
-       VALUES ($1, $2, $3, 'HELD', $4, $5, $6, $7)`,
-      [cmd.reservationId, cmd.eventId, cmd.userId, cmd.heldUntil, cmd.maxExtensions, total, cmd.idempotencyKey],
+      `UPDATE seats SET status = 'HELD', reservation_id = $2, held_until = $3, version = version + 1
+        WHERE event_id = $1 AND id = ANY($4::uuid[])`,
+      [cmd.eventId, cmd.reservationId, cmd.heldUntil, seats.map((s) => s.id)],
     );
-    await db.query(
-      `INSERT INTO reservation_items (reservation_id, position, section_id, seat_id, quantity, price_cents)
-       SELECT $1, i.position, i.section_id, i.seat_id, i.quantity, i.price_cents
-         FROM unnest($2::int[], $3::uuid[], $4::uuid[], $5::int[], $6::int[])
-           AS i(position, section_id, seat_id, quantity, price_cents)`,
-      [
-        cmd.reservationId,
-        items.map((_, index) => index),
-        items.map((i) => i.sectionId),
-        items.map((i) => i.seatId),
-        items.map((i) => i.quantity),
-        items.map((i) => i.priceCents),
-      ],
-    );
-    await reclaimExpiredSeats(db, cmd, seats);
-    if (seats.length > 0) {
-      await db.query(
-        `UPDATE seats SET status = 'HELD', reservation_id = $2, held_until = $3, version = version + 1
-          WHERE event_id = $1 AND id = ANY($4::uuid[])`,
-        [cmd.eventId, cmd.reservationId, cmd.heldUntil, seats.map((s) => s.id)],
-      );
-    }
-    for (const item of items.filter((i) => i.seatId === null)) {
-      await holdGa(db, cmd, item.sectionId, item.quantity);
-    }
-    const audit: AuditEntry[] = items.map((i) => ({
-      eventId: cmd.eventId,
-      reservationId: cmd.reservationId,
-      sectionId: i.sectionId,
-      seatId: i.seatId,
-      quantity: i.quantity,
-    }));
-    await appendAudit(db, 'HOLD', `user:${cmd.userId}`, audit);
-    return requireReservationView(db, cmd.reservationId);
-  });
+  }
+  for (const item of items.filter((i) => i.seatId === null)) {
+    await holdGa(db, cmd, item.sectionId, item.quantity);
+  }
+  const audit: AuditEntry[] = items.map((i) => ({
+    eventId: cmd.eventId,
+    reservationId: cmd.reservationId,
+    sectionId: i.sectionId,
+    seatId: i.seatId,
+    quantity: i.quantity,
+  }));
+  await appendAudit(db, 'HOLD', `user:${cmd.userId}`, audit);
 }
 
 async function assertOnSale(db: PoolClient, eventId: string): Promise<void> {
-  // FOR SHARE: an event being cancelled right now cannot interleave with this hold.
+  // No row lock: thousands of concurrent holds sharing one event row would pile up MultiXacts; an
+  // event cancelled meanwhile has its holds released by the cancellation itself.
   const { rows } = await db.query<{ status: string; on_sale: boolean }>(
-    'SELECT status, on_sale_at <= now() AS on_sale FROM events WHERE id = $1 FOR SHARE',
+    'SELECT status, on_sale_at <= now() AS on_sale FROM events WHERE id = $1',
     [eventId],
   );
   const event = rows[0];

@@ -1,3 +1,4 @@
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
@@ -9,8 +10,11 @@ import { createWorker } from './create-worker';
  * The worker process: `npm run worker`. SIGINT/SIGTERM make the SDK stop polling, finish the tasks in
  * hand (within shutdownGraceTime) and return from run(); then the clients are closed.
  */
+const SDK_LEVELS = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', silent: 'ERROR' } as const;
+
 async function main(): Promise<void> {
   const config = loadConfig();
+  Runtime.install({ logger: new DefaultLogger(SDK_LEVELS[config.LOG_LEVEL]) });
   const pool = createPool(config);
   const redis = createRedis(config);
   await migrate(pool);

@@ -1,11 +1,15 @@
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { ReservationActivities } from '../activities';
 
-/**
- * The hold runs as a local activity: it is one short transaction, and skipping the round trip through
- * the task queue is most of the latency a buyer feels. Its retries are bounded so a database outage
- * answers 503 within seconds instead of holding seats nobody is waiting for.
+/*
+ * The inventory steps are short PostgreSQL transactions and run as local activities: they execute in
+ * the worker that runs the workflow task, and the server records one marker instead of dispatching a
+ * task, which is most of the latency a buyer feels and most of the load a flash sale puts on the
+ * Temporal server. Every one is idempotent, so a re-execution after a worker crash is harmless.
+ * The payment provider is an outside service that may be slow: it stays a regular activity.
  */
+
+/** The hold: bounded, so a database outage answers 503 within seconds and holds nothing. */
 export const { holdInventory } = proxyLocalActivities<ReservationActivities>({
   startToCloseTimeout: '5s',
   scheduleToCloseTimeout: '12s',
@@ -13,9 +17,18 @@ export const { holdInventory } = proxyLocalActivities<ReservationActivities>({
 });
 
 /** Steps a buyer waits for: bounded, so an outage is reported (503) and the hold stays as it was. */
-export const { extendHold, markPaymentPending } = proxyActivities<ReservationActivities>({
+export const { extendHold, markPaymentPending } = proxyLocalActivities<ReservationActivities>({
   startToCloseTimeout: '5s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 5 },
+});
+
+/**
+ * Steps that must happen once they are due (money taken must become a sale or a refund; a lapsed hold
+ * must be released): retried without limit until the database is back.
+ */
+export const { sellInventory, releaseInventory, recordProviderPayment } = proxyLocalActivities<ReservationActivities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 
 /** The charge: the simulated slow card takes 3 s, transient processor errors are retried here. */
@@ -25,12 +38,8 @@ export const { chargePayment } = proxyActivities<ReservationActivities>({
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 10 },
 });
 
-/**
- * Steps that must happen once they are due (money taken must become a sale or a refund; a lapsed hold
- * must be released): retried without limit until the database is back.
- */
-export const { sellInventory, releaseInventory, refundPayment, recordProviderPayment } =
-  proxyActivities<ReservationActivities>({
-    startToCloseTimeout: '10s',
-    retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
-  });
+/** A refund goes to the provider too, and must eventually happen. */
+export const { refundPayment } = proxyActivities<ReservationActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
+});

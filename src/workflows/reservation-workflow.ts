@@ -87,6 +87,7 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
     });
   } catch (err) {
     rejection = businessCause(err) ?? unavailable(err);
+    publishStatus('REJECTED');
     await condition(allHandlersFinished);
     throw rejection;
   }
@@ -149,8 +150,10 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
    * Keeps the ReservationStatus search attribute current for operators. Only when the starter indexed
    * this workflow with it (the API does): a server without the attribute registered would reject it.
    */
-  function publishStatus(status: ReservationStatus): void {
-    if (workflowInfo().typedSearchAttributes.get(ReservationStatusKey) === undefined) return;
+  function publishStatus(status: ReservationStatus | 'REJECTED'): void {
+    const published = workflowInfo().typedSearchAttributes.get(ReservationStatusKey);
+    // Each upsert is a visibility write on the server: skip the ones that change nothing.
+    if (published === undefined || published === status) return;
     upsertSearchAttributes([{ key: ReservationStatusKey, value: status }]);
   }
 

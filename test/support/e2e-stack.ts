@@ -5,9 +5,11 @@ import { createPool } from '../../src/db/pool';
 import { createSimulatedProvider } from '../../src/payments/simulated-provider';
 import { createRedis } from '../../src/shared/clients';
 import { createWorker } from '../../src/workers/create-worker';
-import { testConfig, workflowBundle } from './env';
+import { quietTemporalRuntime, testConfig, workflowBundle } from './env';
 import { httpClient, type HttpClient } from './http';
 import { adminToken } from './scenario';
+
+quietTemporalRuntime();
 
 export interface E2eStack {
   config: Config;

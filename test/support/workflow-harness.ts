@@ -9,7 +9,9 @@ import { createSimulatedProvider } from '../../src/payments/simulated-provider';
 import { holdUpdate } from '../../src/workflows/definitions';
 import { reservationWorkflowId } from '../../src/workflows/ids';
 import type { reservationWorkflow } from '../../src/workflows/reservation-workflow';
-import { timeSkippingServerPath, workflowBundle } from './env';
+import { quietTemporalRuntime, timeSkippingServerPath, workflowBundle } from './env';
+
+quietTemporalRuntime();
 
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createTimeSkipping({

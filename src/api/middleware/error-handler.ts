@@ -23,10 +23,11 @@ export function errorHandler(log: (line: string) => void): ErrorRequestHandler {
     if (appError.status >= 500 && appError.code !== 'UNAVAILABLE') {
       log(`[${String(res.locals.requestId)}] ${req.method} ${req.originalUrl}: ${(err as Error)?.stack ?? String(err)}`);
     }
-    if (appError.code === 'RATE_LIMITED' && typeof appError.details.retry_after_seconds === 'number') {
+    if (typeof appError.details.retry_after_seconds === 'number') {
       res.setHeader('Retry-After', String(appError.details.retry_after_seconds));
+    } else if (appError.code === 'UNAVAILABLE') {
+      res.setHeader('Retry-After', '1');
     }
-    if (appError.code === 'UNAVAILABLE') res.setHeader('Retry-After', '1');
     res.status(appError.status).json({ error: appError.code, message: appError.message, ...appError.details });
   };
 }

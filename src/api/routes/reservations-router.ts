@@ -19,6 +19,7 @@ import {
   extendReservation,
   getReservation,
 } from '../services/reservations-service';
+import { createAdmissionLimit } from '../services/admission';
 import { defineRoute } from './define-route';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -27,6 +28,7 @@ export function createReservationsRouter(deps: ApiDeps, registry: OpenAPIRegistr
   const router = Router();
   const ctx = { router, registry, redis: deps.redis, basePath };
   const reservation = { description: 'the reservation', schema: reservationSchema };
+  const holdAdmission = createAdmissionLimit(deps.config.HOLD_MAX_IN_FLIGHT);
 
   defineRoute(
     ctx,
@@ -40,9 +42,12 @@ export function createReservationsRouter(deps: ApiDeps, registry: OpenAPIRegistr
         200: { description: 'the reservation an earlier request with the same X-Idempotency-Key made', schema: reservationSchema },
       },
       errors: [403, 404, 409, 429],
+      // 503 also when too many holds are in flight (Retry-After: 1).
     },
     async ({ body }, req, res) => {
-      const result = await createReservation(deps, currentUser(res.locals), body, idempotencyKey(req), req.header('x-queue-token') ?? null);
+      const user = currentUser(res.locals);
+      const key = idempotencyKey(req);
+      const result = await holdAdmission.run(() => createReservation(deps, user, body, key, req.header('x-queue-token') ?? null));
       deps.metrics.reservationOutcomes.inc({ outcome: result.created ? 'created' : 'replayed' });
       res.status(result.created ? 201 : 200).json(result.reservation);
     },

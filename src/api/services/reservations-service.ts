@@ -77,7 +77,9 @@ export async function createReservation(
     typedSearchAttributes: [
       { key: EventIdKey, value: body.event_id },
       { key: UserIdKey, value: user.id },
-      { key: ReservationStatusKey, value: 'PENDING' },
+      // The outcome almost every hold has; the workflow corrects it (REJECTED) in the rare other case,
+      // which saves a visibility write per reservation.
+      { key: ReservationStatusKey, value: 'HELD' },
     ],
   });
   try {
