@@ -19,7 +19,6 @@ import { inventoryVersionKey } from '../../src/inventory/inventory-signals';
 import { createRedis } from '../../src/shared/clients';
 import { createUser, seedEvent } from '../support/fixtures';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are checked field by field */
 
 const config = loadConfig({
   ...process.env,
