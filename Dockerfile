@@ -5,7 +5,7 @@ WORKDIR /app
 
 # Dependencies first so source edits do not invalidate the npm layer.
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund && npm cache clean --force
+RUN npm ci --no-audit --no-fund || npm install --no-audit --no-fund
 
 COPY tsconfig.json ./
 COPY src ./src
