@@ -12,7 +12,7 @@ import { migrate } from '../src/db/migrate';
 import { createPool } from '../src/db/pool';
 import { parseArgs, usage, UsageError, type BenchOptions } from './lib/bench-args';
 import { runBaseline, type BaselineResult } from './lib/bench-baseline';
-import { cancelOpenWorkflows } from './lib/bench-cleanup';
+import { cancelOpenWorkflows } from './lib/temporal-cleanup';
 import { pidsByComm, snapshot, usageBetween, type CpuGroup, type CpuUsage } from './lib/bench-cpu';
 import { createApiClient, type ApiClient } from './lib/bench-http';
 import { runLoad, type LoadProgress, type LoadResult } from './lib/bench-load';

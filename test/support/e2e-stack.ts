@@ -1,5 +1,6 @@
 import type { Worker } from '@temporalio/worker';
 import type { Config } from '../../src/config';
+import { cancelOpenWorkflows } from '../../scripts/lib/temporal-cleanup';
 import { startServer, type RunningServer } from '../../src/api/server';
 import { createPool } from '../../src/db/pool';
 import { createSimulatedProvider } from '../../src/payments/simulated-provider';
@@ -40,6 +41,8 @@ export async function startE2eStack(overrides: Partial<Record<keyof Config, stri
     server,
     url: server.url,
     async stop() {
+      // Holds a suite left open would otherwise sit in the dev server (and in operators' listings).
+      await cancelOpenWorkflows(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, config.TEMPORAL_TASK_QUEUE).catch(() => 0);
       await server.stop();
       worker.shutdown();
       await running;

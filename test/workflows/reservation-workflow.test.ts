@@ -217,6 +217,31 @@ describe('a reservation workflow', () => {
     );
   });
 
+  test('when the database is down at the deadline, the release is retried until it is back, and the hold still ends EXPIRED', async () => {
+    const { event, seatIds, user } = await seatedEvent();
+    let releaseCalls = 0;
+    await withWorker(
+      env,
+      { pool, redis },
+      async (taskQueue) => {
+        const input = reservationInput({ eventId: event.id, userId: user.id, seatIds: seatIds.slice(0, 1), holdSeconds: 60 });
+        const { handle } = await startReservation(env, taskQueue, input);
+        await env.sleep('61s');
+        expect(await handle.result()).toMatchObject({ status: 'EXPIRED' });
+        expect(releaseCalls).toBe(4);
+        expect(await seatStatuses(pool, seatIds.slice(0, 1))).toEqual(['AVAILABLE']);
+      },
+      (activities) => ({
+        ...activities,
+        async releaseInventory(input) {
+          releaseCalls += 1;
+          if (releaseCalls <= 3) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+          return activities.releaseInventory(input);
+        },
+      }),
+    );
+  });
+
   test('when the seats are taken, the workflow ends as rejected with SEATS_UNAVAILABLE and holds nothing', async () => {
     const { event, seatIds, user } = await seatedEvent();
     await withWorker(env, { pool, redis }, async (taskQueue) => {

@@ -1,9 +1,8 @@
 /**
- * Leaves nothing of the run alive in the shared Temporal server. Holds the API answered 503 for (or
- * whose confirm failed) keep a workflow sleeping on a 10-minute timer, and an update-with-start the
- * worker never got to leaves a workflow pending; once the bench stops its worker, nobody polls the
- * run's task queue again, so those would stay open forever. Cancelling runs their compensations
- * (release), which needs the worker: call this before stopping it.
+ * Leaves nothing of a run (a benchmark, a test suite) alive in a shared Temporal server. Holds answered
+ * 503, or left open by a scenario, keep a workflow sleeping on its timer; once the run's worker stops,
+ * nobody polls its task queue again, so they would stay open forever. Cancelling runs their
+ * compensations (release), which needs the worker: call this before stopping it.
  */
 import { createTemporalClient } from '../../src/shared/clients';
 
