@@ -50,8 +50,8 @@ export function createActivities({ pool, redis, payments }: ActivityDeps) {
       return asBusinessFailure(() => extendHold(pool, { ...input, heldUntil: new Date(input.heldUntil) }));
     },
 
-    async markPaymentPending(input: { reservationId: string }): Promise<ReservationView> {
-      return markPaymentPending(pool, input.reservationId);
+    async markPaymentPending(input: { reservationId: string; pending?: boolean }): Promise<ReservationView> {
+      return markPaymentPending(pool, input.reservationId, input.pending ?? true);
     },
 
     async chargePayment(input: {

@@ -235,7 +235,8 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
   async function paymentFailed(err: unknown): Promise<never> {
     const cause = businessCause(err);
     if (cause?.type !== 'PAYMENT_DECLINED') {
-      setView({ ...current(), status: 'HELD' });
+      // Nobody was charged (the same key is used on the next attempt): the hold is simply HELD again.
+      setView(await markPaymentPending({ reservationId: input.reservationId, pending: false }).catch(() => ({ ...current(), status: 'HELD' as const })));
       throw unavailable(err);
     }
     const attempts = current().payment_attempts + 1;

@@ -242,6 +242,32 @@ describe('a reservation workflow', () => {
     );
   });
 
+  test('when the payment processor stays unreachable, the buyer is told UNAVAILABLE, nobody is charged and the hold is HELD again', async () => {
+    const { event, seatIds, user } = await seatedEvent();
+    await withWorker(
+      env,
+      { pool, redis },
+      async (taskQueue) => {
+        const input = reservationInput({ eventId: event.id, userId: user.id, seatIds: seatIds.slice(0, 1) });
+        const { handle } = await startReservation(env, taskQueue, input);
+        await expectCode(handle.executeUpdate(confirmUpdate, { args: [{ paymentMethodId: 'pm_card_visa', idempotencyKey: null }] }), 'UNAVAILABLE');
+        expect(await handle.query(reservationQuery)).toMatchObject({ status: 'HELD', payment_attempts: 0 });
+        expect(await reservationRow(pool, input.reservationId)).toMatchObject({ status: 'HELD' });
+        expect(await seatStatuses(pool, seatIds.slice(0, 1))).toEqual(['HELD']);
+        expect(await paymentsOf(pool, input.reservationId)).toEqual([]);
+        const paid = await handle.executeUpdate(confirmUpdate, { args: [{ paymentMethodId: 'pm_card_visa', idempotencyKey: null }] }).catch((err: unknown) => err);
+        expect(codeOf(paid)).toBe('UNAVAILABLE');
+      },
+      (activities) => ({
+        ...activities,
+        async chargePayment() {
+          // Retries exhausted, as after minutes of a processor outage (kept short here).
+          throw ApplicationFailure.create({ type: 'ProcessorUnreachable', message: 'connect ETIMEDOUT', nonRetryable: true });
+        },
+      }),
+    );
+  });
+
   test('when the seats are taken, the workflow ends as rejected with SEATS_UNAVAILABLE and holds nothing', async () => {
     const { event, seatIds, user } = await seatedEvent();
     await withWorker(env, { pool, redis }, async (taskQueue) => {
