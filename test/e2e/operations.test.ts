@@ -1,4 +1,9 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createApp } from '../../src/api/app';
+import { createMetrics } from '../../src/api/metrics';
 import { startServer, type RunningServer } from '../../src/api/server';
+import { createPool } from '../../src/db/pool';
 import { startE2eStack, type E2eStack } from '../support/e2e-stack';
 import { testConfig } from '../support/env';
 import { httpClient, type HttpClient } from '../support/http';
@@ -109,5 +114,32 @@ describe('when a dependency is down', () => {
     const { rows } = await stack.server.deps.pool.query(`SELECT status FROM seats WHERE id = $1`, [event.seatIds[0]]);
     expect(rows[0].status).toBe('AVAILABLE');
     expect((await client.get('/health')).status).toBe(503);
+  });
+
+  test('with PostgreSQL unreachable, a hold answers 503 UNAVAILABLE and /health names the database', async () => {
+    const admin = await adminToken(api, stack.server.deps.pool);
+    const event = await createEventViaApi(api, admin, { rows: 1, seatsPerRow: 2 });
+    const buyer = await registerBuyer(api);
+    // The same Redis (so the buyer's session is valid) and Temporal, but no database behind the pool.
+    const deadPool = createPool({ ...stack.config, DATABASE_URL: 'postgres://tickets:tickets@127.0.0.1:1/tickets_test' });
+    const app = createApp({ ...stack.server.deps, pool: deadPool, metrics: createMetrics() }, () => undefined);
+    const server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, () => resolve(s));
+    });
+    try {
+      const client = httpClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      const res = await client.post('/api/v1/reservations', { event_id: event.eventId, seat_ids: [event.seatIds[0]] }, { token: buyer.token });
+      expect(res.status).toBe(503);
+      expect(res.body.error).toBe('UNAVAILABLE');
+      expect(res.headers.get('retry-after')).toBe('1');
+      const health = await client.get('/health');
+      expect(health.status).toBe(503);
+      expect(health.body.checks.find((c: { name: string }) => c.name === 'postgresql').status).toBe('down');
+      const { rows } = await stack.server.deps.pool.query('SELECT status FROM seats WHERE id = $1', [event.seatIds[0]]);
+      expect(rows[0].status).toBe('AVAILABLE');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await deadPool.end();
+    }
   });
 });
