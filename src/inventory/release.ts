@@ -77,6 +77,7 @@ async function releaseGaHolds(db: PoolClient, reservationId: string): Promise<Ar
     `SELECT event_id, section_id, quantity FROM ga_holds WHERE reservation_id = $1 AND status = 'HELD' ORDER BY section_id`,
     [reservationId],
   );
+  const released: Array<{ section_id: string; quantity: number }> = [];
   for (const hold of holds.rows) {
     await db.query('SELECT 1 FROM ga_inventory WHERE event_id = $1 AND section_id = $2 FOR UPDATE', [hold.event_id, hold.section_id]);
     // Re-read under the counter's lock: a concurrent hold may have reclaimed this lapsed hold meanwhile.
@@ -90,7 +91,9 @@ async function releaseGaHolds(db: PoolClient, reservationId: string): Promise<Ar
         hold.section_id,
         hold.quantity,
       ]);
+      released.push(hold);
     }
   }
-  return holds.rows;
+  // Only what this call gave back: a hold reclaimed meanwhile is in the audit log as RECLAIM_EXPIRED.
+  return released;
 }
