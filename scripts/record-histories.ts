@@ -1,85 +1,199 @@
 /**
  * `npm run record-histories`: runs each reservation scenario for real — HTTP API, worker, Temporal dev
  * server, PostgreSQL, Redis — and saves each workflow's event history as JSON under
- * test/replay/histories/. The replay test then proves the current workflow code still replays them:
- * commit new histories whenever the workflow gains a path, and never edit the old ones.
+ * test/replay/histories/<campaign>/. The replay test then proves the current workflow code still
+ * replays every history ever committed.
+ *
+ * Histories are evidence of what ran: a file that exists is never overwritten. A change to workflow
+ * code records its new paths into a new campaign folder (CAMPAIGN below, or `-- --campaign name`);
+ * `-- name …` records only the named scenarios.
  */
-import { createHmac } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHmac, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import type { Pool } from 'pg';
 import { startServer } from '../src/api/server';
 import { reservationIdFor } from '../src/api/services/reservation-ids';
 import { loadConfig } from '../src/config';
 import { createPool } from '../src/db/pool';
+import { holdInventory } from '../src/inventory/hold';
+import type { PaymentProvider } from '../src/payments/provider';
 import { createSimulatedProvider } from '../src/payments/simulated-provider';
 import { createRedis } from '../src/shared/clients';
 import { createWorker } from '../src/workers/create-worker';
-import { reservationWorkflowId } from '../src/workflows/ids';
+import { latePaymentWorkflowId, reservationWorkflowId } from '../src/workflows/ids';
 import { httpClient, type HttpClient } from '../test/support/http';
-import { adminToken, createEventViaApi, registerBuyer, type ApiEvent } from '../test/support/scenario';
+import { adminToken, createEventViaApi, registerBuyer, type ApiEvent, type Buyer } from '../test/support/scenario';
 import { ensureStack } from './lib/stack';
 import { REPO_ROOT } from './lib/processes';
 
-const OUT_DIR = join(REPO_ROOT, 'test', 'replay', 'histories');
+/** The folder new histories go to: the change whose paths they record. */
+const CAMPAIGN = 'exact-money';
+const HISTORIES = join(REPO_ROOT, 'test', 'replay', 'histories');
 
-type Scenario = (api: HttpClient, event: ApiEvent, secret: string) => Promise<string>;
+interface Context {
+  api: HttpClient;
+  event: ApiEvent;
+  secret: string;
+  pool: Pool;
+  /** Runs inside the processor's charge of the given reservation (to stage what happens meanwhile). */
+  duringCharge: Map<string, () => Promise<void>>;
+  cancelWorkflow(workflowId: string): Promise<void>;
+}
+
+/** A scenario returns the id of the workflow whose history it recorded. */
+type Scenario = (ctx: Context) => Promise<string>;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function hold(ctx: Context, buyer: Buyer, body: Record<string, unknown>): Promise<{ id: string; total: number }> {
+  const held = await ctx.api.post('/api/v1/reservations', { event_id: ctx.event.eventId, ...body }, { token: buyer.token });
+  if (held.status !== 201) throw new Error(`hold failed: ${held.status} ${JSON.stringify(held.body)}`);
+  return { id: held.body.reservation_id, total: held.body.total_price_cents };
+}
+
+function confirm(ctx: Context, buyer: Buyer, id: string, method: string) {
+  return ctx.api.post(`/api/v1/reservations/${id}/confirm`, { payment_method_id: method }, { token: buyer.token });
+}
+
+function webhook(ctx: Context, body: Record<string, unknown>) {
+  const raw = JSON.stringify(body);
+  return ctx.api.post('/api/v1/payments/webhook', undefined, { raw, headers: { 'x-signature': createHmac('sha256', ctx.secret).update(raw).digest('hex') } });
+}
+
+function expectStatus(res: { status: number; body: unknown }, status: number): void {
+  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);
+}
 
 const scenarios: Record<string, Scenario> = {
-  'paid-in-time': async (api, event) => {
-    const buyer = await registerBuyer(api);
-    const held = await api.post('/api/v1/reservations', { event_id: event.eventId, seat_ids: [event.seatIds[0]], ga: [{ section_id: event.gaSectionId, quantity: 1 }] }, { token: buyer.token });
-    await api.post(`/api/v1/reservations/${held.body.reservation_id}/confirm`, { payment_method_id: 'pm_card_visa' }, { token: buyer.token });
-    return held.body.reservation_id;
+  'paid-in-time': async (ctx) => {
+    const buyer = await registerBuyer(ctx.api);
+    const { id } = await hold(ctx, buyer, { seat_ids: [ctx.event.seatIds[0]], ga: [{ section_id: ctx.event.gaSectionId, quantity: 1 }] });
+    expectStatus(await confirm(ctx, buyer, id, 'pm_card_visa'), 200);
+    return reservationWorkflowId(id);
   },
-  'expired-unpaid': async (api, event) => {
-    const buyer = await registerBuyer(api);
-    const held = await api.post('/api/v1/reservations', { event_id: event.eventId, seat_ids: [event.seatIds[1]], hold_duration_seconds: 1 }, { token: buyer.token });
-    await new Promise((resolve) => setTimeout(resolve, 2500));
-    return held.body.reservation_id;
+  'expired-unpaid': async (ctx) => {
+    const buyer = await registerBuyer(ctx.api);
+    const { id } = await hold(ctx, buyer, { seat_ids: [ctx.event.seatIds[1]], hold_duration_seconds: 1 });
+    await sleep(2500);
+    return reservationWorkflowId(id);
   },
-  'extended-then-cancelled': async (api, event) => {
-    const buyer = await registerBuyer(api);
-    const held = await api.post('/api/v1/reservations', { event_id: event.eventId, seat_ids: [event.seatIds[2]] }, { token: buyer.token });
-    await api.post(`/api/v1/reservations/${held.body.reservation_id}/extend`, undefined, { token: buyer.token });
-    await api.post(`/api/v1/reservations/${held.body.reservation_id}/extend`, undefined, { token: buyer.token });
-    await api.delete(`/api/v1/reservations/${held.body.reservation_id}`, { token: buyer.token });
-    return held.body.reservation_id;
+  'extended-then-cancelled': async (ctx) => {
+    const buyer = await registerBuyer(ctx.api);
+    const { id } = await hold(ctx, buyer, { seat_ids: [ctx.event.seatIds[2]] });
+    expectStatus(await ctx.api.post(`/api/v1/reservations/${id}/extend`, undefined, { token: buyer.token }), 200);
+    expectStatus(await ctx.api.post(`/api/v1/reservations/${id}/extend`, undefined, { token: buyer.token }), 409);
+    expectStatus(await ctx.api.delete(`/api/v1/reservations/${id}`, { token: buyer.token }), 200);
+    return reservationWorkflowId(id);
   },
-  'declined-three-times': async (api, event) => {
-    const buyer = await registerBuyer(api);
-    const held = await api.post('/api/v1/reservations', { event_id: event.eventId, ga: [{ section_id: event.gaSectionId, quantity: 2 }] }, { token: buyer.token });
-    for (let i = 0; i < 3; i++) {
-      await api.post(`/api/v1/reservations/${held.body.reservation_id}/confirm`, { payment_method_id: 'pm_card_declined' }, { token: buyer.token });
-    }
-    return held.body.reservation_id;
+  'declined-three-times': async (ctx) => {
+    const buyer = await registerBuyer(ctx.api);
+    const { id } = await hold(ctx, buyer, { ga: [{ section_id: ctx.event.gaSectionId, quantity: 2 }] });
+    for (let i = 0; i < 3; i++) expectStatus(await confirm(ctx, buyer, id, 'pm_card_declined'), 402);
+    return reservationWorkflowId(id);
   },
-  'flaky-processor-then-paid': async (api, event) => {
-    const buyer = await registerBuyer(api);
-    const held = await api.post('/api/v1/reservations', { event_id: event.eventId, seat_ids: [event.seatIds[3]] }, { token: buyer.token });
-    await api.post(`/api/v1/reservations/${held.body.reservation_id}/confirm`, { payment_method_id: 'pm_card_error' }, { token: buyer.token });
-    return held.body.reservation_id;
+  'flaky-processor-then-paid': async (ctx) => {
+    const buyer = await registerBuyer(ctx.api);
+    const { id } = await hold(ctx, buyer, { seat_ids: [ctx.event.seatIds[3]] });
+    expectStatus(await confirm(ctx, buyer, id, 'pm_card_error'), 200);
+    return reservationWorkflowId(id);
   },
-  'rejected-seat-taken': async (api, event) => {
-    const buyer = await registerBuyer(api);
-    const key = `rejected-${Date.now()}`;
-    const rejected = await api.post('/api/v1/reservations', { event_id: event.eventId, seat_ids: [event.seatIds[0]] }, { token: buyer.token, headers: { 'X-Idempotency-Key': key } });
-    if (rejected.status !== 409) throw new Error(`expected 409, got ${rejected.status}`);
+  'rejected-seat-taken': async (ctx) => {
+    const buyer = await registerBuyer(ctx.api);
+    const key = `rejected-${randomUUID()}`;
+    const rejected = await ctx.api.post('/api/v1/reservations', { event_id: ctx.event.eventId, seat_ids: [ctx.event.seatIds[0]] }, { token: buyer.token, headers: { 'X-Idempotency-Key': key } });
+    expectStatus(rejected, 409);
     // A refusal has no reservation to show, but the key names its workflow all the same.
-    return reservationIdFor(buyer.id, key);
+    return reservationWorkflowId(reservationIdFor(buyer.id, key));
   },
-  'paid-by-webhook': async (api, event, secret) => {
-    const buyer = await registerBuyer(api);
-    const held = await api.post('/api/v1/reservations', { event_id: event.eventId, seat_ids: [event.seatIds[4]] }, { token: buyer.token });
-    const body = JSON.stringify({ reservation_id: held.body.reservation_id, payment_id: `pay_${held.body.reservation_id}`, status: 'succeeded', amount_cents: held.body.total_price_cents });
-    await api.post('/api/v1/payments/webhook', undefined, { raw: body, headers: { 'x-signature': createHmac('sha256', secret).update(body).digest('hex') } });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    return held.body.reservation_id;
+  'paid-by-webhook': async (ctx) => {
+    const buyer = await registerBuyer(ctx.api);
+    const { id, total } = await hold(ctx, buyer, { seat_ids: [ctx.event.seatIds[4]] });
+    expectStatus(await webhook(ctx, { reservation_id: id, payment_id: `pay_${id}`, status: 'succeeded', amount_cents: total }), 202);
+    await sleep(1500);
+    return reservationWorkflowId(id);
+  },
+  'confirm-503-then-paid': async (ctx) => {
+    const buyer = await registerBuyer(ctx.api);
+    const { id } = await hold(ctx, buyer, { ga: [{ section_id: ctx.event.gaSectionId, quantity: 1 }] });
+    expectStatus(await confirm(ctx, buyer, id, 'pm_card_unreachable'), 503);
+    expectStatus(await confirm(ctx, buyer, id, 'pm_card_visa'), 200);
+    return reservationWorkflowId(id);
+  },
+  'hold-lost-and-refunded': async (ctx) => {
+    const buyer = await registerBuyer(ctx.api);
+    const rival = await registerBuyer(ctx.api);
+    const { id } = await hold(ctx, buyer, { seat_ids: [ctx.event.seatIds[5]] });
+    // The payment outlasts the hold and its grace; meanwhile a rival takes the lapsed seat.
+    ctx.duringCharge.set(id, async () => {
+      await ctx.pool.query(`UPDATE seats SET held_until = now() - interval '1 second' WHERE reservation_id = $1`, [id]);
+      await holdInventory(ctx.pool, {
+        reservationId: randomUUID(), eventId: ctx.event.eventId, userId: rival.id, seatIds: [ctx.event.seatIds[5]!], ga: [],
+        heldUntil: new Date(Date.now() + 60_000), maxExtensions: 0, idempotencyKey: null,
+      });
+    });
+    expectStatus(await confirm(ctx, buyer, id, 'pm_card_visa'), 409);
+    return reservationWorkflowId(id);
+  },
+  'webhook-refund': async (ctx) => {
+    const buyer = await registerBuyer(ctx.api);
+    const { id, total } = await hold(ctx, buyer, { ga: [{ section_id: ctx.event.gaSectionId, quantity: 1 }] });
+    // Money that does not match the reservation cannot pay for it: refunded, the hold stays.
+    expectStatus(await webhook(ctx, { reservation_id: id, payment_id: `pay_${id}`, status: 'succeeded', amount_cents: total - 1 }), 202);
+    await sleep(1500);
+    expectStatus(await ctx.api.delete(`/api/v1/reservations/${id}`, { token: buyer.token }), 200);
+    return reservationWorkflowId(id);
+  },
+  'duplicate-webhook': async (ctx) => {
+    const buyer = await registerBuyer(ctx.api);
+    const { id, total } = await hold(ctx, buyer, { ga: [{ section_id: ctx.event.gaSectionId, quantity: 2 }] });
+    const body = { reservation_id: id, payment_id: `pay_${id}`, status: 'succeeded', amount_cents: total };
+    await Promise.all([webhook(ctx, body), webhook(ctx, body)]);
+    await sleep(1500);
+    expectStatus(await webhook(ctx, body), 202);
+    return reservationWorkflowId(id);
+  },
+  'late-payment': async (ctx) => {
+    const buyer = await registerBuyer(ctx.api);
+    const { id, total } = await hold(ctx, buyer, { ga: [{ section_id: ctx.event.gaSectionId, quantity: 1 }] });
+    expectStatus(await ctx.api.delete(`/api/v1/reservations/${id}`, { token: buyer.token }), 200);
+    await sleep(500);
+    const paymentId = `pay_${id}`;
+    expectStatus(await webhook(ctx, { reservation_id: id, payment_id: paymentId, status: 'succeeded', amount_cents: total }), 202);
+    return latePaymentWorkflowId(paymentId);
+  },
+  'operator-cancel': async (ctx) => {
+    const buyer = await registerBuyer(ctx.api);
+    const { id } = await hold(ctx, buyer, { ga: [{ section_id: ctx.event.gaSectionId, quantity: 1 }] });
+    await ctx.cancelWorkflow(reservationWorkflowId(id));
+    return reservationWorkflowId(id);
+  },
+  'operator-cancel-during-payment': async (ctx) => {
+    const buyer = await registerBuyer(ctx.api);
+    const { id } = await hold(ctx, buyer, { ga: [{ section_id: ctx.event.gaSectionId, quantity: 1 }] });
+    const paying = confirm(ctx, buyer, id, 'pm_card_slow');
+    await sleep(1000);
+    await ctx.cancelWorkflow(reservationWorkflowId(id));
+    expectStatus(await paying, 200);
+    return reservationWorkflowId(id);
   },
 };
 
 async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({ options: { campaign: { type: 'string', default: CAMPAIGN } }, allowPositionals: true });
+  const outDir = join(HISTORIES, values.campaign);
+  const wanted = positionals.length > 0 ? positionals : Object.keys(scenarios);
+  const todo = wanted.filter((name) => {
+    if (!scenarios[name]) throw new Error(`unknown scenario ${name}; known: ${Object.keys(scenarios).join(', ')}`);
+    if (!existsSync(join(outDir, `${name}.json`))) return true;
+    console.log(`kept ${values.campaign}/${name}.json (committed histories are never re-recorded)`);
+    return false;
+  });
+  if (todo.length === 0) return;
+
   const stack = await ensureStack({ dataDir: join(REPO_ROOT, '.data'), database: 'tickets_test' });
   const config = loadConfig({
     ...process.env,
@@ -87,25 +201,38 @@ async function main(): Promise<void> {
     REDIS_URL: stack.redisUrl,
     TEMPORAL_ADDRESS: stack.temporalAddress,
     TEMPORAL_TASK_QUEUE: `record-histories-${Date.now()}`,
+    PAYMENT_GRACE_SECONDS: '5',
   });
   const pool = createPool(config);
   const redis = createRedis(config);
+  const duringCharge = new Map<string, () => Promise<void>>();
+  const simulated = createSimulatedProvider(redis);
+  const payments: PaymentProvider = {
+    ...simulated,
+    async charge(request) {
+      const staged = duringCharge.get(request.idempotencyKey.split(':')[0] ?? '');
+      if (staged) await staged();
+      return simulated.charge(request);
+    },
+  };
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows') });
-  const { worker, connection } = await createWorker({ config, pool, redis, payments: createSimulatedProvider(redis), workflowBundle });
+  const { worker, connection } = await createWorker({ config, pool, redis, payments, workflowBundle });
   const running = worker.run();
   const server = await startServer({ config, port: 0 });
   try {
     const api = httpClient(server.url);
     const admin = await adminToken(api, pool);
-    const event = await createEventViaApi(api, admin, { rows: 1, seatsPerRow: 6, gaCapacity: 10, event: { max_hold_extensions: 1 } });
-    mkdirSync(OUT_DIR, { recursive: true });
-    for (const [name, scenario] of Object.entries(scenarios)) {
-      const reservationId = await scenario(api, event, config.PAYMENT_WEBHOOK_SECRET);
-      const handle = server.deps.temporal.workflow.getHandle(reservationWorkflowId(reservationId));
+    const event = await createEventViaApi(api, admin, { rows: 1, seatsPerRow: 6, gaCapacity: 20, event: { max_hold_extensions: 1 } });
+    const cancelWorkflow = (workflowId: string) => server.deps.temporal.workflow.getHandle(workflowId).cancel().then(() => undefined);
+    const ctx: Context = { api, event, secret: config.PAYMENT_WEBHOOK_SECRET, pool, duringCharge, cancelWorkflow };
+    mkdirSync(outDir, { recursive: true });
+    for (const name of todo) {
+      const workflowId = await scenarios[name]!(ctx);
+      const handle = server.deps.temporal.workflow.getHandle(workflowId);
       await handle.result().catch(() => undefined);
       const history = await handle.fetchHistory();
-      writeFileSync(join(OUT_DIR, `${name}.json`), historyToJSON(history));
-      console.log(`recorded ${name}: ${history.events?.length ?? 0} events`);
+      writeFileSync(join(outDir, `${name}.json`), historyToJSON(history));
+      console.log(`recorded ${values.campaign}/${name}: ${history.events?.length ?? 0} events`);
     }
   } finally {
     await server.stop();

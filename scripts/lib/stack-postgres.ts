@@ -347,7 +347,15 @@ export async function ensurePostgres(ctx: StackContext, database: string): Promi
     ctx.log(`postgres: reusing server on ${HOST}:${port}`);
     return { url: existing };
   }
+  return runLocalCluster(ctx, port, database);
+}
 
+/**
+ * A PostgreSQL cluster of its own in `ctx.dataDir`, on `port`: started (initialised on first use),
+ * with our role and `database`. The stack runs the project's cluster this way; tests that stop and
+ * restart PostgreSQL run one of their own, so the suite's shared server never goes away under others.
+ */
+export async function runLocalCluster(ctx: StackContext, port: number, database: string): Promise<{ url: string; stop: () => Promise<void> }> {
   const stop = await startCluster(ctx, port);
   try {
     const url = await useLocalServer(ctx, port, database);

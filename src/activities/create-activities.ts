@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
@@ -6,9 +7,17 @@ import type { GaRequest, ReservationView } from '../domain/reservation';
 import { extendHold, markPaymentPending } from '../inventory/extend';
 import { holdInventory } from '../inventory/hold';
 import { announceInventoryChange, countRejection } from '../inventory/inventory-signals';
-import { releaseInventory, type ReleaseStatus } from '../inventory/release';
-import { sellInventory } from '../inventory/sell';
-import { chargeOnce, recordProviderPayment, refundOnce } from '../payments/payments-repository';
+import { abandonHold, releaseInventory, type ReleaseStatus } from '../inventory/release';
+import { sellInventory, type SellResult } from '../inventory/sell';
+import {
+  chargeOnce,
+  recordProviderPayment,
+  refundOnce,
+  resolveCharge,
+  type ProviderPaymentState,
+  type RefundOutcome,
+  type SettledCharge,
+} from '../payments/payments-repository';
 import type { PaymentProvider } from '../payments/provider';
 
 export interface ActivityDeps {
@@ -26,6 +35,7 @@ export interface HoldActivityInput {
   heldUntil: string;
   maxExtensions: number;
   idempotencyKey: string | null;
+  requestHash?: string | null;
 }
 
 /**
@@ -34,10 +44,17 @@ export interface HoldActivityInput {
  * contract's error code; anything else is thrown as is and retried with backoff.
  */
 export function createActivities({ pool, redis, payments }: ActivityDeps) {
+  async function sell(input: { reservationId: string; paymentId: string }): Promise<SellResult> {
+    const result = await asBusinessFailure(() => sellInventory(pool, input));
+    if (result.soldWithThisPayment) await announceInventoryChange(redis, result.view.event_id, 'sales', countItems(result.view));
+    return result;
+  }
+
   return {
     async holdInventory(input: HoldActivityInput): Promise<ReservationView> {
+      const mustCommitBy = attemptDeadline();
       const view = await asBusinessFailure(() =>
-        holdInventory(pool, { ...input, heldUntil: new Date(input.heldUntil) }),
+        holdInventory(pool, { ...input, heldUntil: new Date(input.heldUntil), ...(mustCommitBy ? { mustCommitBy } : {}) }),
       ).catch(async (err: unknown) => {
         if (err instanceof ApplicationFailure) await countRejection(redis);
         throw err;
@@ -46,10 +63,16 @@ export function createActivities({ pool, redis, payments }: ActivityDeps) {
       return view;
     },
 
+    /** Undoes a hold whose outcome the workflow never learned (every attempt failed or timed out). */
+    async abandonHold(input: { reservationId: string }): Promise<{ abandoned: boolean }> {
+      return abandonHold(pool, input.reservationId);
+    },
+
     async extendHold(input: { reservationId: string; heldUntil: string; kind: 'EXTENSION' | 'PAYMENT_GRACE' }): Promise<ReservationView> {
       return asBusinessFailure(() => extendHold(pool, { ...input, heldUntil: new Date(input.heldUntil) }));
     },
 
+    /** Used by reservation runs started before charges marked the payment under way themselves. */
     async markPaymentPending(input: { reservationId: string; pending?: boolean }): Promise<ReservationView> {
       return markPaymentPending(pool, input.reservationId, input.pending ?? true);
     },
@@ -63,33 +86,39 @@ export function createActivities({ pool, redis, payments }: ActivityDeps) {
       return asBusinessFailure(() => chargeOnce(pool, payments, input));
     },
 
+    /** The outcome of a charge whose answer was lost; a charge that never happened can no longer happen. */
+    async resolveCharge(input: { reservationId: string; idempotencyKey: string }): Promise<SettledCharge> {
+      return resolveCharge(pool, payments, input);
+    },
+
     async recordProviderPayment(input: {
       reservationId: string;
       providerPaymentId: string;
       amountCents: number;
-    }): Promise<{ paymentId: string }> {
+    }): Promise<{ paymentId: string; state: ProviderPaymentState; reservationId: string }> {
       return recordProviderPayment(pool, input);
     },
 
+    /** Used by reservation runs started before a sale reported which payment paid for it. */
     async sellInventory(input: { reservationId: string; paymentId: string }): Promise<ReservationView> {
-      const view = await asBusinessFailure(() => sellInventory(pool, input));
-      await announceInventoryChange(redis, view.event_id, 'sales', countItems(view));
-      return view;
+      return (await sell(input)).view;
     },
 
-    async releaseInventory(input: {
-      reservationId: string;
-      status: ReleaseStatus;
-      reason: string;
-    }): Promise<ReservationView> {
-      const { view, released } = await releaseInventory(pool, { ...input, actor: `workflow:${input.reason}` });
-      if (released > 0) await announceInventoryChange(redis, view.event_id, 'releases', released);
-      return { ...view, seats_released: countItems(view) };
+    async sellHold(input: { reservationId: string; paymentId: string }): Promise<SellResult> {
+      return sell(input);
     },
 
-    async refundPayment(input: { paymentId: string }): Promise<void> {
-      await refundOnce(pool, payments, input.paymentId);
-      await countRefund(redis);
+    async releaseInventory(input: { reservationId: string; status: ReleaseStatus; reason: string }): Promise<ReservationView> {
+      const { view, releasedSeats, releasedGa, repeated } = await releaseInventory(pool, { ...input, actor: `workflow:${input.reason}` });
+      const released = releasedSeats.length + releasedGa.reduce((sum, g) => sum + g.quantity, 0);
+      if (released > 0 && !repeated) await announceInventoryChange(redis, view.event_id, 'releases', released);
+      return { ...view, seats_released: releasedSeats, ga_released: releasedGa };
+    },
+
+    async refundPayment(input: { paymentId: string }): Promise<RefundOutcome> {
+      const outcome = await refundOnce(pool, payments, input.paymentId);
+      if (outcome.refunded) await countRefund(redis);
+      return outcome;
     },
   };
 }
@@ -102,6 +131,22 @@ function countItems(view: ReservationView): number {
 
 async function countRefund(redis: Redis): Promise<void> {
   await redis.hincrby('metrics:inventory', 'refunds', 1).catch(() => undefined);
+}
+
+/** When Temporal stops waiting for this attempt; null outside an activity (direct calls in tests). */
+function attemptDeadline(): Date | null {
+  let info;
+  try {
+    info = Context.current().info;
+  } catch {
+    return null;
+  }
+  const deadlines = [
+    info.startToCloseTimeoutMs ? (info.currentAttemptScheduledTimestampMs || Date.now()) + info.startToCloseTimeoutMs : Infinity,
+    info.scheduleToCloseTimeoutMs ? info.scheduledTimestampMs + info.scheduleToCloseTimeoutMs : Infinity,
+  ];
+  const deadline = Math.min(...deadlines);
+  return Number.isFinite(deadline) ? new Date(deadline) : null;
 }
 
 async function asBusinessFailure<T>(fn: () => Promise<T>): Promise<T> {

@@ -14,6 +14,7 @@ export const ERROR_STATUS = {
   QUEUE_TOKEN_REQUIRED: 403,
   NOT_FOUND: 404,
   EVENT_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   EMAIL_TAKEN: 409,
   SEATS_UNAVAILABLE: 409,
   INSUFFICIENT_INVENTORY: 409,
@@ -23,6 +24,10 @@ export const ERROR_STATUS = {
   RESERVATION_CONFIRMED: 409,
   RESERVATION_NOT_ACTIVE: 409,
   EXTENSION_LIMIT: 409,
+  /** An earlier charge of the reservation has no known outcome yet; a new one waits for it. */
+  PAYMENT_IN_PROGRESS: 409,
+  /** A sale was asked to use money that is not (or no longer) this reservation's captured payment. */
+  PAYMENT_NOT_CAPTURED: 409,
   IDEMPOTENCY_KEY_REUSED: 422,
   PAYLOAD_TOO_LARGE: 413,
   RATE_LIMITED: 429,

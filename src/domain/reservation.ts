@@ -34,6 +34,11 @@ export interface ReservedGa {
   price_cents: number;
 }
 
+export interface ReleasedGa {
+  section_id: string;
+  quantity: number;
+}
+
 export interface Ticket {
   ticket_id: string;
   order_id: string;
@@ -61,7 +66,10 @@ export interface ReservationView {
   order_id: string | null;
   tickets: Ticket[];
   release_reason: string | null;
-  seats_released?: number;
+  /** On a cancellation's answer: the seats it gave back (a seat another hold had reclaimed is not listed). */
+  seats_released?: string[];
+  /** On a cancellation's answer: the GA tickets it gave back, per section. */
+  ga_released?: ReleasedGa[];
   created_at: string;
   updated_at: string;
 }
@@ -82,12 +90,21 @@ export interface ReservationInput {
   paymentGraceSeconds: number;
   maxPaymentAttempts: number;
   idempotencyKey: string | null;
+  /** Fingerprint of the POST body the idempotency key was first used with (absent on runs started before it existed). */
+  requestHash?: string | null;
 }
 
 export interface ConfirmRequest {
   paymentMethodId: string;
   /** The client's X-Idempotency-Key, if any; it keys the charge so a retried confirm never charges twice. */
   idempotencyKey: string | null;
+}
+
+/** The hold update's argument: who asks (to tell the first request from retries) and for what. */
+export interface HoldRequest {
+  requestId: string;
+  /** Fingerprint of this request's body: a retry with the same key but another body is refused. */
+  requestHash?: string | null;
 }
 
 export interface PaymentNotification {

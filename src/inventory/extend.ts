@@ -1,9 +1,9 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import { withTransaction } from '../db/transaction';
 import { AppError } from '../domain/errors';
 import type { ReservationView } from '../domain/reservation';
 import { appendAudit } from './audit';
-import { lockReservation } from './release';
+import { expectRows, lockOwnedHold, lockReservation } from './locks';
 import { requireReservationView } from './reservation-view';
 
 export interface ExtendCommand {
@@ -28,15 +28,17 @@ export async function extendHold(pool: Pool, cmd: ExtendCommand): Promise<Reserv
     }
     const alreadyApplied = new Date(current.held_until).getTime() >= cmd.heldUntil.getTime();
     if (alreadyApplied) return current;
-    await assertStillHeld(db, current);
-    await db.query(
-      `UPDATE seats SET held_until = $2, version = version + 1 WHERE reservation_id = $1 AND status = 'HELD'`,
-      [cmd.reservationId, cmd.heldUntil],
+    await lockOwnedHold(db, current);
+    const seats = await db.query(
+      `UPDATE seats SET held_until = $2, version = version + 1 WHERE id = ANY($3::uuid[]) AND reservation_id = $1 AND status = 'HELD'`,
+      [cmd.reservationId, cmd.heldUntil, current.seats.map((s) => s.seat_id)],
     );
-    await db.query(`UPDATE ga_holds SET held_until = $2 WHERE reservation_id = $1 AND status = 'HELD'`, [
+    expectRows(seats.rowCount, current.seats.length, 'seats extended');
+    const ga = await db.query(`UPDATE ga_holds SET held_until = $2 WHERE reservation_id = $1 AND status = 'HELD'`, [
       cmd.reservationId,
       cmd.heldUntil,
     ]);
+    expectRows(ga.rowCount, current.ga.length, 'GA holds extended');
     const isExtension = cmd.kind === 'EXTENSION';
     await db.query(
       `UPDATE reservations
@@ -71,24 +73,4 @@ export async function markPaymentPending(pool: Pool, reservationId: string, pend
     );
     return requireReservationView(db, reservationId);
   });
-}
-
-/**
- * Every seat and GA hold of the reservation must still be this reservation's HELD rows. Rows whose
- * deadline passed but that nobody took are still ours (the row says so) and may be extended or sold.
- */
-export async function assertStillHeld(db: PoolClient, view: ReservationView): Promise<void> {
-  const seats = await db.query<{ n: number }>(
-    `SELECT count(*) AS n FROM seats WHERE reservation_id = $1 AND status = 'HELD'`,
-    [view.reservation_id],
-  );
-  const ga = await db.query<{ n: number }>(
-    `SELECT count(*) AS n FROM ga_holds WHERE reservation_id = $1 AND status = 'HELD'`,
-    [view.reservation_id],
-  );
-  if (seats.rows[0]?.n !== view.seats.length || ga.rows[0]?.n !== view.ga.length) {
-    throw new AppError('RESERVATION_EXPIRED', 'the hold lapsed and its inventory went to another buyer', {
-      reason: 'HOLD_LOST',
-    });
-  }
 }

@@ -3,6 +3,7 @@ import { withTransaction } from '../db/transaction';
 import { AppError } from '../domain/errors';
 import type { GaRequest, ReservationView } from '../domain/reservation';
 import { appendAudit, type AuditEntry } from './audit';
+import { lockReservationAttempts } from './locks';
 import { requireReservationView } from './reservation-view';
 
 export interface HoldCommand {
@@ -14,6 +15,14 @@ export interface HoldCommand {
   heldUntil: Date;
   maxExtensions: number;
   idempotencyKey: string | null;
+  /** Fingerprint of the request an idempotency key was first used with. */
+  requestHash?: string | null;
+  /**
+   * When the caller stops waiting for this attempt (the activity's timeout). Statements are cut off
+   * before it and the transaction rolls back rather than commit after it, so an attempt nobody waits
+   * for any more cannot leave a hold behind.
+   */
+  mustCommitBy?: Date;
 }
 
 interface SeatRow {
@@ -47,6 +56,10 @@ export async function holdInventory(pool: Pool, cmd: HoldCommand): Promise<Reser
 }
 
 async function holdInTransaction(db: PoolClient, cmd: HoldCommand): Promise<void> {
+  if (cmd.mustCommitBy) await limitStatementsTo(db, cmd.mustCommitBy);
+  // A retry started while an earlier attempt still runs waits here for it, then finds its hold: that
+  // hold is this reservation's, so the retry succeeds instead of finding "its" seats taken.
+  await lockReservationAttempts(db, cmd.reservationId);
   const existing = await db.query('SELECT 1 FROM reservations WHERE id = $1', [cmd.reservationId]);
   if (existing.rowCount) return;
 
@@ -70,9 +83,9 @@ async function holdInTransaction(db: PoolClient, cmd: HoldCommand): Promise<void
   const total = items.reduce((sum, item) => sum + item.priceCents * item.quantity, 0);
 
   await db.query(
-    `INSERT INTO reservations (id, event_id, user_id, status, held_until, max_hold_extensions, total_price_cents, idempotency_key)
-     VALUES ($1, $2, $3, 'HELD', $4, $5, $6, $7)`,
-    [cmd.reservationId, cmd.eventId, cmd.userId, cmd.heldUntil, cmd.maxExtensions, total, cmd.idempotencyKey],
+    `INSERT INTO reservations (id, event_id, user_id, status, held_until, max_hold_extensions, total_price_cents, idempotency_key, request_hash)
+     VALUES ($1, $2, $3, 'HELD', $4, $5, $6, $7, $8)`,
+    [cmd.reservationId, cmd.eventId, cmd.userId, cmd.heldUntil, cmd.maxExtensions, total, cmd.idempotencyKey, cmd.requestHash ?? null],
   );
   await db.query(
     `INSERT INTO reservation_items (reservation_id, position, section_id, seat_id, quantity, price_cents)
@@ -107,7 +120,19 @@ async function holdInTransaction(db: PoolClient, cmd: HoldCommand): Promise<void
     quantity: i.quantity,
   }));
   await appendAudit(db, 'HOLD', `user:${cmd.userId}`, audit);
+  if (cmd.mustCommitBy && Date.now() >= cmd.mustCommitBy.getTime()) {
+    throw new Error('the hold attempt outlived its deadline and was rolled back');
+  }
 }
+
+/** Every statement of the attempt ends before its deadline, with a margin for the commit. */
+async function limitStatementsTo(db: PoolClient, deadline: Date): Promise<void> {
+  const remaining = deadline.getTime() - Date.now() - COMMIT_MARGIN_MS;
+  if (remaining <= 0) throw new Error('the hold attempt started after its deadline');
+  await db.query(`SELECT set_config('statement_timeout', $1, true)`, [String(Math.floor(remaining))]);
+}
+
+const COMMIT_MARGIN_MS = 250;
 
 async function assertOnSale(db: PoolClient, eventId: string): Promise<void> {
   // No row lock: thousands of concurrent holds sharing one event row would pile up MultiXacts; an

@@ -1,8 +1,9 @@
 import type { Pool, PoolClient } from 'pg';
 import { withTransaction } from '../db/transaction';
-import type { ReservationView } from '../domain/reservation';
+import type { ReleasedGa, ReservationView } from '../domain/reservation';
 import { appendAudit } from './audit';
-import { requireReservationView } from './reservation-view';
+import { lockReservation, lockReservationAttempts } from './locks';
+import { loadReleased, requireReservationView } from './reservation-view';
 
 export type ReleaseStatus = 'EXPIRED' | 'CANCELLED';
 
@@ -15,8 +16,11 @@ export interface ReleaseCommand {
 
 export interface ReleaseResult {
   view: ReservationView;
-  /** Seats and GA tickets this reservation still held and gave back (0 on a retried release). */
-  released: number;
+  /** Seats the release gave back (not those another hold had reclaimed); a retry answers the same. */
+  releasedSeats: string[];
+  releasedGa: ReleasedGa[];
+  /** True when the reservation was already closed: this call changed nothing. */
+  repeated: boolean;
 }
 
 /**
@@ -26,49 +30,77 @@ export interface ReleaseResult {
  */
 export async function releaseInventory(pool: Pool, cmd: ReleaseCommand): Promise<ReleaseResult> {
   return withTransaction(pool, async (db) => {
-    const reservation = await lockReservation(db, cmd.reservationId);
-    if (!reservation) throw new Error(`reservation ${cmd.reservationId} does not exist`);
-    if (reservation.status === 'EXPIRED' || reservation.status === 'CANCELLED') {
-      return { view: await requireReservationView(db, cmd.reservationId), released: 0 };
-    }
-    if (reservation.status === 'CONFIRMED' || reservation.status === 'REFUNDED') {
-      throw new Error(`reservation ${cmd.reservationId} is ${reservation.status}; sold inventory is not released here`);
-    }
-    const seats = await db.query<{ id: string; section_id: string }>(
-      `UPDATE seats SET status = 'AVAILABLE', reservation_id = NULL, held_until = NULL, version = version + 1
-        WHERE id IN (SELECT id FROM seats WHERE reservation_id = $1 AND status = 'HELD' ORDER BY id FOR UPDATE)
-        RETURNING id, section_id`,
-      [cmd.reservationId],
-    );
-    const ga = await releaseGaHolds(db, cmd.reservationId);
-    await db.query(
-      `UPDATE reservations SET status = $2, release_reason = $3, released_at = now(), updated_at = now() WHERE id = $1`,
-      [cmd.reservationId, cmd.status, cmd.reason],
-    );
-    await appendAudit(
-      db,
-      'RELEASE',
-      cmd.actor,
-      [
-        ...seats.rows.map((s) => ({ eventId: reservation.event_id, reservationId: cmd.reservationId, sectionId: s.section_id, seatId: s.id, quantity: 1 })),
-        ...ga.map((g) => ({ eventId: reservation.event_id, reservationId: cmd.reservationId, sectionId: g.section_id, seatId: null, quantity: g.quantity })),
-      ],
-      cmd.reason,
-    );
-    const released = seats.rows.length + ga.reduce((sum, g) => sum + g.quantity, 0);
-    return { view: await requireReservationView(db, cmd.reservationId), released };
+    const released = await releaseInTransaction(db, cmd);
+    if (!released) throw new Error(`reservation ${cmd.reservationId} does not exist`);
+    return released;
   });
 }
 
-export async function lockReservation(
-  db: PoolClient,
-  reservationId: string,
-): Promise<{ event_id: string; status: ReservationView['status'] } | undefined> {
-  const { rows } = await db.query<{ event_id: string; status: ReservationView['status'] }>(
-    'SELECT event_id, status FROM reservations WHERE id = $1 FOR UPDATE',
-    [reservationId],
+/**
+ * Undoes a hold whose attempt failed or timed out without an answer (it may have committed after
+ * all): waits for any attempt still running, then gives back what it holds and removes the
+ * reservation, which its buyer never saw. Nothing to do if no attempt committed.
+ */
+export async function abandonHold(pool: Pool, reservationId: string): Promise<{ abandoned: boolean }> {
+  return withTransaction(pool, async (db) => {
+    await lockReservationAttempts(db, reservationId);
+    const released = await releaseInTransaction(db, {
+      reservationId,
+      status: 'CANCELLED',
+      reason: 'HOLD_ABANDONED',
+      actor: 'workflow:HOLD_ABANDONED',
+    });
+    if (!released) return { abandoned: false };
+    // Money recorded against it (a provider notification) keeps the row, closed, for the books.
+    const money = await db.query(
+      `SELECT 1 FROM payments WHERE reservation_id = $1 UNION ALL SELECT 1 FROM payment_notifications WHERE reservation_id = $1 LIMIT 1`,
+      [reservationId],
+    );
+    if (money.rowCount === 0) {
+      await db.query('DELETE FROM ga_holds WHERE reservation_id = $1', [reservationId]);
+      await db.query('DELETE FROM reservations WHERE id = $1', [reservationId]);
+    }
+    return { abandoned: true };
+  });
+}
+
+async function releaseInTransaction(db: PoolClient, cmd: ReleaseCommand): Promise<ReleaseResult | null> {
+  const reservation = await lockReservation(db, cmd.reservationId);
+  if (!reservation) return null;
+  if (reservation.status === 'EXPIRED' || reservation.status === 'CANCELLED') {
+    const released = await loadReleased(db, cmd.reservationId);
+    return { view: await requireReservationView(db, cmd.reservationId), releasedSeats: released.seats, releasedGa: released.ga, repeated: true };
+  }
+  if (reservation.status === 'CONFIRMED' || reservation.status === 'REFUNDED') {
+    throw new Error(`reservation ${cmd.reservationId} is ${reservation.status}; sold inventory is not released here`);
+  }
+  const seats = await db.query<{ id: string; section_id: string }>(
+    `UPDATE seats SET status = 'AVAILABLE', reservation_id = NULL, held_until = NULL, version = version + 1
+      WHERE id IN (SELECT id FROM seats WHERE reservation_id = $1 AND status = 'HELD' ORDER BY id FOR UPDATE)
+      RETURNING id, section_id`,
+    [cmd.reservationId],
   );
-  return rows[0];
+  const ga = await releaseGaHolds(db, cmd.reservationId);
+  await db.query(
+    `UPDATE reservations SET status = $2, release_reason = $3, released_at = now(), updated_at = now() WHERE id = $1`,
+    [cmd.reservationId, cmd.status, cmd.reason],
+  );
+  await appendAudit(
+    db,
+    'RELEASE',
+    cmd.actor,
+    [
+      ...seats.rows.map((s) => ({ eventId: reservation.event_id, reservationId: cmd.reservationId, sectionId: s.section_id, seatId: s.id, quantity: 1 })),
+      ...ga.map((g) => ({ eventId: reservation.event_id, reservationId: cmd.reservationId, sectionId: g.section_id, seatId: null, quantity: g.quantity })),
+    ],
+    cmd.reason,
+  );
+  return {
+    view: await requireReservationView(db, cmd.reservationId),
+    releasedSeats: seats.rows.map((s) => s.id).sort(),
+    releasedGa: ga.map((g) => ({ section_id: g.section_id, quantity: g.quantity })),
+    repeated: false,
+  };
 }
 
 /** Locks this reservation's GA counters in section order, the same order a hold takes them. */

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/transaction';
-import type { ReservationView, ReservedGa, ReservedSeat, Ticket } from '../domain/reservation';
+import type { ReleasedGa, ReservationView, ReservedGa, ReservedSeat, Ticket } from '../domain/reservation';
 
 interface ReservationRow {
   id: string;
@@ -91,4 +91,21 @@ export async function requireReservationView(db: Queryable, reservationId: strin
   const view = await loadReservationView(db, reservationId);
   if (!view) throw new Error(`reservation ${reservationId} does not exist`);
   return view;
+}
+
+/**
+ * What a closed reservation gave back when it was released, from the append-only audit log: the
+ * seats, and the GA tickets per section. A place another hold had reclaimed before is not listed.
+ */
+export async function loadReleased(db: Queryable, reservationId: string): Promise<{ seats: string[]; ga: ReleasedGa[] }> {
+  const { rows } = await db.query<{ section_id: string; seat_id: string | null; quantity: number }>(
+    `SELECT section_id, seat_id, sum(quantity)::int AS quantity FROM inventory_audit_log
+      WHERE reservation_id = $1 AND action = 'RELEASE'
+      GROUP BY section_id, seat_id ORDER BY section_id, seat_id`,
+    [reservationId],
+  );
+  return {
+    seats: rows.flatMap((r) => (r.seat_id ? [r.seat_id] : [])).sort(),
+    ga: rows.flatMap((r) => (r.seat_id ? [] : [{ section_id: r.section_id, quantity: r.quantity }])),
+  };
 }

@@ -1,9 +1,9 @@
 import type { Pool, PoolClient } from 'pg';
 import { withTransaction } from '../db/transaction';
+import { AppError } from '../domain/errors';
 import type { ReservationView } from '../domain/reservation';
 import { appendAudit } from './audit';
-import { assertStillHeld } from './extend';
-import { lockReservation } from './release';
+import { expectRows, lockOwnedHold, lockReservation } from './locks';
 import { requireReservationView } from './reservation-view';
 
 export interface SellCommand {
@@ -13,27 +13,37 @@ export interface SellCommand {
   qrCodeFor?: (ticketId: string, eventId: string) => string;
 }
 
+export interface SellResult {
+  view: ReservationView;
+  /** False when the reservation was already sold with another payment: that one pays, this one is refunded. */
+  soldWithThisPayment: boolean;
+}
+
 /**
- * Turns a paid hold into an order with tickets, in one transaction. Sells only rows that are still
- * this reservation's; if any lapsed to someone else, nothing is sold (HOLD_LOST) and the workflow
- * refunds. A retry after a lost reply finds the order already made and returns it.
+ * Turns a paid hold into an order with tickets, in one transaction. Everything it changes is locked
+ * first in the lock order and re-checked under the lock: the hold must still be this reservation's
+ * (HOLD_LOST otherwise, and the workflow refunds), and the payment must be captured and not being
+ * refunded. Every write is compared with the rows it was expected to change. A retry after a lost
+ * reply finds the order already made and returns it.
  */
-export async function sellInventory(pool: Pool, cmd: SellCommand): Promise<ReservationView> {
+export async function sellInventory(pool: Pool, cmd: SellCommand): Promise<SellResult> {
   return withTransaction(pool, async (db) => {
     const reservation = await lockReservation(db, cmd.reservationId);
     if (!reservation) throw new Error(`reservation ${cmd.reservationId} does not exist`);
     const view = await requireReservationView(db, cmd.reservationId);
-    if (view.status === 'CONFIRMED') return view;
+    if (view.status === 'CONFIRMED') return { view, soldWithThisPayment: await paysForOrder(db, view, cmd.paymentId) };
     if (view.status !== 'HELD' && view.status !== 'PAYMENT_PENDING') {
-      throw new Error(`reservation ${cmd.reservationId} is ${view.status} and cannot be sold`);
+      throw new AppError('RESERVATION_NOT_ACTIVE', `reservation is ${view.status} and cannot be sold`, { reservation_status: view.status });
     }
-    await assertStillHeld(db, view);
-    const seats = await db.query<{ id: string; section_id: string }>(
+    await lockOwnedHold(db, view);
+    await lockCapturedPayment(db, cmd);
+
+    const seats = await db.query(
       `UPDATE seats SET status = 'SOLD', held_until = NULL, version = version + 1
-        WHERE id IN (SELECT id FROM seats WHERE reservation_id = $1 AND status = 'HELD' ORDER BY id FOR UPDATE)
-        RETURNING id, section_id`,
-      [cmd.reservationId],
+        WHERE id = ANY($1::uuid[]) AND reservation_id = $2 AND status = 'HELD'`,
+      [view.seats.map((s) => s.seat_id), view.reservation_id],
     );
+    expectRows(seats.rowCount, view.seats.length, 'seats sold');
     await sellGa(db, view);
     const order = await db.query<{ id: string }>(
       `INSERT INTO orders (reservation_id, user_id, event_id, payment_id, total_cents)
@@ -43,34 +53,54 @@ export async function sellInventory(pool: Pool, cmd: SellCommand): Promise<Reser
     const orderId = order.rows[0]?.id;
     if (!orderId) throw new Error('order insert returned no id');
     await issueTickets(db, orderId, view, cmd.qrCodeFor ?? defaultQrCode);
-    await db.query(
-      `UPDATE reservations SET status = 'CONFIRMED', confirmed_at = now(), updated_at = now() WHERE id = $1`,
-      [view.reservation_id],
-    );
+    await db.query(`UPDATE reservations SET status = 'CONFIRMED', confirmed_at = now(), updated_at = now() WHERE id = $1`, [
+      view.reservation_id,
+    ]);
     await appendAudit(
       db,
       'SELL',
       `user:${view.user_id}`,
       [
-        ...seats.rows.map((s) => ({ eventId: view.event_id, reservationId: view.reservation_id, sectionId: s.section_id, seatId: s.id, quantity: 1 })),
+        ...view.seats.map((s) => ({ eventId: view.event_id, reservationId: view.reservation_id, sectionId: s.section_id, seatId: s.seat_id, quantity: 1 })),
         ...view.ga.map((g) => ({ eventId: view.event_id, reservationId: view.reservation_id, sectionId: g.section_id, seatId: null, quantity: g.quantity })),
       ],
       `order ${orderId}`,
     );
-    return requireReservationView(db, view.reservation_id);
+    return { view: await requireReservationView(db, view.reservation_id), soldWithThisPayment: true };
   });
+}
+
+/** The payment must be this reservation's captured money; a refund decided meanwhile wins. */
+async function lockCapturedPayment(db: PoolClient, cmd: SellCommand): Promise<void> {
+  const { rows } = await db.query<{ status: string; reservation_id: string }>(
+    'SELECT status, reservation_id FROM payments WHERE id = $1 FOR UPDATE',
+    [cmd.paymentId],
+  );
+  const payment = rows[0];
+  if (!payment || payment.reservation_id !== cmd.reservationId || payment.status !== 'SUCCEEDED') {
+    throw new AppError('PAYMENT_NOT_CAPTURED', 'the payment is not captured money of this reservation', {
+      payment_status: payment?.status ?? null,
+    });
+  }
+}
+
+async function paysForOrder(db: PoolClient, view: ReservationView, paymentId: string): Promise<boolean> {
+  const { rows } = await db.query('SELECT 1 FROM orders WHERE id = $1 AND payment_id = $2', [view.order_id, paymentId]);
+  return rows.length === 1;
 }
 
 async function sellGa(db: PoolClient, view: ReservationView): Promise<void> {
   for (const ga of [...view.ga].sort((a, b) => a.section_id.localeCompare(b.section_id))) {
-    await db.query(
-      `UPDATE ga_inventory SET held = held - $3, sold = sold + $3 WHERE event_id = $1 AND section_id = $2`,
+    const hold = await db.query(
+      `UPDATE ga_holds SET status = 'SOLD' WHERE reservation_id = $1 AND section_id = $2 AND status = 'HELD' AND quantity = $3`,
+      [view.reservation_id, ga.section_id, ga.quantity],
+    );
+    expectRows(hold.rowCount, 1, `GA hold of section ${ga.section_id}`);
+    const counter = await db.query(
+      `UPDATE ga_inventory SET held = held - $3, sold = sold + $3 WHERE event_id = $1 AND section_id = $2 AND held >= $3`,
       [view.event_id, ga.section_id, ga.quantity],
     );
-    await db.query(`UPDATE ga_holds SET status = 'SOLD' WHERE reservation_id = $1 AND section_id = $2`, [
-      view.reservation_id,
-      ga.section_id,
-    ]);
+    expectRows(counter.rowCount, 1, `GA counter of section ${ga.section_id}`);
   }
 }
 
@@ -86,7 +116,7 @@ async function issueTickets(
   ];
   const ids = await db.query<{ id: string }>('SELECT gen_random_uuid() AS id FROM generate_series(1, $1)', [lines.length]);
   const ticketIds = ids.rows.map((r) => r.id);
-  await db.query(
+  const inserted = await db.query(
     `INSERT INTO tickets (id, order_id, event_id, section_id, seat_id, owner_id, qr_code)
      SELECT t.id, $1, $2, t.section_id, t.seat_id, $3, t.qr_code
        FROM unnest($4::uuid[], $5::uuid[], $6::uuid[], $7::text[]) AS t(id, section_id, seat_id, qr_code)`,
@@ -100,6 +130,7 @@ async function issueTickets(
       ticketIds.map((id) => qrCodeFor(id, view.event_id)),
     ],
   );
+  expectRows(inserted.rowCount, lines.length, 'tickets issued');
 }
 
 /** Plain ticket reference until signed QR codes land; it names the ticket and nothing secret. */

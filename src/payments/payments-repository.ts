@@ -1,7 +1,7 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { withTransaction } from '../db/transaction';
 import { AppError } from '../domain/errors';
-import { PaymentDeclinedError, type PaymentProvider } from './provider';
+import { PaymentDeclinedError, type ChargeResolution, type PaymentProvider } from './provider';
 
 export interface ChargeCommand {
   reservationId: string;
@@ -10,97 +10,240 @@ export interface ChargeCommand {
   idempotencyKey: string;
 }
 
+type PaymentStatus = 'PENDING' | 'SUCCEEDED' | 'DECLINED' | 'VOIDED' | 'REFUNDING' | 'REFUNDED';
+
 interface PaymentRow {
   id: string;
-  status: 'PENDING' | 'SUCCEEDED' | 'DECLINED' | 'REFUNDED';
+  reservation_id: string;
+  status: PaymentStatus;
   failure_code: string | null;
   provider_payment_id: string | null;
+  amount_cents: number;
+}
+
+/** How a charge key ended, as the workflow needs it. */
+export type SettledCharge =
+  | { status: 'SUCCEEDED'; paymentId: string }
+  | { status: 'DECLINED'; paymentId: string; declineCode: string; paymentAttempts: number }
+  | { status: 'VOIDED'; paymentId: string | null };
+
+const PAYMENT_COLUMNS = 'id, reservation_id, status, failure_code, provider_payment_id, amount_cents';
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Charges once per idempotency key. The PENDING row is committed before the provider is called, so
+ * whatever happens next (a crash, a lost answer) the key is known and can be resolved; a retry asks the
+ * provider again with the same key, which it deduplicates. Only one charge per reservation may be
+ * PENDING at a time (a unique index), and only while the reservation is still open.
+ * A decline is final for that key and counts as one of the buyer's attempts.
+ */
+export async function chargeOnce(pool: Pool, provider: PaymentProvider, cmd: ChargeCommand): Promise<{ paymentId: string }> {
+  const payment = await openCharge(pool, cmd);
+  if (payment.status !== 'PENDING') {
+    // A retry of a key that already has its answer gets that answer again.
+    const settled = settledFrom(payment, await attemptsOf(pool, cmd.reservationId));
+    if (settled.status === 'SUCCEEDED') return { paymentId: settled.paymentId };
+    throw declined(settled.status === 'DECLINED' ? settled.declineCode : 'charge_voided', await attemptsOf(pool, cmd.reservationId));
+  }
+
+  let providerPaymentId: string;
+  try {
+    ({ providerPaymentId } = await provider.charge(cmd));
+  } catch (err) {
+    if (!(err instanceof PaymentDeclinedError)) throw err; // outcome unknown: the row stays PENDING
+    const attempts = await recordDecline(pool, payment, err.declineCode);
+    throw declined(err.declineCode, attempts);
+  }
+  return { paymentId: await recordCapture(pool, payment, providerPaymentId) };
 }
 
 /**
- * Charges once per idempotency key: the payment row is written before the provider is called, so a
- * retry after a crash asks the provider again with the same key (which it deduplicates) instead of
- * charging a new one. A decline is final for that key and counts as one of the buyer's attempts.
+ * Settles a charge key whose answer was lost: asks the provider, which reports the outcome or closes
+ * the key for good, and records it. Idempotent; throws (retryable) while the provider is unreachable.
  */
-export async function chargeOnce(pool: Pool, provider: PaymentProvider, cmd: ChargeCommand): Promise<{ paymentId: string }> {
-  await pool.query(
-    `INSERT INTO payments (reservation_id, idempotency_key, payment_method_id, amount_cents, status)
-     VALUES ($1, $2, $3, $4, 'PENDING') ON CONFLICT (idempotency_key) DO NOTHING`,
-    [cmd.reservationId, cmd.idempotencyKey, cmd.paymentMethodId, cmd.amountCents],
-  );
-  const { rows } = await pool.query<PaymentRow>(
-    'SELECT id, status, failure_code, provider_payment_id FROM payments WHERE idempotency_key = $1',
-    [cmd.idempotencyKey],
-  );
-  const payment = rows[0];
-  if (!payment) throw new Error(`payment ${cmd.idempotencyKey} vanished`);
-  if (payment.status === 'SUCCEEDED' || payment.status === 'REFUNDED') return { paymentId: payment.id };
-  if (payment.status === 'DECLINED') throw declined(payment.failure_code ?? 'card_declined');
-
-  try {
-    const { providerPaymentId } = await provider.charge(cmd);
-    await pool.query(
-      `UPDATE payments SET status = 'SUCCEEDED', provider_payment_id = $2, updated_at = now() WHERE id = $1`,
-      [payment.id, providerPaymentId],
-    );
-    return { paymentId: payment.id };
-  } catch (err) {
-    if (!(err instanceof PaymentDeclinedError)) throw err;
-    await withTransaction(pool, async (db) => {
-      const marked = await db.query(
-        `UPDATE payments SET status = 'DECLINED', failure_code = $2, updated_at = now() WHERE id = $1 AND status = 'PENDING'`,
-        [payment.id, err.declineCode],
-      );
-      if (marked.rowCount === 1) {
-        await db.query(
-          `UPDATE reservations SET payment_attempts = payment_attempts + 1,
-                  status = CASE WHEN status = 'PAYMENT_PENDING' THEN 'HELD' ELSE status END, updated_at = now()
-            WHERE id = $1`,
-          [cmd.reservationId],
-        );
-      }
-    });
-    throw declined(err.declineCode);
+export async function resolveCharge(
+  pool: Pool,
+  provider: PaymentProvider,
+  cmd: { reservationId: string; idempotencyKey: string },
+): Promise<SettledCharge> {
+  const existing = await findByKey(pool, cmd.idempotencyKey);
+  if (existing && existing.status !== 'PENDING') return settledFrom(existing, await attemptsOf(pool, cmd.reservationId));
+  const resolution: ChargeResolution = await provider.resolve(cmd.idempotencyKey);
+  if (!existing) {
+    // The charge never got as far as its PENDING row, so it was never sent; the provider agrees.
+    if (resolution.status !== 'SUCCEEDED') return { status: 'VOIDED', paymentId: null };
+    throw new Error(`provider reports a capture for unknown charge key ${cmd.idempotencyKey}`);
+  }
+  switch (resolution.status) {
+    case 'SUCCEEDED':
+      return { status: 'SUCCEEDED', paymentId: await recordCapture(pool, existing, resolution.providerPaymentId) };
+    case 'DECLINED':
+      return { status: 'DECLINED', paymentId: existing.id, declineCode: resolution.declineCode, paymentAttempts: await recordDecline(pool, existing, resolution.declineCode) };
+    case 'VOIDED':
+      await withTransaction(pool, async (db) => {
+        const voided = await db.query(`UPDATE payments SET status = 'VOIDED', failure_code = 'voided', updated_at = now() WHERE id = $1 AND status = 'PENDING'`, [existing.id]);
+        if (voided.rowCount === 1) await leavePaymentPending(db, existing.reservation_id);
+      });
+      return { status: 'VOIDED', paymentId: existing.id };
   }
 }
 
-/** A payment the provider reported through its webhook (asynchronous methods). Idempotent per provider id. */
+export type ProviderPaymentState = 'CAPTURED' | 'SOLD' | 'REFUNDED';
+
+/**
+ * A payment the provider reported through its webhook, recorded once per provider payment id however
+ * often it is delivered (and whichever path recorded it first). Says whose money it is and whether it
+ * still needs a sale or a refund, already paid for an order, or went back.
+ */
 export async function recordProviderPayment(
   pool: Pool,
   cmd: { reservationId: string; providerPaymentId: string; amountCents: number },
-): Promise<{ paymentId: string }> {
-  const { rows } = await pool.query<{ id: string }>(
-    `INSERT INTO payments (reservation_id, idempotency_key, provider_payment_id, amount_cents, status)
-     VALUES ($1, $2, $3, $4, 'SUCCEEDED')
-     ON CONFLICT (idempotency_key) DO UPDATE SET updated_at = payments.updated_at
-     RETURNING id`,
+): Promise<{ paymentId: string; state: ProviderPaymentState; reservationId: string }> {
+  await pool.query(
+    `INSERT INTO payments (reservation_id, idempotency_key, provider_payment_id, amount_cents, status, source)
+     VALUES ($1, $2, $3, $4, 'SUCCEEDED', 'WEBHOOK')
+     ON CONFLICT DO NOTHING`,
     [cmd.reservationId, `webhook:${cmd.providerPaymentId}`, cmd.providerPaymentId, cmd.amountCents],
   );
-  const id = rows[0]?.id;
-  if (!id) throw new Error('payment insert returned no id');
-  return { paymentId: id };
-}
-
-/** Gives the money back once; a second call finds the payment refunded already. */
-export async function refundOnce(pool: Pool, provider: PaymentProvider, paymentId: string): Promise<void> {
-  const { rows } = await pool.query<PaymentRow & { amount_cents: number }>(
-    'SELECT id, status, failure_code, provider_payment_id, amount_cents FROM payments WHERE id = $1',
-    [paymentId],
+  const { rows } = await pool.query<{ id: string; reservation_id: string; status: PaymentStatus; sold: boolean }>(
+    `SELECT p.id, p.reservation_id, p.status, EXISTS (SELECT 1 FROM orders o WHERE o.payment_id = p.id AND o.status = 'CONFIRMED') AS sold
+       FROM payments p WHERE p.provider_payment_id = $1`,
+    [cmd.providerPaymentId],
   );
-  const payment = rows[0];
-  if (!payment) throw new Error(`payment ${paymentId} does not exist`);
-  if (payment.status === 'REFUNDED') return;
-  if (payment.status !== 'SUCCEEDED' || !payment.provider_payment_id) {
-    throw new Error(`payment ${paymentId} is ${payment.status} and cannot be refunded`);
-  }
-  await provider.refund({
-    providerPaymentId: payment.provider_payment_id,
-    amountCents: payment.amount_cents,
-    idempotencyKey: `refund:${payment.id}`,
-  });
-  await pool.query(`UPDATE payments SET status = 'REFUNDED', updated_at = now() WHERE id = $1`, [paymentId]);
+  const row = rows[0];
+  if (!row) throw new Error(`payment ${cmd.providerPaymentId} was neither recorded nor found`);
+  const state: ProviderPaymentState = row.sold ? 'SOLD' : row.status === 'REFUNDING' || row.status === 'REFUNDED' ? 'REFUNDED' : 'CAPTURED';
+  return { paymentId: row.id, state, reservationId: row.reservation_id };
 }
 
-function declined(code: string): AppError {
-  return new AppError('PAYMENT_DECLINED', 'the payment was declined', { decline_code: code });
+export type RefundOutcome = { refunded: true } | { refunded: false; reason: 'SOLD' | 'NOT_CAPTURED' };
+
+/**
+ * Gives captured money back once. A payment that pays for a confirmed order is never refunded here
+ * (only by refunding that order), and a payment being refunded can no longer pay for a sale: the
+ * decision and the REFUNDING mark are taken under the payment's row lock, which a sale takes too.
+ */
+export async function refundOnce(pool: Pool, provider: PaymentProvider, paymentId: string): Promise<RefundOutcome> {
+  const decision = await withTransaction(pool, async (db) => {
+    const { rows } = await db.query<PaymentRow & { sold: boolean }>(
+      `SELECT ${PAYMENT_COLUMNS},
+              EXISTS (SELECT 1 FROM orders o WHERE o.payment_id = payments.id AND o.status = 'CONFIRMED') AS sold
+         FROM payments WHERE id = $1 FOR UPDATE`,
+      [paymentId],
+    );
+    const payment = rows[0];
+    if (!payment) throw new Error(`payment ${paymentId} does not exist`);
+    if (payment.status === 'REFUNDED') return { refunded: true } as const;
+    if (payment.sold) return { refunded: false, reason: 'SOLD' } as const;
+    if (payment.status === 'SUCCEEDED') {
+      await db.query(`UPDATE payments SET status = 'REFUNDING', updated_at = now() WHERE id = $1`, [paymentId]);
+    } else if (payment.status !== 'REFUNDING') {
+      return { refunded: false, reason: 'NOT_CAPTURED' } as const;
+    }
+    return payment;
+  });
+  if ('refunded' in decision) return decision;
+  if (!decision.provider_payment_id) throw new Error(`payment ${paymentId} has no provider id to refund`);
+  await provider.refund({
+    providerPaymentId: decision.provider_payment_id,
+    amountCents: decision.amount_cents,
+    idempotencyKey: `refund:${decision.id}`,
+  });
+  await pool.query(`UPDATE payments SET status = 'REFUNDED', refunded_at = now(), updated_at = now() WHERE id = $1 AND status = 'REFUNDING'`, [paymentId]);
+  return { refunded: true };
+}
+
+async function openCharge(pool: Pool, cmd: ChargeCommand): Promise<PaymentRow> {
+  return withTransaction(pool, async (db) => {
+    const reservation = await db.query<{ status: string }>('SELECT status FROM reservations WHERE id = $1 FOR UPDATE', [cmd.reservationId]);
+    const status = reservation.rows[0]?.status;
+    const known = await findByKey(db, cmd.idempotencyKey);
+    if (known) return known;
+    if (status !== 'HELD' && status !== 'PAYMENT_PENDING') {
+      throw new AppError('RESERVATION_NOT_ACTIVE', `reservation is ${status ?? 'missing'}; nobody was charged`);
+    }
+    try {
+      await db.query('SAVEPOINT open_charge');
+      await db.query(
+        `INSERT INTO payments (reservation_id, idempotency_key, payment_method_id, amount_cents, status)
+         VALUES ($1, $2, $3, $4, 'PENDING')`,
+        [cmd.reservationId, cmd.idempotencyKey, cmd.paymentMethodId, cmd.amountCents],
+      );
+    } catch (err) {
+      if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+      await db.query('ROLLBACK TO SAVEPOINT open_charge');
+      throw new AppError('PAYMENT_IN_PROGRESS', 'an earlier payment of this reservation has not been resolved yet; nobody was charged again');
+    }
+    await db.query(`UPDATE reservations SET status = 'PAYMENT_PENDING', updated_at = now() WHERE id = $1 AND status = 'HELD'`, [cmd.reservationId]);
+    const created = await findByKey(db, cmd.idempotencyKey);
+    if (!created) throw new Error(`payment ${cmd.idempotencyKey} vanished`);
+    return created;
+  });
+}
+
+/**
+ * Marks the charge captured. If the provider's payment id is already recorded (its webhook arrived
+ * first), that row stands for the money and this one is closed, so one capture is one payment row.
+ */
+async function recordCapture(pool: Pool, payment: PaymentRow, providerPaymentId: string): Promise<string> {
+  return withTransaction(pool, async (db) => {
+    const other = await db.query<{ id: string }>('SELECT id FROM payments WHERE provider_payment_id = $1 AND id <> $2', [providerPaymentId, payment.id]);
+    const recorded = other.rows[0];
+    if (recorded) {
+      await db.query(`UPDATE payments SET status = 'VOIDED', failure_code = $2, updated_at = now() WHERE id = $1 AND status = 'PENDING'`, [payment.id, `recorded_as:${recorded.id}`]);
+      return recorded.id;
+    }
+    await db.query(
+      `UPDATE payments SET status = 'SUCCEEDED', provider_payment_id = $2, updated_at = now() WHERE id = $1 AND status = 'PENDING'`,
+      [payment.id, providerPaymentId],
+    );
+    return payment.id;
+  });
+}
+
+/** Records a decline once and counts it as one of the buyer's attempts; returns the attempts so far. */
+async function recordDecline(pool: Pool, payment: PaymentRow, declineCode: string): Promise<number> {
+  return withTransaction(pool, async (db) => {
+    const marked = await db.query(
+      `UPDATE payments SET status = 'DECLINED', failure_code = $2, updated_at = now() WHERE id = $1 AND status = 'PENDING'`,
+      [payment.id, declineCode],
+    );
+    if (marked.rowCount === 1) {
+      await db.query('UPDATE reservations SET payment_attempts = payment_attempts + 1, updated_at = now() WHERE id = $1', [payment.reservation_id]);
+      await leavePaymentPending(db, payment.reservation_id);
+    }
+    return attemptsOf(db, payment.reservation_id);
+  });
+}
+
+/** No charge is under way any more: the reservation reads HELD again (if it is still open). */
+async function leavePaymentPending(db: PoolClient, reservationId: string): Promise<void> {
+  await db.query(`UPDATE reservations SET status = 'HELD', updated_at = now() WHERE id = $1 AND status = 'PAYMENT_PENDING'`, [reservationId]);
+}
+
+async function findByKey(db: Pick<Pool, 'query'>, idempotencyKey: string): Promise<PaymentRow | undefined> {
+  const { rows } = await db.query<PaymentRow>(`SELECT ${PAYMENT_COLUMNS} FROM payments WHERE idempotency_key = $1`, [idempotencyKey]);
+  return rows[0];
+}
+
+async function attemptsOf(db: Pick<Pool, 'query'>, reservationId: string): Promise<number> {
+  const { rows } = await db.query<{ payment_attempts: number }>('SELECT payment_attempts FROM reservations WHERE id = $1', [reservationId]);
+  return rows[0]?.payment_attempts ?? 0;
+}
+
+function settledFrom(payment: PaymentRow, paymentAttempts: number): SettledCharge {
+  switch (payment.status) {
+    case 'DECLINED':
+      return { status: 'DECLINED', paymentId: payment.id, declineCode: payment.failure_code ?? 'card_declined', paymentAttempts };
+    case 'VOIDED':
+      // Closed because the webhook recorded the same capture first: that payment is the outcome.
+      if (payment.failure_code?.startsWith('recorded_as:')) return { status: 'SUCCEEDED', paymentId: payment.failure_code.slice('recorded_as:'.length) };
+      return { status: 'VOIDED', paymentId: payment.id };
+    default:
+      return { status: 'SUCCEEDED', paymentId: payment.id };
+  }
+}
+
+function declined(code: string, paymentAttempts: number): AppError {
+  return new AppError('PAYMENT_DECLINED', 'the payment was declined', { decline_code: code, payment_attempts: paymentAttempts });
 }

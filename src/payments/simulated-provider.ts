@@ -1,44 +1,109 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { PaymentDeclinedError, PaymentTransientError, type ChargeRequest, type PaymentProvider } from './provider';
+import {
+  PaymentDeclinedError,
+  PaymentTransientError,
+  type ChargeRequest,
+  type ChargeResolution,
+  type PaymentProvider,
+} from './provider';
 
 /**
  * The built-in simulated provider of the API contract:
- *   pm_card_visa      succeeds
- *   pm_card_declined  is declined
- *   pm_card_error     fails transiently twice per idempotency key, then succeeds
- *   pm_card_slow      takes 3 s, then succeeds
- * Any other method is declined as unknown. Attempt counts live in Redis so that several worker
- * processes retrying the same charge see one provider.
+ *   pm_card_visa         succeeds
+ *   pm_card_declined     is declined
+ *   pm_card_error        fails transiently twice per idempotency key, then succeeds
+ *   pm_card_slow         takes 3 s, then succeeds
+ *   pm_card_unreachable  the processor cannot be reached: every charge attempt fails transiently
+ * Any other method is declined as unknown.
+ *
+ * Like a real processor it keeps a ledger (in Redis, so several worker processes see one provider):
+ * the first outcome of an idempotency key is final, a retried charge answers it again, and resolving
+ * a key that never charged closes it, so a charge request still on its way can no longer succeed.
  */
 export function createSimulatedProvider(redis: Redis, options: { slowMs?: number } = {}): PaymentProvider {
   const slowMs = options.slowMs ?? 3000;
-  return {
-    async charge(request: ChargeRequest) {
-      switch (request.paymentMethodId) {
-        case 'pm_card_visa':
-          break;
-        case 'pm_card_slow':
-          await new Promise((resolve) => setTimeout(resolve, slowMs));
-          break;
-        case 'pm_card_error': {
-          const key = `simpay:attempts:${request.idempotencyKey}`;
-          const attempt = await redis.incr(key);
-          await redis.expire(key, 3600);
-          if (attempt <= 2) throw new PaymentTransientError(`simulated processor error (attempt ${attempt})`);
-          break;
-        }
-        case 'pm_card_declined':
-          throw new PaymentDeclinedError('card_declined');
-        default:
-          throw new PaymentDeclinedError('unknown_payment_method');
+  const ledger = simulatedLedger(redis);
+
+  async function decide(request: ChargeRequest): Promise<ChargeResolution> {
+    switch (request.paymentMethodId) {
+      case 'pm_card_visa':
+        break;
+      case 'pm_card_slow':
+        await new Promise((resolve) => setTimeout(resolve, slowMs));
+        break;
+      case 'pm_card_error': {
+        const key = `simpay:attempts:${request.idempotencyKey}`;
+        const [[, attempt] = [null, 0]] = ((await redis.multi().incr(key).expire(key, LEDGER_TTL_SECONDS).exec()) ?? []) as Array<[Error | null, number]>;
+        if (Number(attempt) <= 2) throw new PaymentTransientError(`simulated processor error (attempt ${attempt})`);
+        break;
       }
-      return { providerPaymentId: `sim_${digest(request.idempotencyKey)}` };
+      case 'pm_card_unreachable':
+        throw new PaymentTransientError('simulated processor unreachable');
+      case 'pm_card_declined':
+        return { status: 'DECLINED', declineCode: 'card_declined' };
+      default:
+        return { status: 'DECLINED', declineCode: 'unknown_payment_method' };
+    }
+    return { status: 'SUCCEEDED', providerPaymentId: `sim_${digest(request.idempotencyKey)}` };
+  }
+
+  return {
+    async charge(request) {
+      const known = await ledger.outcome(request.idempotencyKey);
+      const outcome = known ?? (await ledger.settle(request.idempotencyKey, await decide(request)));
+      return answer(outcome);
     },
-    async refund() {
-      // The simulated processor keeps no balances; the refund is recorded by the caller.
+    async resolve(idempotencyKey) {
+      return ledger.settle(idempotencyKey, { status: 'VOIDED' });
+    },
+    async refund(request) {
+      await redis.set(`simpay:refund:${request.providerPaymentId}`, String(request.amountCents), 'EX', LEDGER_TTL_SECONDS, 'NX');
     },
   };
+}
+
+const LEDGER_TTL_SECONDS = 7 * 86_400;
+const chargeKey = (idempotencyKey: string): string => `simpay:charge:${idempotencyKey}`;
+
+/** The simulated processor's books, readable by tests ("was this buyer charged, and how often?"). */
+export function simulatedLedger(redis: Redis) {
+  return {
+    async outcome(idempotencyKey: string): Promise<ChargeResolution | null> {
+      const raw = await redis.get(chargeKey(idempotencyKey));
+      return raw ? (JSON.parse(raw) as ChargeResolution) : null;
+    },
+    /** The first outcome recorded for a key wins; later ones get it back. */
+    async settle(idempotencyKey: string, outcome: ChargeResolution): Promise<ChargeResolution> {
+      const stored = await redis.set(chargeKey(idempotencyKey), JSON.stringify(outcome), 'EX', LEDGER_TTL_SECONDS, 'NX');
+      if (stored) return outcome;
+      return (await this.outcome(idempotencyKey)) ?? outcome;
+    },
+    /** Every captured charge whose key starts with `prefix` (charge keys start with the reservation id). */
+    async capturedCharges(prefix: string): Promise<Array<{ idempotencyKey: string; providerPaymentId: string }>> {
+      const keys: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, batch] = await redis.scan(cursor, 'MATCH', `${chargeKey(prefix)}*`, 'COUNT', 500);
+        cursor = next;
+        keys.push(...batch);
+      } while (cursor !== '0');
+      const captured = [];
+      for (const key of keys) {
+        const outcome = await this.outcome(key.slice(chargeKey('').length));
+        if (outcome?.status === 'SUCCEEDED') captured.push({ idempotencyKey: key.slice(chargeKey('').length), providerPaymentId: outcome.providerPaymentId });
+      }
+      return captured;
+    },
+    async refunded(providerPaymentId: string): Promise<boolean> {
+      return (await redis.exists(`simpay:refund:${providerPaymentId}`)) === 1;
+    },
+  };
+}
+
+function answer(outcome: ChargeResolution): { providerPaymentId: string } {
+  if (outcome.status === 'SUCCEEDED') return { providerPaymentId: outcome.providerPaymentId };
+  throw new PaymentDeclinedError(outcome.status === 'DECLINED' ? outcome.declineCode : 'charge_voided');
 }
 
 function digest(value: string): string {

@@ -6,6 +6,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import type {
   ConfirmRequest,
+  HoldRequest,
   PaymentNotification,
   ReservationInput,
   ReservationView,
@@ -19,7 +20,7 @@ export interface HoldResult {
   /** False when this request joined a reservation an earlier request with the same idempotency key made. */
   created: boolean;
 }
-export const holdUpdate = defineUpdate<HoldResult, [{ requestId: string }]>('hold');
+export const holdUpdate = defineUpdate<HoldResult, [HoldRequest]>('hold');
 export const confirmUpdate = defineUpdate<ReservationView, [ConfirmRequest]>('confirm');
 export const extendUpdate = defineUpdate<ReservationView, []>('extend');
 export const cancelUpdate = defineUpdate<ReservationView, []>('cancel');

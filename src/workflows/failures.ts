@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
-import type { ErrorCode } from '../domain/errors';
+import { isErrorCode, type ErrorCode } from '../domain/errors';
 
 /** A refusal the client should see with its contract code (an ApplicationFailure whose type is the code). */
 export function businessFailure(code: ErrorCode, message: string, details: Record<string, unknown> = {}): ApplicationFailure {
@@ -21,4 +21,14 @@ export function hasCode(err: unknown, code: ErrorCode): boolean {
 export function unavailable(err: unknown): ApplicationFailure {
   const message = err instanceof Error ? err.message : String(err);
   return businessFailure('UNAVAILABLE', `a dependency is unavailable: ${message}`);
+}
+
+/**
+ * A refusal with one of the contract's codes (declined, hold lost, …): the step answered. Anything else,
+ * even a non-retryable failure, leaves its outcome unknown, and money or inventory it may have moved
+ * has to be settled, never assumed untouched.
+ */
+export function refusalCause(err: unknown): ApplicationFailure | null {
+  const cause = businessCause(err);
+  return cause && isErrorCode(cause.type) ? cause : null;
 }

@@ -7,6 +7,11 @@ import { condition } from '@temporalio/workflow';
 export class WorkflowMutex {
   private locked = false;
 
+  /** Whether a handler holds it now (a validator may judge a request differently while one runs). */
+  get isLocked(): boolean {
+    return this.locked;
+  }
+
   async runExclusive<T>(fn: () => Promise<T>): Promise<T> {
     // Several waiters can be woken in the same activation; each re-checks before taking the lock.
     while (this.locked) await condition(() => !this.locked);

@@ -6,10 +6,14 @@ import type { ReservationActivities } from '../activities';
  * the worker that runs the workflow task, and the server records one marker instead of dispatching a
  * task, which is most of the latency a buyer feels and most of the load a flash sale puts on the
  * Temporal server. Every one is idempotent, so a re-execution after a worker crash is harmless.
- * The payment provider is an outside service that may be slow: it stays a regular activity.
+ * The payment provider is an outside service that may be slow: its steps stay regular activities.
  */
 
-/** The hold: bounded, so a database outage answers 503 within seconds and holds nothing. */
+/**
+ * The hold: bounded, so a database outage answers 503 within seconds. Each attempt's transaction ends
+ * (its statements are cut off, or it rolls back) before the attempt's timeout, so a retry never races
+ * an attempt nobody waits for any more.
+ */
 export const { holdInventory } = proxyLocalActivities<ReservationActivities>({
   startToCloseTimeout: '5s',
   scheduleToCloseTimeout: '12s',
@@ -17,29 +21,46 @@ export const { holdInventory } = proxyLocalActivities<ReservationActivities>({
 });
 
 /** Steps a buyer waits for: bounded, so an outage is reported (503) and the hold stays as it was. */
-export const { extendHold, markPaymentPending } = proxyLocalActivities<ReservationActivities>({
+export const { extendHold } = proxyLocalActivities<ReservationActivities>({
   startToCloseTimeout: '5s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 5 },
 });
 
 /**
  * Steps that must happen once they are due (money taken must become a sale or a refund; a lapsed hold
- * must be released): retried without limit until the database is back.
+ * must be released): retried without limit until the database is back, never more than 2 s apart, so
+ * they finish within seconds of it coming back whatever the length of the outage.
  */
-export const { sellInventory, releaseInventory, recordProviderPayment } = proxyLocalActivities<ReservationActivities>({
+export const { sellHold, releaseInventory, recordProviderPayment } = proxyLocalActivities<ReservationActivities>({
   startToCloseTimeout: '10s',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s' },
 });
 
-/** The charge: the simulated slow card takes 3 s, transient processor errors are retried here. */
+/** A hold whose outcome was never learned is undone; a regular activity, so the buyer's 503 is not held up. */
+export const { abandonHold } = proxyActivities<ReservationActivities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s' },
+});
+
+/**
+ * The charge, while the buyer waits: transient processor errors are retried here for a few seconds
+ * (the simulated slow card takes 3 s). Past that the outcome is unknown, and it is settled by its key.
+ */
 export const { chargePayment } = proxyActivities<ReservationActivities>({
-  startToCloseTimeout: '30s',
-  scheduleToCloseTimeout: '2m',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 10 },
+  startToCloseTimeout: '10s',
+  scheduleToCloseTimeout: '15s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s' },
 });
 
-/** A refund goes to the provider too, and must eventually happen. */
-export const { refundPayment } = proxyActivities<ReservationActivities>({
+/** Settling a lost answer while the buyer waits: a few tries, then 503 (and nobody is charged again). */
+export const { resolveCharge: resolveChargeNow } = proxyActivities<ReservationActivities>({
+  startToCloseTimeout: '5s',
+  scheduleToCloseTimeout: '10s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s' },
+});
+
+/** Money steps that must eventually happen: a lost answer settled, a refund made. Retried without limit. */
+export const { resolveCharge: resolveChargeDurably, refundPayment } = proxyActivities<ReservationActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });

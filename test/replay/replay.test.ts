@@ -1,21 +1,41 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { workflowBundle } from '../support/env';
 
+/*
+ * Every history ever committed under histories/ (the first recordings at the top, each later change's
+ * in a folder of its own) must replay against the current workflow code: running workflows survive
+ * a deploy only if it does.
+ */
 const HISTORIES = join(__dirname, 'histories');
-const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json')).sort();
+
+function historyFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) => (entry.isDirectory() ? historyFiles(join(dir, entry.name)) : entry.name.endsWith('.json') ? [join(dir, entry.name)] : []))
+    .sort();
+}
+
+const files = historyFiles(HISTORIES).map((path) => relative(HISTORIES, path).replace(/\.json$/, ''));
 
 function histories() {
-  return files.map((file) => ({ workflowId: file.replace(/\.json$/, ''), history: JSON.parse(readFileSync(join(HISTORIES, file), 'utf8')) }));
+  return files.map((name) => ({ workflowId: name, history: JSON.parse(readFileSync(join(HISTORIES, `${name}.json`), 'utf8')) }));
 }
 
 const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never;
 
-describe('replaying recorded reservation histories', () => {
-  test('the committed histories cover the main paths', () => {
-    expect(files).toEqual(expect.arrayContaining(['paid-in-time.json', 'expired-unpaid.json', 'declined-three-times.json', 'extended-then-cancelled.json']));
+describe('replaying recorded workflow histories', () => {
+  test('the committed histories cover the main paths, before and after the exact-money change', () => {
+    expect(files).toEqual(expect.arrayContaining(['paid-in-time', 'expired-unpaid', 'declined-three-times', 'extended-then-cancelled']));
+    expect(files).toEqual(
+      expect.arrayContaining(
+        [
+          'paid-in-time', 'expired-unpaid', 'declined-three-times', 'extended-then-cancelled', 'confirm-503-then-paid',
+          'hold-lost-and-refunded', 'webhook-refund', 'late-payment', 'operator-cancel', 'operator-cancel-during-payment', 'duplicate-webhook',
+        ].map((name) => `exact-money/${name}`),
+      ),
+    );
   });
 
   test('the current workflow code replays every recorded history without a determinism error', async () => {
@@ -23,12 +43,14 @@ describe('replaying recorded reservation histories', () => {
     for await (const result of Worker.runReplayHistories({ workflowBundle: workflowBundle() }, histories())) {
       results.push({ workflowId: result.workflowId, error: result.error?.message });
     }
-    expect(results).toEqual(files.map((f) => ({ workflowId: f.replace(/\.json$/, ''), error: undefined })));
+    expect(results).toEqual(files.map((name) => ({ workflowId: name, error: undefined })));
   });
 
-  test('a change that breaks determinism (a sleep before the hold) makes replay fail', async () => {
+  test('a change that breaks determinism (a sleep before the hold) makes replay fail, for old and new histories alike', async () => {
     const broken = await bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/nondeterministic-workflows'), logger: quiet });
-    const [paid] = histories().filter((h) => h.workflowId === 'paid-in-time');
-    await expect(Worker.runReplayHistory({ workflowBundle: broken }, paid!.history, paid!.workflowId)).rejects.toBeInstanceOf(DeterminismViolationError);
+    for (const name of ['paid-in-time', 'exact-money/paid-in-time']) {
+      const [recorded] = histories().filter((h) => h.workflowId === name);
+      await expect(Worker.runReplayHistory({ workflowBundle: broken }, recorded!.history, name)).rejects.toBeInstanceOf(DeterminismViolationError);
+    }
   });
 });

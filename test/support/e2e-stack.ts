@@ -3,6 +3,7 @@ import type { Config } from '../../src/config';
 import { cancelOpenWorkflows } from '../../scripts/lib/temporal-cleanup';
 import { startServer, type RunningServer } from '../../src/api/server';
 import { createPool } from '../../src/db/pool';
+import type { PaymentProvider } from '../../src/payments/provider';
 import { createSimulatedProvider } from '../../src/payments/simulated-provider';
 import { createRedis } from '../../src/shared/clients';
 import { createWorker } from '../../src/workers/create-worker';
@@ -23,7 +24,11 @@ export interface E2eStack {
  * The real thing in one process: the API on a free port and a worker on a task queue of its own,
  * against the Temporal dev server, PostgreSQL and Redis that `npm test` brought up.
  */
-export async function startE2eStack(overrides: Partial<Record<keyof Config, string>> = {}): Promise<E2eStack> {
+export async function startE2eStack(
+  overrides: Partial<Record<keyof Config, string>> = {},
+  /** The payment processor is the one edge the suite cannot run for real: a suite may put a fault in it. */
+  processor: (simulated: PaymentProvider) => PaymentProvider = (p) => p,
+): Promise<E2eStack> {
   const config = testConfig({ PAYMENT_GRACE_SECONDS: '5', ...overrides });
   const pool = createPool(config);
   const redis = createRedis(config);
@@ -31,7 +36,7 @@ export async function startE2eStack(overrides: Partial<Record<keyof Config, stri
     config,
     pool,
     redis,
-    payments: createSimulatedProvider(redis, { slowMs: 3000 }),
+    payments: processor(createSimulatedProvider(redis, { slowMs: 3000 })),
     workflowBundle: workflowBundle(),
   });
   const running = runWorker(worker);
@@ -70,10 +75,13 @@ export interface E2eContext {
  * Registers beforeAll/afterAll that start the real stack for a suite and stop it afterwards; the
  * returned object is filled in once beforeAll has run.
  */
-export function useE2eStack(overrides: Partial<Record<keyof Config, string>> = {}): E2eContext {
+export function useE2eStack(
+  overrides: Partial<Record<keyof Config, string>> = {},
+  processor?: (simulated: PaymentProvider) => PaymentProvider,
+): E2eContext {
   const ctx = {} as E2eContext;
   beforeAll(async () => {
-    ctx.stack = await startE2eStack(overrides);
+    ctx.stack = await startE2eStack(overrides, processor);
     ctx.api = httpClient(ctx.stack.url);
     ctx.admin = await adminToken(ctx.api, ctx.stack.server.deps.pool);
   });

@@ -1,15 +1,20 @@
 import { randomUUID } from 'node:crypto';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { createActivities, type ReservationActivities } from '../../src/activities';
 import type { ReservationInput } from '../../src/domain/reservation';
+import type { PaymentProvider } from '../../src/payments/provider';
 import { createSimulatedProvider } from '../../src/payments/simulated-provider';
 import { holdUpdate } from '../../src/workflows/definitions';
 import { reservationWorkflowId } from '../../src/workflows/ids';
 import type { reservationWorkflow } from '../../src/workflows/reservation-workflow';
-import { quietTemporalRuntime, timeSkippingServerPath, workflowBundle } from './env';
+import { createPool } from '../../src/db/pool';
+import { createRedis } from '../../src/shared/clients';
+import { quietTemporalRuntime, testConfig, timeSkippingServerPath, workflowBundle } from './env';
 
 quietTemporalRuntime();
 
@@ -28,9 +33,11 @@ export async function withWorker<T>(
   deps: { pool: Pool; redis: Redis },
   fn: (taskQueue: string) => Promise<T>,
   wrap: (activities: ReservationActivities) => ReservationActivities = (a) => a,
+  /** The payment processor is the one edge this suite cannot run for real: a test may put a fault in it. */
+  processor: (simulated: PaymentProvider) => PaymentProvider = (p) => p,
 ): Promise<T> {
   const taskQueue = `wf-test-${randomUUID()}`;
-  const activities = wrap(createActivities({ ...deps, payments: createSimulatedProvider(deps.redis, { slowMs: 50 }) }));
+  const activities = wrap(createActivities({ ...deps, payments: processor(createSimulatedProvider(deps.redis, { slowMs: 50 })) }));
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
@@ -64,4 +71,49 @@ export async function startReservation(env: TestWorkflowEnvironment, taskQueue: 
   });
   const hold = await handle.executeUpdate(holdUpdate, { args: [{ requestId: randomUUID() }] });
   return { handle, hold };
+}
+
+export interface TimeSkippingSuite {
+  env: TestWorkflowEnvironment;
+  pool: Pool;
+  redis: Redis;
+}
+
+/**
+ * A workflow suite's surroundings: PostgreSQL and Redis for the whole file, and a time-skipping test
+ * server of its own per test (its clock only moves forward, so one scenario's timers must not fire in
+ * the middle of the next). The returned object is filled in by the hooks this registers.
+ */
+export function useTimeSkippingSuite(): TimeSkippingSuite {
+  const suite = {} as TimeSkippingSuite;
+  beforeAll(() => {
+    const config = testConfig();
+    suite.pool = createPool(config);
+    suite.redis = createRedis(config);
+  });
+  beforeEach(async () => {
+    suite.env = await createTimeSkippingEnv();
+  });
+  afterEach(async () => {
+    await suite.env?.teardown();
+  });
+  afterAll(async () => {
+    await suite.pool?.end();
+    suite.redis?.disconnect();
+  });
+  return suite;
+}
+
+/** The contract code a workflow or update failed with (its ApplicationFailure type). */
+export function failureCode(err: unknown): string | undefined {
+  const cause = err instanceof WorkflowUpdateFailedError || err instanceof WorkflowFailedError ? err.cause : err;
+  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
+}
+
+/** What a promise rejected with (null if it resolved), so a scenario can assert on the refusal. */
+export function failureOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
 }

@@ -3,6 +3,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { z } from 'zod';
 import { AppError } from '../../domain/errors';
 import { loadReservationView } from '../../inventory/reservation-view';
+import { markHandedOff, recordDelivery } from '../../payments/notifications-repository';
 import { paymentNotificationSignal } from '../../workflows/definitions';
 import { latePaymentWorkflowId, reservationWorkflowId } from '../../workflows/ids';
 import type { latePaymentRefundWorkflow } from '../../workflows/late-payment-workflow';
@@ -20,12 +21,20 @@ export function assertSignature(secret: string, rawBody: Buffer | undefined, sig
 /**
  * Hands a provider's payment result to the reservation's workflow, which sells (still held) or
  * refunds (expired, cancelled). When that workflow has already finished, a successful payment is
- * refunded by a workflow of its own, keyed by the provider's payment id so a repeated webhook
- * refunds once.
+ * refunded by a workflow of its own, keyed by the provider's payment id. Deliveries are at least
+ * once: a notification already handed off is acknowledged (202) and changes nothing.
  */
 export async function acceptPaymentWebhook(deps: ApiDeps, body: z.infer<typeof webhookBody>): Promise<void> {
   const reservation = await loadReservationView(deps.pool, body.reservation_id);
   if (!reservation) throw new AppError('NOT_FOUND', 'reservation not found');
+  const notification = { reservationId: body.reservation_id, providerPaymentId: body.payment_id, status: body.status, amountCents: body.amount_cents };
+  const { alreadyHandedOff } = await recordDelivery(deps.pool, notification);
+  if (alreadyHandedOff) return;
+  await handOff(deps, body);
+  await markHandedOff(deps.pool, notification);
+}
+
+async function handOff(deps: ApiDeps, body: z.infer<typeof webhookBody>): Promise<void> {
   try {
     await deps.temporal.workflow
       .getHandle(reservationWorkflowId(body.reservation_id))

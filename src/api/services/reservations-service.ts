@@ -3,7 +3,7 @@ import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from
 import type { z } from 'zod';
 import { AppError } from '../../domain/errors';
 import type { ReservationInput, ReservationView } from '../../domain/reservation';
-import { loadReservationView } from '../../inventory/reservation-view';
+import { loadReleased, loadReservationView } from '../../inventory/reservation-view';
 import {
   EventIdKey,
   ReservationStatusKey,
@@ -23,6 +23,7 @@ import { findGaSectionsOfEvent, findSeatsOfEvent, getEventRules } from './events
 import { assertQueueAdmission } from './queue-admission';
 import { enforceRateLimit } from './rate-limit';
 import { reservationIdFor } from './reservation-ids';
+import { reservationRequestHash } from './request-fingerprint';
 
 type CreateBody = z.infer<typeof createReservationBody>;
 
@@ -46,13 +47,21 @@ export async function createReservation(
   idempotencyKey: string | null,
   queueToken: string | null,
 ): Promise<CreateResult> {
+  const reservationId = reservationIdFor(user.id, idempotencyKey);
+  const requestHash = reservationRequestHash(body);
+  // A retry is answered before anything that may have changed since the first request (the sale's
+  // window, the queue token, the rate limit): it gets its reservation, never a new refusal.
+  if (idempotencyKey) {
+    const earlier = await findEarlierRequest(deps, reservationId, requestHash);
+    if (earlier) return { reservation: earlier, created: false };
+  }
+
   const rules = await getEventRules(deps.pool, body.event_id);
   if (!rules.on_sale) throw new AppError('EVENT_NOT_ON_SALE', 'this event is not on sale', { event_id: body.event_id });
   if (rules.high_demand) await assertQueueAdmission(deps.redis, body.event_id, user.id, queueToken);
   await validateAgainstEvent(deps, body, rules.max_tickets_per_order);
   await enforceRateLimit(deps.redis, `reserve:${user.id}`, deps.config.RESERVATION_RATE_LIMIT_PER_MINUTE);
 
-  const reservationId = reservationIdFor(user.id, idempotencyKey);
   const input: ReservationInput = {
     reservationId,
     eventId: body.event_id,
@@ -65,6 +74,7 @@ export async function createReservation(
     paymentGraceSeconds: deps.config.PAYMENT_GRACE_SECONDS,
     maxPaymentAttempts: deps.config.MAX_PAYMENT_ATTEMPTS,
     idempotencyKey,
+    requestHash: idempotencyKey ? requestHash : null,
   };
   const start = new WithStartWorkflowOperation<typeof reservationWorkflow>('reservationWorkflow', {
     workflowId: reservationWorkflowId(reservationId),
@@ -85,17 +95,31 @@ export async function createReservation(
   try {
     return await withDeadline(deps, () =>
       deps.temporal.workflow.executeUpdateWithStart(holdUpdate, {
-        args: [{ requestId: randomUUID() }],
+        args: [{ requestId: randomUUID(), requestHash }],
         startWorkflowOperation: start,
       }),
     );
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      const finished = await loadReservationView(deps.pool, reservationId);
+      const finished = await findEarlierRequest(deps, reservationId, requestHash);
       if (finished) return { reservation: finished, created: false };
     }
     throw translate(err);
   }
+}
+
+/** The reservation an earlier request with the same key made; the same key with another body is refused. */
+async function findEarlierRequest(deps: ApiDeps, reservationId: string, requestHash: string): Promise<ReservationView | null> {
+  const earlier = await loadReservationView(deps.pool, reservationId);
+  if (!earlier) return null;
+  const { rows } = await deps.pool.query<{ request_hash: string | null }>('SELECT request_hash FROM reservations WHERE id = $1', [reservationId]);
+  const firstHash = rows[0]?.request_hash;
+  if (firstHash && firstHash !== requestHash) {
+    throw new AppError('IDEMPOTENCY_KEY_REUSED', 'this X-Idempotency-Key was already used with a different request body', {
+      reservation_id: reservationId,
+    });
+  }
+  return earlier;
 }
 
 async function validateAgainstEvent(deps: ApiDeps, body: CreateBody, maxTickets: number): Promise<void> {
@@ -133,12 +157,9 @@ export async function confirmReservation(
   idempotencyKey: string | null,
 ): Promise<ReservationView> {
   await getReservation(deps, user, reservationId);
-  return runAction(deps, reservationId, (handle) =>
-    handle.executeUpdate(confirmUpdate, {
-      args: [{ paymentMethodId, idempotencyKey }],
-      ...(idempotencyKey ? { updateId: `confirm:${idempotencyKey}` } : {}),
-    }),
-  );
+  // The key goes to the workflow, which keeps each key's final answer; it is not the update id, which
+  // the server would hold to its first outcome even when that was a 503 meant to be retried.
+  return runAction(deps, reservationId, (handle) => handle.executeUpdate(confirmUpdate, { args: [{ paymentMethodId, idempotencyKey }] }));
 }
 
 export async function extendReservation(deps: ApiDeps, user: AuthUser, reservationId: string): Promise<ReservationView> {
@@ -148,9 +169,11 @@ export async function extendReservation(deps: ApiDeps, user: AuthUser, reservati
 
 export async function cancelReservation(deps: ApiDeps, user: AuthUser, reservationId: string): Promise<ReservationView> {
   await getReservation(deps, user, reservationId);
-  return runAction(deps, reservationId, (handle) => handle.executeUpdate(cancelUpdate), (view) =>
-    view.status === 'CANCELLED' ? { ...view, seats_released: 0 } : null,
-  );
+  return runAction(deps, reservationId, (handle) => handle.executeUpdate(cancelUpdate), async (view) => {
+    if (view.status !== 'CANCELLED') return null;
+    const released = await loadReleased(deps.pool, reservationId);
+    return { ...view, seats_released: released.seats, ga_released: released.ga };
+  });
 }
 
 type Handle = ReturnType<ApiDeps['temporal']['workflow']['getHandle']>;
@@ -163,7 +186,7 @@ async function runAction(
   deps: ApiDeps,
   reservationId: string,
   action: (handle: Handle) => Promise<ReservationView>,
-  whenFinished: (view: ReservationView) => ReservationView | null = (view) => (view.status === 'CONFIRMED' ? view : null),
+  whenFinished: (view: ReservationView) => Promise<ReservationView | null> = async (view) => (view.status === 'CONFIRMED' ? view : null),
 ): Promise<ReservationView> {
   const handle = deps.temporal.workflow.getHandle(reservationWorkflowId(reservationId));
   try {
@@ -172,7 +195,7 @@ async function runAction(
     if (!isWorkflowGone(err)) throw translate(err);
     const view = await loadReservationView(deps.pool, reservationId);
     if (!view) throw new AppError('NOT_FOUND', 'reservation not found');
-    const answer = whenFinished(view);
+    const answer = await whenFinished(view);
     if (answer) return answer;
     throw refusalForFinished(view);
   }

@@ -1,0 +1,21 @@
+import { createHash } from 'node:crypto';
+import type { GaRequest } from '../../domain/reservation';
+
+/**
+ * A fingerprint of what a reservation request asks for, stored with its idempotency key: a retry
+ * must ask for the same thing (the order of seats or GA lines does not matter), or it is refused.
+ */
+export function reservationRequestHash(body: {
+  event_id: string;
+  seat_ids: string[];
+  ga: GaRequest[];
+  hold_duration_seconds?: number | undefined;
+}): string {
+  const canonical = {
+    event_id: body.event_id.toLowerCase(),
+    seat_ids: body.seat_ids.map((id) => id.toLowerCase()).sort(),
+    ga: body.ga.map((g) => [g.section_id.toLowerCase(), g.quantity] as const).sort((a, b) => a[0].localeCompare(b[0])),
+    hold_duration_seconds: body.hold_duration_seconds ?? null,
+  };
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}

@@ -1,0 +1,79 @@
+import type { PoolClient } from 'pg';
+import { AppError } from '../domain/errors';
+import type { ReservationView } from '../domain/reservation';
+
+/*
+ * The one lock order of the inventory: a reservation's own row (or, before it exists, its advisory
+ * lock), then seats by id, then GA counters by section, then GA hold rows and payments. Every
+ * transaction that changes inventory takes its locks in this order, so two of them can wait on each
+ * other but never deadlock; and every write that depends on who owns a row is decided under these
+ * locks, never on an unlocked count.
+ */
+
+/**
+ * Serialises the attempts of one reservation's hold: a retry started while an earlier attempt is still
+ * running waits for it to commit or roll back, and then sees its outcome.
+ */
+export async function lockReservationAttempts(db: PoolClient, reservationId: string): Promise<void> {
+  await db.query(`SELECT pg_advisory_xact_lock(hashtextextended('reservation:' || $1, 0))`, [reservationId]);
+}
+
+export async function lockReservation(
+  db: PoolClient,
+  reservationId: string,
+): Promise<{ event_id: string; status: ReservationView['status'] } | undefined> {
+  const { rows } = await db.query<{ event_id: string; status: ReservationView['status'] }>(
+    'SELECT event_id, status FROM reservations WHERE id = $1 FOR UPDATE',
+    [reservationId],
+  );
+  return rows[0];
+}
+
+/**
+ * Locks every seat and GA counter the reservation holds, in the lock order, and checks under those
+ * locks that each is still this reservation's HELD row. A row whose deadline passed but that nobody
+ * took is still ours (the row says so); one that another hold reclaimed is lost, and then the whole
+ * hold is lost: RESERVATION_EXPIRED with reason HOLD_LOST, nothing changed.
+ */
+export async function lockOwnedHold(db: PoolClient, view: ReservationView): Promise<void> {
+  const seatIds = view.seats.map((s) => s.seat_id);
+  const sections = [...new Set(view.ga.map((g) => g.section_id))];
+  const seats = seatIds.length
+    ? await db.query<{ id: string; mine: boolean }>(
+        `SELECT id, (reservation_id = $2 AND status = 'HELD') AS mine
+           FROM seats WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+        [seatIds, view.reservation_id],
+      )
+    : { rows: [] };
+  if (sections.length) {
+    await db.query('SELECT 1 FROM ga_inventory WHERE event_id = $1 AND section_id = ANY($2::uuid[]) ORDER BY section_id FOR UPDATE', [
+      view.event_id,
+      sections,
+    ]);
+  }
+  const ga = sections.length
+    ? await db.query<{ section_id: string }>(
+        `SELECT section_id FROM ga_holds WHERE reservation_id = $1 AND status = 'HELD' ORDER BY section_id FOR UPDATE`,
+        [view.reservation_id],
+      )
+    : { rows: [] };
+  const lostSeats = seatIds.filter((id) => !seats.rows.some((r) => r.id === id && r.mine));
+  const heldSections = new Set(ga.rows.map((r) => r.section_id));
+  const lostSections = sections.filter((s) => !heldSections.has(s));
+  if (lostSeats.length > 0 || lostSections.length > 0) {
+    throw new AppError('RESERVATION_EXPIRED', 'the hold lapsed and its inventory went to another buyer', {
+      reason: 'HOLD_LOST',
+      lost_seats: lostSeats,
+      lost_sections: lostSections,
+    });
+  }
+}
+
+/** A write that changed other rows than the locks promised: nothing of the transaction may stand. */
+export function expectRows(actual: number | null, expected: number, what: string): void {
+  if (actual !== expected) {
+    throw new AppError('RESERVATION_EXPIRED', `the hold changed under its lock (${what}: ${actual ?? 0} of ${expected} rows)`, {
+      reason: 'HOLD_LOST',
+    });
+  }
+}

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
+import { migrate } from '../../src/db/migrate';
+import { createPool } from '../../src/db/pool';
+import { createSimulatedProvider } from '../../src/payments/simulated-provider';
+import { createRedis } from '../../src/shared/clients';
+import { createWorker } from '../../src/workers/create-worker';
+import { holdUpdate } from '../../src/workflows/definitions';
+import { reservationWorkflowId } from '../../src/workflows/ids';
+import type { reservationWorkflow } from '../../src/workflows/reservation-workflow';
+import { quietTemporalRuntime, testConfig, workflowBundle } from '../support/env';
+import { createUser, seedEvent } from '../support/fixtures';
+import { startScratchPostgres } from '../support/scratch-postgres';
+import { reservationInput } from '../support/workflow-harness';
+
+quietTemporalRuntime();
+
+const HOLDS = 20;
+const HOLD_SECONDS = 6;
+const OUTAGE_PAST_DEADLINE_MS = 20_000;
+
+/*
+ * A real outage: the worker's PostgreSQL server (one of this test's own) is stopped while 20 holds
+ * fall due, and started again well after their deadlines. Every due release must then finish within
+ * seconds (the retry interval is capped), not after a backoff that grew during the outage.
+ */
+describe('when PostgreSQL is down while holds fall due', () => {
+  let postgres: Awaited<ReturnType<typeof startScratchPostgres>>;
+  let pool: Pool;
+  let redis: Redis;
+
+  beforeAll(async () => {
+    postgres = await startScratchPostgres();
+    pool = createPool({ DATABASE_URL: postgres.url, DATABASE_POOL_SIZE: 10, DATABASE_STATEMENT_TIMEOUT_MS: 5000 });
+    await migrate(pool);
+    redis = createRedis(testConfig());
+  });
+  afterAll(async () => {
+    await pool?.end();
+    redis?.disconnect();
+    await postgres?.remove();
+  });
+
+  test('every due hold is released within seconds of the database coming back, none is lost and none released early', async () => {
+    const config = testConfig({ DATABASE_URL: postgres.url });
+    const { event, seatIds } = await seedEvent(pool, { seated: [{ rows: 2, seats_per_row: HOLDS / 2 }] });
+    const buyer = await createUser(pool);
+    const { worker, connection: workerConnection } = await createWorker({
+      config,
+      pool,
+      redis,
+      payments: createSimulatedProvider(redis),
+      workflowBundle: workflowBundle(),
+    });
+    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+
+    const lags = await worker.runUntil(async () => {
+      const held = await Promise.all(
+        seatIds.slice(0, HOLDS).map(async (seatId) => {
+          const input = reservationInput({ eventId: event.id, userId: buyer.id, seatIds: [seatId], holdSeconds: HOLD_SECONDS });
+          const handle = await client.workflow.start<typeof reservationWorkflow>('reservationWorkflow', {
+            workflowId: reservationWorkflowId(input.reservationId),
+            taskQueue: config.TEMPORAL_TASK_QUEUE,
+            args: [input],
+          });
+          const { reservation } = await handle.executeUpdate(holdUpdate, { args: [{ requestId: randomUUID() }] });
+          return { handle, heldUntil: Date.parse(reservation.held_until) };
+        }),
+      );
+      const lastDeadline = Math.max(...held.map((h) => h.heldUntil));
+
+      await postgres.stop();
+      await new Promise((resolve) => setTimeout(resolve, lastDeadline + OUTAGE_PAST_DEADLINE_MS - Date.now()));
+      await postgres.start();
+      const back = Date.now();
+
+      const outcomes = await Promise.all(held.map((h) => h.handle.result()));
+      expect(outcomes.map((o) => o.status)).toEqual(Array(HOLDS).fill('EXPIRED'));
+      const { rows } = await pool.query<{ released_after_restart_ms: number; released_early: boolean }>(
+        `SELECT extract(epoch FROM released_at) * 1000 - $2 AS released_after_restart_ms, released_at < held_until AS released_early
+           FROM reservations WHERE event_id = $1`,
+        [event.id, back],
+      );
+      return rows;
+    });
+    await connection.close();
+    await workerConnection.close();
+
+    expect(lags).toHaveLength(HOLDS);
+    expect(lags.filter((r) => r.released_early)).toEqual([]);
+    const worst = Math.max(...lags.map((r) => r.released_after_restart_ms));
+    // At most the capped retry interval (2 s) plus the work; bounded generously for a shared machine.
+    // A backoff left to grow would be waiting for its next attempt 10 s or more after the restart.
+    expect(worst).toBeLessThan(8_000);
+    const { rows } = await pool.query(`SELECT count(*)::int AS n FROM seats WHERE event_id = $1 AND status <> 'AVAILABLE'`, [event.id]);
+    expect(rows[0].n).toBe(0);
+    console.log(`released ${HOLDS} due holds at most ${Math.round(worst)} ms after PostgreSQL came back (outage ${OUTAGE_PAST_DEADLINE_MS / 1000} s past the deadlines)`);
+  }, 120_000);
+});
