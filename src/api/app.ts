@@ -1,7 +1,9 @@
 import express, { type Express } from 'express';
 import type { ApiDeps } from './deps';
 import { errorHandler, notFoundRoute } from './middleware/error-handler';
+import { answerUnsupportedMethods } from './middleware/method-not-allowed';
 import { requestId } from './middleware/request-id';
+import { securityHeaders } from './middleware/security-headers';
 import { timeRequests } from './metrics';
 import { buildOpenApiDocument } from './openapi/document';
 import { createRegistry } from './openapi/registry';
@@ -19,6 +21,7 @@ export function createApp(deps: ApiDeps, log: (line: string) => void = console.e
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestId);
+  app.use(securityHeaders);
   app.use(timeRequests(deps.metrics));
   // The webhook's signature covers the raw bytes, so they are kept next to the parsed body.
   app.use(
@@ -44,6 +47,7 @@ export function createApp(deps: ApiDeps, log: (line: string) => void = console.e
   app.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
+  answerUnsupportedMethods(app);
   app.use(notFoundRoute);
   app.use(errorHandler(log));
   return app;

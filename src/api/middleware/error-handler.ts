@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
 import { AppError } from '../../domain/errors';
 import { isDependencyFailure } from '../dependency-errors';
+import { contractErrorFromPostgres } from '../postgres-errors';
 
 /** Turns a ZodError into the contract's 400 with `details: [{field, message}]`. */
 export function validationError(err: ZodError, prefix?: string): AppError {
@@ -28,6 +29,9 @@ export function errorHandler(log: (line: string) => void): ErrorRequestHandler {
     } else if (appError.code === 'UNAVAILABLE') {
       res.setHeader('Retry-After', '1');
     }
+    if (appError.code === 'METHOD_NOT_ALLOWED' && Array.isArray(appError.details.allowed_methods)) {
+      res.setHeader('Allow', appError.details.allowed_methods.join(', '));
+    }
     res.status(appError.status).json({ error: appError.code, message: appError.message, ...appError.details });
   };
 }
@@ -35,16 +39,38 @@ export function errorHandler(log: (line: string) => void): ErrorRequestHandler {
 function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof ZodError) return validationError(err);
-  const bodyParser = err as { type?: string; status?: number };
-  if (bodyParser?.type === 'entity.too.large') return new AppError('PAYLOAD_TOO_LARGE', 'the request body is too large');
-  if (bodyParser?.type === 'entity.parse.failed') {
+  const bodyError = bodyReadingError(err);
+  if (bodyError) return bodyError;
+  // Express could not percent-decode a path parameter (e.g. /venues/%E0%A4): a malformed id.
+  if (err instanceof URIError) {
+    return new AppError('VALIDATION_ERROR', 'the request is not valid', {
+      details: [{ field: 'params', message: 'malformed percent-encoding in the path' }],
+    });
+  }
+  // Before the dependency check: PostgreSQL's message can quote the client's value, which may read "UNAVAILABLE".
+  const refusedByPostgres = contractErrorFromPostgres(err);
+  if (refusedByPostgres) return refusedByPostgres;
+  if (isDependencyFailure(err)) return new AppError('UNAVAILABLE', 'a dependency is unavailable; nothing was changed, retry later');
+  return new AppError('INTERNAL', 'internal error');
+}
+
+/** express.json's refusals (they carry the status they mean); null for any other error. */
+function bodyReadingError(err: unknown): AppError | null {
+  const { type, status, expose } = (err ?? {}) as { type?: unknown; status?: unknown; expose?: unknown };
+  if (type === 'entity.too.large') return new AppError('PAYLOAD_TOO_LARGE', 'the request body is too large');
+  if (type === 'entity.parse.failed') {
     return new AppError('VALIDATION_ERROR', 'the request body is not valid JSON', {
       details: [{ field: '(body)', message: 'malformed JSON' }],
     });
   }
-  if (bodyParser?.type === 'encoding.unsupported' || bodyParser?.type === 'charset.unsupported') {
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
     return new AppError('VALIDATION_ERROR', 'unsupported body encoding', { details: [{ field: '(body)', message: 'unsupported encoding' }] });
   }
-  if (isDependencyFailure(err)) return new AppError('UNAVAILABLE', 'a dependency is unavailable; nothing was changed, retry later');
-  return new AppError('INTERNAL', 'internal error');
+  // The rest of body-parser's 400s: a body that is not what its headers say (bad gzip, wrong length).
+  if (expose === true && status === 400) {
+    return new AppError('VALIDATION_ERROR', 'the request body could not be read', {
+      details: [{ field: '(body)', message: 'the body does not match its Content-Encoding or Content-Length' }],
+    });
+  }
+  return null;
 }

@@ -1,23 +1,10 @@
 import { RESERVATION_STATUSES } from '../../domain/reservation';
 import { z } from './registry';
-
-/** ISO-8601 with an explicit zone ("Z" or "+02:00"): a bare local time would be ambiguous. */
-const isoDateTime = z
-  .string()
-  .datetime({ offset: true })
-  .transform((value) => new Date(value))
-  .openapi({ type: 'string', format: 'date-time', example: '2026-01-10T19:30:00Z' });
-
-/** Query filters also take a plain date, read as midnight UTC. */
-const isoDateOrDateTime = z
-  .union([z.string().datetime({ offset: true }), z.string().date()])
-  .transform((value) => new Date(value.length === 10 ? `${value}T00:00:00Z` : value))
-  .openapi({ type: 'string', example: '2026-01-10T00:00:00Z' });
-
-const text = (max: number) => z.string().trim().min(1).max(max);
+import { boundedText, dateOrDateTime, dateTime, searchText, visibleText } from './string-formats';
 
 // The contract documents `?q=&city=…`: an empty query parameter means "not given", not "invalid".
-const blankAsMissing = <T extends z.ZodTypeAny>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema);
+// defineRoute drops empty query values before validation; allowEmptyValue says so in the document.
+const emptyMeansMissing = <T extends z.ZodTypeAny>(schema: T) => schema.openapi({ param: { allowEmptyValue: true } });
 
 export const priceInputSchema = z
   .object({
@@ -28,12 +15,12 @@ export const priceInputSchema = z
 
 export const createEventBodySchema = z
   .object({
-    name: text(200),
+    name: visibleText(200),
     venue_id: z.string().uuid(),
-    starts_at: isoDateTime,
-    on_sale_at: isoDateTime.nullish().openapi({ description: 'default: now (on sale immediately)' }),
-    category: text(100).nullish(),
-    artist: text(200).nullish(),
+    starts_at: dateTime,
+    on_sale_at: dateTime.nullish().openapi({ description: 'default: now (on sale immediately); must not be after starts_at' }),
+    category: visibleText(100).nullish(),
+    artist: visibleText(200).nullish(),
     prices: z
       .array(priceInputSchema)
       .min(1)
@@ -58,7 +45,9 @@ export const createEventBodySchema = z
     }
   })
   .openapi('CreateEventRequest', {
-    description: 'An unknown venue_id is answered 404 NOT_FOUND; a price for a section of another venue is 400 VALIDATION_ERROR.',
+    description:
+      'on_sale_at must not be after starts_at, and prices must not name a section twice (400 VALIDATION_ERROR). ' +
+      'An unknown venue_id is answered 404 NOT_FOUND; a price for a section of another venue is 400 VALIDATION_ERROR.',
   });
 
 export type CreateEventBody = z.infer<typeof createEventBodySchema>;
@@ -67,13 +56,17 @@ export type CreateEventInput = z.input<typeof createEventBodySchema>;
 
 export const listEventsQuerySchema = z
   .object({
-    q: blankAsMissing(z.string().trim().max(200).optional()).openapi({ description: 'words of the name, artist, category or venue name' }),
-    city: blankAsMissing(z.string().trim().max(100).optional()).openapi({ description: 'venue city, case-insensitive' }),
-    category: blankAsMissing(z.string().trim().max(100).optional()).openapi({ description: 'case-insensitive' }),
-    from: blankAsMissing(isoDateOrDateTime.optional()).openapi({ description: 'events starting at or after this instant' }),
-    to: blankAsMissing(isoDateOrDateTime.optional()).openapi({ description: 'events starting at or before this instant' }),
-    limit: blankAsMissing(z.coerce.number().int().min(1).max(100).default(20)),
-    cursor: blankAsMissing(z.string().max(300).optional()).openapi({ description: 'next_cursor of the previous page (opaque)' }),
+    q: emptyMeansMissing(searchText(200).optional()).openapi({ description: 'words of the name, artist, category or venue name' }),
+    city: emptyMeansMissing(searchText(100).optional()).openapi({ description: 'venue city, case-insensitive' }),
+    category: emptyMeansMissing(searchText(100).optional()).openapi({ description: 'case-insensitive' }),
+    from: emptyMeansMissing(dateOrDateTime.optional()).openapi({
+      description: 'events starting at or after this instant; a date alone is midnight UTC',
+    }),
+    to: emptyMeansMissing(dateOrDateTime.optional()).openapi({
+      description: 'events starting at or before this instant; a date alone is midnight UTC; must not be before from (400)',
+    }),
+    limit: emptyMeansMissing(z.coerce.number().int().min(1).max(100).default(20)),
+    cursor: emptyMeansMissing(boundedText({ max: 300 }).optional()).openapi({ description: 'next_cursor of the previous page, as given (opaque; any other value is 400)' }),
   })
   .superRefine((query, ctx) => {
     if (query.from && query.to && query.from.getTime() > query.to.getTime()) {
@@ -87,8 +80,8 @@ export const SEAT_STATUSES = ['AVAILABLE', 'HELD', 'SOLD'] as const;
 export type SeatStatus = (typeof SEAT_STATUSES)[number];
 
 export const seatMapQuerySchema = z.object({
-  section_id: blankAsMissing(z.string().uuid().optional()).openapi({ description: 'only this section' }),
-  status: blankAsMissing(z.enum(SEAT_STATUSES).optional()).openapi({
+  section_id: emptyMeansMissing(z.string().uuid().optional()).openapi({ description: 'only this section' }),
+  status: emptyMeansMissing(z.enum(SEAT_STATUSES).optional()).openapi({
     description: 'only seats in this status; GA sections are listed whatever the filter (they have no seats)',
   }),
 });

@@ -1,7 +1,8 @@
 import { z } from './registry';
+import { visibleText } from './string-formats';
 
 /** Names are shown to buyers: surrounding blanks are dropped so "Floor " and "Floor" are one name. */
-const label = (max: number) => z.string().trim().min(1).max(max);
+const label = visibleText;
 
 /**
  * Every event of a venue gets one row per seat; beyond this the event's inventory takes minutes to

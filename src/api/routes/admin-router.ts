@@ -16,6 +16,7 @@ export function createAdminRouter(deps: ApiDeps, registry: OpenAPIRegistry, base
     {
       method: 'get',
       path: '/events/:id/stats',
+      operationId: 'getEventStats',
       summary: 'Inventory counts per section and reservations by status of an event',
       access: 'admin',
       tags: ['Admin'],

@@ -15,7 +15,7 @@ export function createAuthRouter(deps: ApiDeps, registry: OpenAPIRegistry, baseP
   defineRoute(
     ctx,
     {
-      method: 'post', path: '/register', summary: 'Create an account and sign in', access: 'public', tags: ['Auth'],
+      method: 'post', path: '/register', operationId: 'registerUser', summary: 'Create an account and sign in', access: 'public', tags: ['Auth'],
       body: registerBody, responses: { 201: { description: 'registered', schema: sessionResponse } }, errors: [409],
     },
     async ({ body }, _req, res) => {
@@ -27,7 +27,7 @@ export function createAuthRouter(deps: ApiDeps, registry: OpenAPIRegistry, baseP
   defineRoute(
     ctx,
     {
-      method: 'post', path: '/login', summary: 'Sign in', access: 'public', tags: ['Auth'],
+      method: 'post', path: '/login', operationId: 'login', summary: 'Sign in', access: 'public', tags: ['Auth'],
       body: loginBody, responses: { 200: { description: 'signed in', schema: sessionResponse } }, errors: [401],
     },
     async ({ body }, _req, res) => {
@@ -38,7 +38,7 @@ export function createAuthRouter(deps: ApiDeps, registry: OpenAPIRegistry, baseP
 
   defineRoute(
     ctx,
-    { method: 'post', path: '/logout', summary: 'End this token', access: 'user', tags: ['Auth'], responses: { 204: { description: 'signed out' } } },
+    { method: 'post', path: '/logout', operationId: 'logout', summary: 'End this token', access: 'user', tags: ['Auth'], responses: { 204: { description: 'signed out' } } },
     async (_input, _req, res) => {
       await endSession(deps.redis, String(res.locals.token));
       res.status(204).end();
@@ -47,7 +47,7 @@ export function createAuthRouter(deps: ApiDeps, registry: OpenAPIRegistry, baseP
 
   defineRoute(
     ctx,
-    { method: 'get', path: '/me', summary: 'The signed-in user', access: 'user', tags: ['Auth'], responses: { 200: { description: 'the user', schema: meResponse } } },
+    { method: 'get', path: '/me', operationId: 'getCurrentUser', summary: 'The signed-in user', access: 'user', tags: ['Auth'], responses: { 200: { description: 'the user', schema: meResponse } } },
     async (_input, _req, res) => {
       res.json({ user: currentUser(res.locals) });
     },

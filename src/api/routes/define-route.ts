@@ -8,10 +8,34 @@ import { validationError } from '../middleware/error-handler';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
+/**
+ * An OpenAPI link: how a value of this answer feeds another operation, so generic clients can walk
+ * the flows (create a venue, then its event, then a reservation, then confirm it).
+ * Values are runtime expressions such as '$response.body#/id'.
+ */
+export interface RouteLink {
+  operationId: string;
+  description: string;
+  parameters?: Record<string, string>;
+  /** Fields of the target's body; expressions may sit at any depth (e.g. inside a list of prices). */
+  requestBody?: Record<string, unknown>;
+}
+
+export interface RouteResponse {
+  description: string;
+  schema?: ZodTypeAny;
+  links?: Record<string, RouteLink>;
+}
+
+/** An error status the route can answer, with the codes it means there when more needs saying. */
+export type RouteError = number | { status: number; description: string };
+
 export interface RouteSpec<B extends ZodTypeAny, Q extends ZodTypeAny, P extends ZodTypeAny> {
   method: Method;
   /** Express path relative to the mount point, e.g. '/:id/seats'. */
   path: string;
+  /** Unique across the API; links name their target operation by it. */
+  operationId: string;
   summary: string;
   access: AccessRule;
   tags: string[];
@@ -20,8 +44,8 @@ export interface RouteSpec<B extends ZodTypeAny, Q extends ZodTypeAny, P extends
   params?: P;
   headers?: ZodTypeAny;
   /** Success responses; the contract's error responses are added from `errors`. */
-  responses: Record<number, { description: string; schema?: ZodTypeAny }>;
-  errors?: number[];
+  responses: Record<number, RouteResponse>;
+  errors?: RouteError[];
 }
 
 export interface Parsed<B extends ZodTypeAny, Q extends ZodTypeAny, P extends ZodTypeAny> {
@@ -53,7 +77,7 @@ export function defineRoute<B extends ZodTypeAny, Q extends ZodTypeAny, P extend
     for (const part of ['params', 'query', 'body'] as const) {
       const schema = spec[part];
       if (!schema) continue;
-      const result = schema.safeParse(part === 'body' ? (req.body ?? {}) : req[part]);
+      const result = schema.safeParse(part === 'body' ? (req.body ?? {}) : part === 'query' ? withoutEmptyValues(req.query) : req[part]);
       if (!result.success) return next(validationError(result.error, part === 'body' ? undefined : part));
       input[part] = result.data;
     }
@@ -61,18 +85,41 @@ export function defineRoute<B extends ZodTypeAny, Q extends ZodTypeAny, P extend
   });
 }
 
+/** What each generic error status means, for the document; a route can say more (RouteError). */
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'VALIDATION_ERROR: the request is not valid; details say which field and why',
+  401: 'UNAUTHENTICATED: a valid bearer token is required',
+  403: 'FORBIDDEN: the token does not allow this',
+  404: 'NOT_FOUND (or EVENT_NOT_FOUND): unknown or malformed id',
+  409: 'a conflict with the current state; the code says which',
+  429: 'RATE_LIMITED: too many requests; retry after Retry-After seconds',
+  503: 'UNAVAILABLE: a dependency is down or overloaded; nothing was changed; retry after Retry-After seconds',
+};
+
+/** `?q=&city=` (as the contract writes it) gives no q and no city: an empty value is not a value. */
+function withoutEmptyValues(query: Request['query']): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(query).filter(([, value]) => value !== ''));
+}
+
 function register(ctx: RouteContext, spec: RouteSpec<ZodTypeAny, ZodTypeAny, ZodTypeAny>): void {
   const responses: RouteConfig['responses'] = {};
-  for (const [status, { description, schema }] of Object.entries(spec.responses)) {
-    responses[status] = schema ? { description, content: { 'application/json': { schema } } } : { description };
+  for (const [status, { description, schema, links }] of Object.entries(spec.responses)) {
+    responses[status] = {
+      description,
+      ...(schema ? { content: { 'application/json': { schema } } } : {}),
+      ...(links ? { links } : {}),
+    };
   }
-  const errorStatuses = new Set([400, 503, ...(spec.access === 'public' ? [] : [401]), ...(spec.access === 'admin' ? [403] : []), ...(spec.errors ?? [])]);
-  for (const status of errorStatuses) {
-    responses[String(status)] = { description: 'error', content: { 'application/json': { schema: errorSchema } } };
+  const generic: RouteError[] = [400, 503, ...(spec.access === 'public' ? [] : [401]), ...(spec.access === 'admin' ? [403] : [])];
+  for (const error of [...generic, ...(spec.errors ?? [])]) {
+    const status = typeof error === 'number' ? error : error.status;
+    const description = typeof error === 'number' ? (ERROR_DESCRIPTIONS[status] ?? 'error') : error.description;
+    responses[String(status)] = { description, content: { 'application/json': { schema: errorSchema } } };
   }
   ctx.registry.registerPath({
     method: spec.method,
     path: `${ctx.basePath}${spec.path}`.replace(/:([A-Za-z_]+)/g, '{$1}').replace(/\/$/, '') || '/',
+    operationId: spec.operationId,
     summary: spec.summary,
     tags: spec.tags,
     security: spec.access === 'public' ? [] : [{ bearerAuth: [] }],
@@ -80,7 +127,8 @@ function register(ctx: RouteContext, spec: RouteSpec<ZodTypeAny, ZodTypeAny, Zod
       ...(spec.params ? { params: spec.params as never } : {}),
       ...(spec.query ? { query: spec.query as never } : {}),
       ...(spec.headers ? { headers: spec.headers as never } : {}),
-      ...(spec.body ? { body: { content: { 'application/json': { schema: spec.body } } } } : {}),
+      // The handler validates a missing body as {}, which no body schema accepts: the body is required.
+      ...(spec.body ? { body: { required: true, content: { 'application/json': { schema: spec.body } } } } : {}),
     },
     responses,
   });

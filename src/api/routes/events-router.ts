@@ -11,6 +11,7 @@ import {
   seatMapSchema,
 } from '../openapi/event-schemas';
 import { createEvent, getEvent, listEvents } from '../services/events-service';
+import { eventCreatedLinks, seatMapLinks } from '../openapi/links';
 import { getSeatMap } from '../services/seat-map';
 import { defineRoute } from './define-route';
 
@@ -24,11 +25,12 @@ export function createEventsRouter(deps: ApiDeps, registry: OpenAPIRegistry, bas
     {
       method: 'post',
       path: '/',
+      operationId: 'createEvent',
       summary: 'Create an event and its inventory (one seat row per seat, one counter per GA section)',
       access: 'admin',
       tags: ['Events'],
       body: createEventBodySchema,
-      responses: { 201: { description: 'the event; its inventory exists and is on sale from on_sale_at', schema: eventSchema } },
+      responses: { 201: { description: 'the event; its inventory exists and is on sale from on_sale_at', schema: eventSchema, links: eventCreatedLinks } },
       errors: [404],
     },
     async ({ body }, _req, res) => {
@@ -41,6 +43,7 @@ export function createEventsRouter(deps: ApiDeps, registry: OpenAPIRegistry, bas
     {
       method: 'get',
       path: '/',
+      operationId: 'listEvents',
       summary: 'List events by start time (keyset pages: pass next_cursor back as cursor)',
       access: 'public',
       tags: ['Events'],
@@ -57,6 +60,7 @@ export function createEventsRouter(deps: ApiDeps, registry: OpenAPIRegistry, bas
     {
       method: 'get',
       path: '/:id',
+      operationId: 'getEvent',
       summary: 'Get an event with its sections, prices and counts',
       access: 'public',
       tags: ['Events'],
@@ -74,12 +78,13 @@ export function createEventsRouter(deps: ApiDeps, registry: OpenAPIRegistry, bas
     {
       method: 'get',
       path: '/:id/seats',
+      operationId: 'getEventSeats',
       summary: 'Seat availability of an event (at most 1 s old)',
       access: 'public',
       tags: ['Events'],
       params: idParams,
       query: seatMapQuerySchema,
-      responses: { 200: { description: 'sections with their seats (SEATED) or counts (GA)', schema: seatMapSchema } },
+      responses: { 200: { description: 'sections with their seats (SEATED) or counts (GA)', schema: seatMapSchema, links: seatMapLinks } },
       errors: [404],
     },
     async ({ params, query }, _req, res) => {

@@ -20,7 +20,13 @@ import {
   getReservation,
 } from '../services/reservations-service';
 import { createAdmissionLimit } from '../services/admission';
-import { defineRoute } from './define-route';
+import { reservationLinks } from '../openapi/links';
+import { defineRoute, type RouteError } from './define-route';
+
+const keyReused: RouteError = {
+  status: 422,
+  description: 'IDEMPOTENCY_KEY_REUSED: the same X-Idempotency-Key was used with a different request body',
+};
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -33,15 +39,15 @@ export function createReservationsRouter(deps: ApiDeps, registry: OpenAPIRegistr
   defineRoute(
     ctx,
     {
-      method: 'post', path: '/', access: 'user', tags: ['Reservations'],
+      method: 'post', path: '/', operationId: 'createReservation', access: 'user', tags: ['Reservations'],
       summary: 'Hold seats and/or GA tickets (all or nothing); answers with the hold made by the reservation workflow',
       body: createReservationBody,
       headers: idempotencyHeaders.extend({ 'x-queue-token': z.string().optional() }),
       responses: {
-        201: { description: 'held', schema: reservationSchema },
-        200: { description: 'the reservation an earlier request with the same X-Idempotency-Key made', schema: reservationSchema },
+        201: { description: 'held', schema: reservationSchema, links: reservationLinks },
+        200: { description: 'the reservation an earlier request with the same X-Idempotency-Key made', schema: reservationSchema, links: reservationLinks },
       },
-      errors: [403, 404, 409, 429],
+      errors: [403, 404, 409, 429, keyReused],
       // 503 also when too many holds are in flight (Retry-After: 1).
     },
     async ({ body }, req, res) => {
@@ -55,7 +61,7 @@ export function createReservationsRouter(deps: ApiDeps, registry: OpenAPIRegistr
 
   defineRoute(
     ctx,
-    { method: 'get', path: '/:id', summary: 'A reservation (owner or admin)', access: 'user', tags: ['Reservations'], params: idParams, responses: { 200: reservation }, errors: [404] },
+    { method: 'get', path: '/:id', operationId: 'getReservation', summary: 'A reservation (owner or admin)', access: 'user', tags: ['Reservations'], params: idParams, responses: { 200: reservation }, errors: [404] },
     async ({ params }, _req, res) => {
       res.json(await getReservation(deps, currentUser(res.locals), reservationId(params.id)));
     },
@@ -64,9 +70,9 @@ export function createReservationsRouter(deps: ApiDeps, registry: OpenAPIRegistr
   defineRoute(
     ctx,
     {
-      method: 'post', path: '/:id/confirm', access: 'user', tags: ['Reservations'],
+      method: 'post', path: '/:id/confirm', operationId: 'confirmReservation', access: 'user', tags: ['Reservations'],
       summary: 'Pay for the hold; on success the reservation is CONFIRMED with its order and tickets',
-      params: idParams, body: confirmBody, headers: idempotencyHeaders, responses: { 200: reservation }, errors: [402, 404, 409],
+      params: idParams, body: confirmBody, headers: idempotencyHeaders, responses: { 200: reservation }, errors: [402, 404, 409, keyReused],
     },
     async ({ params, body }, req, res) => {
       res.json(await confirmReservation(deps, currentUser(res.locals), reservationId(params.id), body.payment_method_id, idempotencyKey(req)));
@@ -75,7 +81,7 @@ export function createReservationsRouter(deps: ApiDeps, registry: OpenAPIRegistr
 
   defineRoute(
     ctx,
-    { method: 'post', path: '/:id/extend', summary: "Add the event's hold duration again", access: 'user', tags: ['Reservations'], params: idParams, responses: { 200: reservation }, errors: [404, 409] },
+    { method: 'post', path: '/:id/extend', operationId: 'extendReservation', summary: "Add the event's hold duration again", access: 'user', tags: ['Reservations'], params: idParams, responses: { 200: reservation }, errors: [404, 409] },
     async ({ params }, _req, res) => {
       res.json(await extendReservation(deps, currentUser(res.locals), reservationId(params.id)));
     },
@@ -83,7 +89,11 @@ export function createReservationsRouter(deps: ApiDeps, registry: OpenAPIRegistr
 
   defineRoute(
     ctx,
-    { method: 'delete', path: '/:id', summary: 'Cancel the hold and release its seats', access: 'user', tags: ['Reservations'], params: idParams, responses: { 200: reservation }, errors: [404, 409] },
+    {
+      method: 'delete', path: '/:id', operationId: 'cancelReservation', summary: 'Cancel the hold and release its seats', access: 'user', tags: ['Reservations'], params: idParams,
+      responses: { 200: { description: 'the reservation, CANCELLED, with seats_released and ga_released: what this cancellation gave back', schema: reservationSchema } },
+      errors: [404, 409],
+    },
     async ({ params }, _req, res) => {
       res.json(await cancelReservation(deps, currentUser(res.locals), reservationId(params.id)));
     },

@@ -2,6 +2,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
 import type { ApiDeps } from '../deps';
 import { idParams } from '../openapi/common-schemas';
+import { venueCreatedLinks } from '../openapi/links';
 import { createVenueBodySchema, venueSchema } from '../openapi/venue-schemas';
 import { createVenue, getVenue } from '../services/venues-service';
 import { defineRoute } from './define-route';
@@ -16,11 +17,12 @@ export function createVenuesRouter(deps: ApiDeps, registry: OpenAPIRegistry, bas
     {
       method: 'post',
       path: '/',
+      operationId: 'createVenue',
       summary: 'Create a venue with its sections',
       access: 'admin',
       tags: ['Venues'],
       body: createVenueBodySchema,
-      responses: { 201: { description: 'the venue, with the ids of its sections', schema: venueSchema } },
+      responses: { 201: { description: 'the venue, with the ids of its sections', schema: venueSchema, links: venueCreatedLinks } },
     },
     async ({ body }, _req, res) => {
       res.status(201).json(await createVenue(deps.pool, body));
@@ -32,6 +34,7 @@ export function createVenuesRouter(deps: ApiDeps, registry: OpenAPIRegistry, bas
     {
       method: 'get',
       path: '/:id',
+      operationId: 'getVenue',
       summary: 'Get a venue',
       access: 'public',
       tags: ['Venues'],

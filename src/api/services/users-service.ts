@@ -3,7 +3,6 @@ import { AppError } from '../../domain/errors';
 import type { AuthUser, Role } from '../middleware/authenticate';
 import { hashPassword, verifyPassword } from './passwords';
 
-const UNIQUE_VIOLATION = '23505';
 /** Compared against when the email is unknown, so a wrong email costs as long as a wrong password. */
 let decoyHash: Promise<string> | null = null;
 
@@ -12,20 +11,15 @@ export async function registerUser(
   input: { email: string; password: string; name: string; role?: Role },
 ): Promise<AuthUser> {
   const hash = await hashPassword(input.password);
-  try {
-    const { rows } = await pool.query<AuthUser>(
-      `INSERT INTO users (email, name, password_hash, role) VALUES ($1, $2, $3, $4) RETURNING id, email, name, role`,
-      [input.email.trim(), input.name, hash, input.role ?? 'user'],
-    );
-    const user = rows[0];
-    if (!user) throw new Error('user insert returned nothing');
-    return user;
-  } catch (err) {
-    if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
-      throw new AppError('EMAIL_TAKEN', 'an account with this email already exists');
-    }
-    throw err;
-  }
+  // An email already taken (even by a registration racing this one) fails the unique index on
+  // lower(email): the error handler answers it 409 EMAIL_TAKEN (src/api/postgres-errors.ts).
+  const { rows } = await pool.query<AuthUser>(
+    `INSERT INTO users (email, name, password_hash, role) VALUES ($1, $2, $3, $4) RETURNING id, email, name, role`,
+    [input.email.trim(), input.name, hash, input.role ?? 'user'],
+  );
+  const user = rows[0];
+  if (!user) throw new Error('user insert returned nothing');
+  return user;
 }
 
 export async function authenticateUser(pool: Pool, email: string, password: string): Promise<AuthUser> {

@@ -1,0 +1,42 @@
+import type { Express, Request } from 'express';
+import listEndpoints from 'express-list-endpoints';
+import { AppError } from '../../domain/errors';
+
+/** The order methods are listed in `Allow`, whatever order the routes were registered in. */
+const METHOD_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+const allowedByRequest = new WeakMap<Request, Set<string>>();
+
+/**
+ * Must be called once every route is registered: it reads them back from the app itself (so routes
+ * added outside defineRoute count too) and answers a request that none of them took, on a path some
+ * of them serve, with 405 METHOD_NOT_ALLOWED and `Allow`. Paths nobody serves go on to the 404.
+ *
+ * The catch-all routes are matched by Express itself, so a path matches here exactly when it would
+ * match a real route with another method. A path can match several route patterns: each adds its
+ * methods and the last middleware answers with all of them.
+ */
+export function answerUnsupportedMethods(app: Express): void {
+  for (const { path, methods } of listEndpoints(app)) {
+    // Express answers HEAD with the GET route, so a GET path allows HEAD too.
+    const allowed = methods.includes('GET') ? [...methods, 'HEAD'] : methods;
+    app.all(path, (req, _res, next) => {
+      const set = allowedByRequest.get(req) ?? new Set<string>();
+      for (const method of allowed) set.add(method);
+      allowedByRequest.set(req, set);
+      next();
+    });
+  }
+  app.use((req, res, next) => {
+    const allowed = allowedByRequest.get(req);
+    if (!allowed) return next();
+    const list = [...allowed].sort((a, b) => METHOD_ORDER.indexOf(a) - METHOD_ORDER.indexOf(b));
+    // OPTIONS asks what is allowed: the answer, not a refusal (Express answers it so inside routers).
+    if (req.method === 'OPTIONS') {
+      res.setHeader('Allow', list.join(', '));
+      res.status(204).end();
+      return;
+    }
+    next(new AppError('METHOD_NOT_ALLOWED', `${req.method} is not supported on ${req.path}; allowed: ${list.join(', ')}`, { allowed_methods: list }));
+  });
+}
