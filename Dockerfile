@@ -11,6 +11,8 @@ COPY tsconfig.json ./
 COPY src ./src
 COPY scripts ./scripts
 
+# The ticket keys volume mounts here; it must be the app user's.
+RUN mkdir -p /app/keys && chown node:node /app/keys
 USER node
 EXPOSE 3000
 CMD ["npx", "ts-node", "--transpile-only", "src/api/main.ts"]

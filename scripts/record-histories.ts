@@ -23,19 +23,22 @@ import { holdInventory } from '../src/inventory/hold';
 import type { PaymentProvider } from '../src/payments/provider';
 import { createSimulatedProvider } from '../src/payments/simulated-provider';
 import { createRedis } from '../src/shared/clients';
+import { ticketKeysFromConfig } from '../src/tickets/ticket-keys';
 import { createWorker } from '../src/workers/create-worker';
-import { latePaymentWorkflowId, reservationWorkflowId } from '../src/workflows/ids';
+import { latePaymentWorkflowId, refundOrderWorkflowId, reservationWorkflowId } from '../src/workflows/ids';
 import { httpClient, type HttpClient } from '../test/support/http';
 import { adminToken, createEventViaApi, registerBuyer, type ApiEvent, type Buyer } from '../test/support/scenario';
 import { ensureStack } from './lib/stack';
 import { REPO_ROOT } from './lib/processes';
 
 /** The folder new histories go to: the change whose paths they record. */
-const CAMPAIGN = 'exact-money';
+const CAMPAIGN = 'orders-and-tickets';
 const HISTORIES = join(REPO_ROOT, 'test', 'replay', 'histories');
 
 interface Context {
   api: HttpClient;
+  /** An admin's bearer token. */
+  admin: string;
   event: ApiEvent;
   secret: string;
   pool: Pool;
@@ -171,6 +174,14 @@ const scenarios: Record<string, Scenario> = {
     await ctx.cancelWorkflow(reservationWorkflowId(id));
     return reservationWorkflowId(id);
   },
+  'refund-order': async (ctx) => {
+    const buyer = await registerBuyer(ctx.api);
+    const { id } = await hold(ctx, buyer, { ga: [{ section_id: ctx.event.gaSectionId, quantity: 2 }] });
+    const paid = await confirm(ctx, buyer, id, 'pm_card_visa');
+    expectStatus(paid, 200);
+    expectStatus(await ctx.api.post(`/api/v1/orders/${paid.body.order_id}/refund`, undefined, { token: ctx.admin }), 200);
+    return refundOrderWorkflowId(paid.body.order_id);
+  },
   'operator-cancel-during-payment': async (ctx) => {
     const buyer = await registerBuyer(ctx.api);
     const { id } = await hold(ctx, buyer, { ga: [{ section_id: ctx.event.gaSectionId, quantity: 1 }] });
@@ -216,7 +227,7 @@ async function main(): Promise<void> {
     },
   };
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows') });
-  const { worker, connection } = await createWorker({ config, pool, redis, payments, workflowBundle });
+  const { worker, connection } = await createWorker({ config, pool, redis, payments, workflowBundle, ticketKeys: ticketKeysFromConfig(config) });
   const running = worker.run();
   const server = await startServer({ config, port: 0 });
   try {
@@ -224,7 +235,7 @@ async function main(): Promise<void> {
     const admin = await adminToken(api, pool);
     const event = await createEventViaApi(api, admin, { rows: 1, seatsPerRow: 6, gaCapacity: 20, event: { max_hold_extensions: 1 } });
     const cancelWorkflow = (workflowId: string) => server.deps.temporal.workflow.getHandle(workflowId).cancel().then(() => undefined);
-    const ctx: Context = { api, event, secret: config.PAYMENT_WEBHOOK_SECRET, pool, duringCharge, cancelWorkflow };
+    const ctx: Context = { api, admin, event, secret: config.PAYMENT_WEBHOOK_SECRET, pool, duringCharge, cancelWorkflow };
     mkdirSync(outDir, { recursive: true });
     for (const name of todo) {
       const workflowId = await scenarios[name]!(ctx);

@@ -27,6 +27,12 @@ const configSchema = z.object({
   /** Holds one API process lets run at once; beyond it, an immediate 503 with Retry-After. */
   HOLD_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(32),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Where the ticket signing key is generated on first start, and where accepted public keys are kept. */
+  TICKET_KEYS_DIR: z.string().min(1).default('.data/keys'),
+  /** An Ed25519 private key (PKCS#8 PEM) to sign tickets with, instead of the generated one. */
+  TICKET_SIGNING_KEY: z.string().min(1).optional(),
+  /** More Ed25519 public keys (PEM, concatenated) whose codes are accepted: keys retired elsewhere. */
+  TICKET_PUBLIC_KEYS: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

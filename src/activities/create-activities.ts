@@ -5,6 +5,8 @@ import type { Pool } from 'pg';
 import { AppError } from '../domain/errors';
 import type { GaRequest, ReservationView } from '../domain/reservation';
 import { extendHold, markPaymentPending } from '../inventory/extend';
+import type { OrderStatus } from '../orders/orders-repository';
+import { beginOrderRefund, completeOrderRefund, type RefundStart } from '../orders/refund-order';
 import { holdInventory } from '../inventory/hold';
 import { announceInventoryChange, countRejection } from '../inventory/inventory-signals';
 import { abandonHold, releaseInventory, type ReleaseStatus } from '../inventory/release';
@@ -19,11 +21,14 @@ import {
   type SettledCharge,
 } from '../payments/payments-repository';
 import type { PaymentProvider } from '../payments/provider';
+import { ticketSigner, type TicketKeys } from '../tickets/ticket-keys';
 
 export interface ActivityDeps {
   pool: Pool;
   redis: Redis;
   payments: PaymentProvider;
+  /** The key tickets are signed with when a sale issues them. */
+  ticketKeys: TicketKeys;
 }
 
 export interface HoldActivityInput {
@@ -43,9 +48,11 @@ export interface HoldActivityInput {
  * lost reply) and turns a business refusal into a non-retryable ApplicationFailure whose type is the
  * contract's error code; anything else is thrown as is and retried with backoff.
  */
-export function createActivities({ pool, redis, payments }: ActivityDeps) {
+export function createActivities({ pool, redis, payments, ticketKeys }: ActivityDeps) {
+  const signTicket = ticketSigner(ticketKeys);
+
   async function sell(input: { reservationId: string; paymentId: string }): Promise<SellResult> {
-    const result = await asBusinessFailure(() => sellInventory(pool, input));
+    const result = await asBusinessFailure(() => sellInventory(pool, { ...input, signTicket }));
     if (result.soldWithThisPayment) await announceInventoryChange(redis, result.view.event_id, 'sales', countItems(result.view));
     return result;
   }
@@ -113,6 +120,21 @@ export function createActivities({ pool, redis, payments }: ActivityDeps) {
       const released = releasedSeats.length + releasedGa.reduce((sum, g) => sum + g.quantity, 0);
       if (released > 0 && !repeated) await announceInventoryChange(redis, view.event_id, 'releases', released);
       return { ...view, seats_released: releasedSeats, ga_released: releasedGa };
+    },
+
+    /** An order's refund begins: tickets cancelled and inventory back on sale, in one transaction. */
+    async beginOrderRefund(input: { orderId: string; actor: string; reason: string }): Promise<RefundStart> {
+      const started = await asBusinessFailure(() => beginOrderRefund(pool, input));
+      const returned = started.seatsReleased.length + started.gaReleased.reduce((sum, g) => sum + g.quantity, 0);
+      if (returned > 0) {
+        const { rows } = await pool.query<{ event_id: string }>('SELECT event_id FROM orders WHERE id = $1', [input.orderId]);
+        if (rows[0]) await announceInventoryChange(redis, rows[0].event_id, 'releases', returned);
+      }
+      return started;
+    },
+
+    async completeOrderRefund(input: { orderId: string }): Promise<OrderStatus> {
+      return completeOrderRefund(pool, input.orderId);
     },
 
     async refundPayment(input: { paymentId: string }): Promise<RefundOutcome> {

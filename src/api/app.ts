@@ -11,7 +11,9 @@ import { createAdminRouter } from './routes/admin-router';
 import { createAuthRouter } from './routes/auth-router';
 import { createEventsRouter } from './routes/events-router';
 import { createOperationsRouter } from './routes/operations-router';
+import { createOrdersRouter } from './routes/orders-router';
 import { createPaymentsRouter } from './routes/payments-router';
+import { createTicketsRouter } from './routes/tickets-router';
 import { createReservationsRouter } from './routes/reservations-router';
 import { createVenuesRouter } from './routes/venues-router';
 
@@ -40,6 +42,8 @@ export function createApp(deps: ApiDeps, log: (line: string) => void = console.e
   app.use(`${api}/events`, createEventsRouter(deps, registry, `${api}/events`));
   app.use(`${api}/reservations`, createReservationsRouter(deps, registry, `${api}/reservations`));
   app.use(`${api}/payments`, createPaymentsRouter(deps, registry, `${api}/payments`));
+  app.use(`${api}/orders`, createOrdersRouter(deps, registry, `${api}/orders`));
+  app.use(`${api}/tickets`, createTicketsRouter(deps, registry, `${api}/tickets`));
   app.use(`${api}/admin`, createAdminRouter(deps, registry, `${api}/admin`));
   app.use('/', createOperationsRouter(deps, registry));
 

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { Config } from '../config';
+import type { TicketKeys } from '../tickets/ticket-keys';
 import type { ApiMetrics } from './metrics';
 
 /** Everything a router needs, created once by the server and handed down (never imported globally). */
@@ -11,4 +12,6 @@ export interface ApiDeps {
   redis: Redis;
   temporal: Client;
   metrics: ApiMetrics;
+  /** Verifies scanned codes; signs the new code of a transferred ticket. */
+  ticketKeys: TicketKeys;
 }

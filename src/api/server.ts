@@ -4,6 +4,7 @@ import { loadConfig, type Config } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { createRedis, createTemporalClient } from '../shared/clients';
+import { ticketKeysFromConfig } from '../tickets/ticket-keys';
 import { createApp } from './app';
 import type { ApiDeps } from './deps';
 import { createMetrics } from './metrics';
@@ -37,7 +38,7 @@ export async function startServer(options: { config?: Config; port?: number; log
     await closeClients();
     throw err;
   }
-  const deps: ApiDeps = { config, pool, redis, temporal, metrics: createMetrics() };
+  const deps: ApiDeps = { config, pool, redis, temporal, metrics: createMetrics(), ticketKeys: ticketKeysFromConfig(config) };
   const app = createApp(deps, options.log);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(options.port ?? config.PORT, () => resolve(s)).on('error', reject);

@@ -24,6 +24,11 @@ export const ERROR_STATUS = {
   RESERVATION_CONFIRMED: 409,
   RESERVATION_NOT_ACTIVE: 409,
   EXTENSION_LIMIT: 409,
+  ALREADY_USED: 409,
+  TICKET_CANCELLED: 409,
+  TICKET_TRANSFERRED: 409,
+  /** A refund that cannot be made (the order's money was never captured): an operator must look. */
+  REFUND_NOT_POSSIBLE: 409,
   /** An earlier charge of the reservation has no known outcome yet; a new one waits for it. */
   PAYMENT_IN_PROGRESS: 409,
   /** A sale was asked to use money that is not (or no longer) this reservation's captured payment. */
@@ -48,9 +53,11 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details: Record<string, unknown> = {},
+    /** Where the contract gives one code two statuses (INVALID_SIGNATURE: 401 for a webhook, 400 for a ticket). */
+    options: { status?: number } = {},
   ) {
     super(message);
     this.name = 'AppError';
-    this.status = ERROR_STATUS[code];
+    this.status = options.status ?? ERROR_STATUS[code];
   }
 }

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/transaction';
 
-export type AuditAction = 'HOLD' | 'EXTEND' | 'RELEASE' | 'SELL' | 'RECLAIM_EXPIRED';
+export type AuditAction = 'HOLD' | 'EXTEND' | 'RELEASE' | 'SELL' | 'RECLAIM_EXPIRED' | 'REFUND';
 
 export interface AuditEntry {
   eventId: string;

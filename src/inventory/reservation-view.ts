@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/transaction';
-import type { ReleasedGa, ReservationView, ReservedGa, ReservedSeat, Ticket } from '../domain/reservation';
+import type { ReleasedGa, ReservationView, ReservedGa, ReservedSeat } from '../domain/reservation';
+import { ticketsOfOrders } from '../tickets/ticket-view';
 
 interface ReservationRow {
   id: string;
@@ -58,15 +59,7 @@ export async function loadReservationView(db: Queryable, reservationId: string):
       ga.push({ section_id: item.section_id, quantity: item.quantity, price_cents: item.price_cents });
     }
   }
-  const tickets = row.order_id
-    ? (
-        await db.query<Ticket>(
-          `SELECT id AS ticket_id, order_id, event_id, seat_id, section_id, owner_id, status, qr_code
-             FROM tickets WHERE order_id = $1 ORDER BY created_at, id`,
-          [row.order_id],
-        )
-      ).rows
-    : [];
+  const tickets = row.order_id ? await ticketsOfOrders(db, [row.order_id]) : [];
   return {
     reservation_id: row.id,
     event_id: row.event_id,

@@ -5,12 +5,13 @@ import type { ReservationView } from '../domain/reservation';
 import { appendAudit } from './audit';
 import { expectRows, lockOwnedHold, lockReservation } from './locks';
 import { requireReservationView } from './reservation-view';
+import { issueTickets, type TicketSigner } from '../tickets/issue-tickets';
 
 export interface SellCommand {
   reservationId: string;
   paymentId: string;
-  /** Builds a ticket's QR payload; injected so a later signed-QR scheme needs no change here. */
-  qrCodeFor?: (ticketId: string, eventId: string) => string;
+  /** Signs each ticket's QR code with the platform's key. */
+  signTicket: TicketSigner;
 }
 
 export interface SellResult {
@@ -52,7 +53,20 @@ export async function sellInventory(pool: Pool, cmd: SellCommand): Promise<SellR
     );
     const orderId = order.rows[0]?.id;
     if (!orderId) throw new Error('order insert returned no id');
-    await issueTickets(db, orderId, view, cmd.qrCodeFor ?? defaultQrCode);
+    await issueTickets(
+      db,
+      {
+        orderId,
+        eventId: view.event_id,
+        ownerId: view.user_id,
+        actor: `user:${view.user_id}`,
+        lines: [
+          ...view.seats.map((s) => ({ sectionId: s.section_id, seatId: s.seat_id, row: s.row, number: s.number })),
+          ...view.ga.flatMap((g) => Array.from({ length: g.quantity }, () => ({ sectionId: g.section_id, seatId: null }))),
+        ],
+      },
+      cmd.signTicket,
+    );
     await db.query(`UPDATE reservations SET status = 'CONFIRMED', confirmed_at = now(), updated_at = now() WHERE id = $1`, [
       view.reservation_id,
     ]);
@@ -102,38 +116,4 @@ async function sellGa(db: PoolClient, view: ReservationView): Promise<void> {
     );
     expectRows(counter.rowCount, 1, `GA counter of section ${ga.section_id}`);
   }
-}
-
-async function issueTickets(
-  db: PoolClient,
-  orderId: string,
-  view: ReservationView,
-  qrCodeFor: (ticketId: string, eventId: string) => string,
-): Promise<void> {
-  const lines: Array<{ sectionId: string; seatId: string | null }> = [
-    ...view.seats.map((s) => ({ sectionId: s.section_id, seatId: s.seat_id })),
-    ...view.ga.flatMap((g) => Array.from({ length: g.quantity }, () => ({ sectionId: g.section_id, seatId: null }))),
-  ];
-  const ids = await db.query<{ id: string }>('SELECT gen_random_uuid() AS id FROM generate_series(1, $1)', [lines.length]);
-  const ticketIds = ids.rows.map((r) => r.id);
-  const inserted = await db.query(
-    `INSERT INTO tickets (id, order_id, event_id, section_id, seat_id, owner_id, qr_code)
-     SELECT t.id, $1, $2, t.section_id, t.seat_id, $3, t.qr_code
-       FROM unnest($4::uuid[], $5::uuid[], $6::uuid[], $7::text[]) AS t(id, section_id, seat_id, qr_code)`,
-    [
-      orderId,
-      view.event_id,
-      view.user_id,
-      ticketIds,
-      lines.map((l) => l.sectionId),
-      lines.map((l) => l.seatId),
-      ticketIds.map((id) => qrCodeFor(id, view.event_id)),
-    ],
-  );
-  expectRows(inserted.rowCount, lines.length, 'tickets issued');
-}
-
-/** Plain ticket reference until signed QR codes land; it names the ticket and nothing secret. */
-function defaultQrCode(ticketId: string, eventId: string): string {
-  return `TKT1.${eventId}.${ticketId}`;
 }

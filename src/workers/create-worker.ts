@@ -4,15 +4,19 @@ import type { Pool } from 'pg';
 import { createActivities } from '../activities';
 import type { Config } from '../config';
 import type { PaymentProvider } from '../payments/provider';
+import type { TicketKeys } from '../tickets/ticket-keys';
 
 export interface WorkerDeps {
   config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'DATABASE_POOL_SIZE'>;
   pool: Pool;
   redis: Redis;
   payments: PaymentProvider;
+  ticketKeys: TicketKeys;
   /** Tests pass a bundle made once; processes bundle the workflows themselves. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   connection?: NativeConnection;
+  /** How long a stopping worker lets its activities finish (tests stop one in the middle of its work). */
+  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
 }
 
 /**
@@ -25,14 +29,14 @@ export async function createWorker(deps: WorkerDeps): Promise<{ worker: Worker; 
     connection,
     namespace: deps.config.TEMPORAL_NAMESPACE,
     taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities({ pool: deps.pool, redis: deps.redis, payments: deps.payments }),
+    activities: createActivities({ pool: deps.pool, redis: deps.redis, payments: deps.payments, ticketKeys: deps.ticketKeys }),
     ...(deps.workflowBundle
       ? { workflowBundle: deps.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
     // Activities mostly wait on PostgreSQL: more in flight than pooled connections only queues them.
     maxConcurrentActivityTaskExecutions: deps.config.DATABASE_POOL_SIZE,
     maxConcurrentLocalActivityExecutions: deps.config.DATABASE_POOL_SIZE,
-    shutdownGraceTime: '10s',
+    shutdownGraceTime: deps.shutdownGraceTime ?? '10s',
   });
   return { worker, connection };
 }

@@ -4,6 +4,7 @@ import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { createSimulatedProvider } from '../payments/simulated-provider';
 import { createRedis } from '../shared/clients';
+import { ticketKeysFromConfig } from '../tickets/ticket-keys';
 import { createWorker } from './create-worker';
 
 /**
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
     pool,
     redis,
     payments: createSimulatedProvider(redis),
+    ticketKeys: ticketKeysFromConfig(config),
   });
   console.log(`worker: polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS}`);
   try {

@@ -36,3 +36,28 @@ export const EventIdKey = defineSearchAttributeKey('EventId', 'KEYWORD');
 export const UserIdKey = defineSearchAttributeKey('UserId', 'KEYWORD');
 
 export type { ReservationInput };
+
+/** The refund of one order: who asked and why (kept in the order and the audit trail). */
+export interface RefundOrderInput {
+  orderId: string;
+  /** `user:<id>` of the admin, or the process that asked (an event's cancellation). */
+  requestedBy: string;
+  reason: string;
+}
+
+export interface RefundProgress {
+  orderId: string;
+  step: 'RETURNING_INVENTORY' | 'REFUNDING_PAYMENT' | 'COMPLETING' | 'DONE';
+  seatsReleased: string[];
+  gaReleased: Array<{ section_id: string; quantity: number }>;
+}
+
+export interface RefundOrderOutcome {
+  orderId: string;
+  status: 'REFUNDED';
+  seatsReleased: string[];
+  gaReleased: Array<{ section_id: string; quantity: number }>;
+}
+
+/** Where an order's refund stands, for operators (`temporal workflow query --type refundProgress`). */
+export const refundProgressQuery = defineQuery<RefundProgress>('refundProgress');

@@ -9,3 +9,8 @@ export function reservationWorkflowId(reservationId: string): string {
 export function latePaymentWorkflowId(paymentId: string): string {
   return `late-payment-${paymentId}`;
 }
+
+/** One refund per order: a second request joins (or finds) the first. */
+export function refundOrderWorkflowId(orderId: string): string {
+  return `refund-order-${orderId}`;
+}

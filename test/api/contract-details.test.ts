@@ -13,6 +13,7 @@ import { loadConfig } from '../../src/config';
 import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { createRedis } from '../../src/shared/clients';
+import { testTicketKeys } from '../support/env';
 import { createUser } from '../support/fixtures';
 
 const config = loadConfig({
@@ -30,7 +31,7 @@ const serverErrors: string[] = [];
 
 /** The whole app as it is served; Temporal is never reached by these scenarios. */
 function buildApp(overrides: Partial<ApiDeps> = {}): Express {
-  const deps: ApiDeps = { config, pool, redis, temporal: undefined as never, metrics: createMetrics(), ...overrides };
+  const deps: ApiDeps = { config, pool, redis, temporal: undefined as never, metrics: createMetrics(), ticketKeys: testTicketKeys(), ...overrides };
   return createApp(deps, (line) => serverErrors.push(line));
 }
 
@@ -183,7 +184,8 @@ describe('methods a path does not support', () => {
       const documented = Object.keys(ops).map((m) => m.toUpperCase());
       const expected = new Set([...documented, ...(documented.includes('GET') ? ['HEAD'] : [])]);
       const url = path.replace(/\{[^}]+\}/g, randomUUID());
-      const res = await request(app).put(url);
+      const missing = ['patch', 'put', 'delete', 'post'].find((m) => !documented.includes(m.toUpperCase())) as 'patch';
+      const res = await request(app)[missing](url);
       expect({ path, status: res.status }).toEqual({ path, status: 405 });
       expect(new Set(String(res.headers.allow).split(', '))).toEqual(expected);
     }

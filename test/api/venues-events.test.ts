@@ -17,6 +17,7 @@ import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { inventoryVersionKey } from '../../src/inventory/inventory-signals';
 import { createRedis } from '../../src/shared/clients';
+import { testTicketKeys } from '../support/env';
 import { createUser, seedEvent } from '../support/fixtures';
 
 
@@ -52,7 +53,7 @@ beforeAll(async () => {
   pool = createPool(config);
   redis = createRedis(config);
   await migrate(pool);
-  app = buildApp({ config, pool, redis, temporal: undefined as never, metrics: undefined as never });
+  app = buildApp({ config, pool, redis, temporal: undefined as never, metrics: undefined as never, ticketKeys: testTicketKeys() });
   admin = await createUser(pool, { role: 'admin' });
   buyer = await createUser(pool);
   adminToken = await createSession(redis, admin, 3600);
@@ -561,7 +562,7 @@ describe('seat map', () => {
     const failing = { get: () => Promise.reject(new Error('Connection is closed.')), set: () => Promise.reject(new Error('Connection is closed.')) };
     const hanging = { get: () => new Promise(() => undefined), set: () => new Promise(() => undefined) };
     for (const broken of [failing, hanging]) {
-      const brokenApp = buildApp({ config, pool, redis: broken as unknown as Redis, temporal: undefined as never, metrics: undefined as never });
+      const brokenApp = buildApp({ config, pool, redis: broken as unknown as Redis, temporal: undefined as never, metrics: undefined as never, ticketKeys: testTicketKeys() });
       const started = Date.now();
       const res = await request(brokenApp).get(`/api/v1/events/${event.id}/seats`);
       expect(res.status).toBe(200);

@@ -10,7 +10,7 @@ import { createWorker } from '../../src/workers/create-worker';
 import { holdUpdate } from '../../src/workflows/definitions';
 import { reservationWorkflowId } from '../../src/workflows/ids';
 import type { reservationWorkflow } from '../../src/workflows/reservation-workflow';
-import { quietTemporalRuntime, testConfig, workflowBundle } from '../support/env';
+import { quietTemporalRuntime, testConfig, testTicketKeys, workflowBundle } from '../support/env';
 import { createUser, seedEvent } from '../support/fixtures';
 import { startScratchPostgres } from '../support/scratch-postgres';
 import { reservationInput } from '../support/workflow-harness';
@@ -52,6 +52,7 @@ describe('when PostgreSQL is down while holds fall due', () => {
       pool,
       redis,
       payments: createSimulatedProvider(redis),
+      ticketKeys: testTicketKeys(),
       workflowBundle: workflowBundle(),
     });
     const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });

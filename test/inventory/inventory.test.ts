@@ -10,7 +10,8 @@ import { sellInventory } from '../../src/inventory/sell';
 import { chargeOnce } from '../../src/payments/payments-repository';
 import type { PaymentProvider } from '../../src/payments/provider';
 import { gaCounter, seatStatuses } from '../support/db-queries';
-import { testConfig } from '../support/env';
+import { testConfig, testTicketKeys } from '../support/env';
+import { ticketSigner } from '../../src/tickets/ticket-keys';
 import { createUser, seedEvent } from '../support/fixtures';
 
 let pool: Pool;
@@ -21,6 +22,7 @@ afterAll(async () => {
   await pool?.end();
 });
 
+const signTicket = ticketSigner(testTicketKeys());
 const inTenMinutes = (): Date => new Date(Date.now() + 600_000);
 const okProvider: PaymentProvider = {
   charge: async (r) => ({ providerPaymentId: `test_${r.idempotencyKey}` }),
@@ -83,7 +85,7 @@ describe('holding seats in PostgreSQL', () => {
     // The lapsed reservation can be neither extended nor sold now: its seat is someone else's.
     await expect(extendHold(pool, { reservationId: first.reservation_id, heldUntil: inTenMinutes(), kind: 'EXTENSION' })).rejects.toMatchObject({ code: 'RESERVATION_EXPIRED' });
     const paymentId = await pay(first.reservation_id, first.total_price_cents);
-    await expect(sellInventory(pool, { reservationId: first.reservation_id, paymentId })).rejects.toMatchObject({ code: 'RESERVATION_EXPIRED' });
+    await expect(sellInventory(pool, { reservationId: first.reservation_id, paymentId, signTicket })).rejects.toMatchObject({ code: 'RESERVATION_EXPIRED' });
     // Its late release gives back nothing that is not its own.
     const released = await releaseInventory(pool, { reservationId: first.reservation_id, status: 'EXPIRED', reason: 'HOLD_EXPIRED', actor: 'test' });
     expect(released.releasedSeats).toEqual([]);
@@ -101,8 +103,8 @@ describe('holding seats in PostgreSQL', () => {
     expect(await gaCounter(pool, event.id, gaSectionIds[0]!)).toMatchObject({ held: 4 });
 
     const paymentId = await pay(first.reservation_id, first.total_price_cents);
-    const sold = await sellInventory(pool, { reservationId: first.reservation_id, paymentId });
-    const soldAgain = await sellInventory(pool, { reservationId: first.reservation_id, paymentId });
+    const sold = await sellInventory(pool, { reservationId: first.reservation_id, paymentId, signTicket });
+    const soldAgain = await sellInventory(pool, { reservationId: first.reservation_id, paymentId, signTicket });
     expect(soldAgain.view.order_id).toBe(sold.view.order_id);
     expect(soldAgain.soldWithThisPayment).toBe(true);
     expect(soldAgain.view.tickets).toHaveLength(5);
@@ -152,7 +154,7 @@ describe('the GA counter under any interleaving (property-based)', () => {
               }
               if (b.then === 'sell') {
                 const paymentId = await pay(held.reservation_id, held.total_price_cents);
-                await sellInventory(pool, { reservationId: held.reservation_id, paymentId });
+                await sellInventory(pool, { reservationId: held.reservation_id, paymentId, signTicket });
                 return { held: 0, sold: b.quantity };
               }
               return { held: b.quantity, sold: 0 };

@@ -9,7 +9,8 @@ import { sellInventory } from '../../src/inventory/sell';
 import { chargeOnce } from '../../src/payments/payments-repository';
 import type { PaymentProvider } from '../../src/payments/provider';
 import { gaCounter, reservationRow, seatStatuses } from '../support/db-queries';
-import { testConfig } from '../support/env';
+import { testConfig, testTicketKeys } from '../support/env';
+import { ticketSigner } from '../../src/tickets/ticket-keys';
 import { createUser, seedEvent } from '../support/fixtures';
 import { holdRowLock, settle, waitForLockWaiters } from '../support/lock-waits';
 
@@ -19,6 +20,7 @@ import { holdRowLock, settle, waitForLockWaiters } from '../support/lock-waits';
  * one in which a write decided on an unlocked count would go wrong.
  */
 
+const signTicket = ticketSigner(testTicketKeys());
 let pool: Pool;
 beforeAll(() => {
   pool = createPool(testConfig({ DATABASE_POOL_SIZE: '20' }));
@@ -69,7 +71,7 @@ describe('a sale whose hold lapsed while another buyer reclaims it', () => {
     const counterLock = await holdRowLock(pool, 'SELECT 1 FROM ga_inventory WHERE event_id = $1 FOR UPDATE', [event.id]);
     const rivalHold = settle(holdInventory(pool, command(event.id, rival.id, { ga: [{ section_id: section, quantity: 2 }] })));
     await waitForLockWaiters(pool, 1);
-    const sale = settle(sellInventory(pool, { reservationId: lateHold.reservation_id, paymentId }));
+    const sale = settle(sellInventory(pool, { reservationId: lateHold.reservation_id, paymentId, signTicket }));
     await waitForLockWaiters(pool, 2);
     await counterLock.release();
 
@@ -83,7 +85,7 @@ describe('a sale whose hold lapsed while another buyer reclaims it', () => {
     // The rival's own sale goes through: nothing was double-counted under it.
     if (!rivalResult.ok) throw rivalResult.error;
     const rivalPayment = await pay(rivalResult.value.reservation_id, rivalResult.value.total_price_cents);
-    const sold = await sellInventory(pool, { reservationId: rivalResult.value.reservation_id, paymentId: rivalPayment });
+    const sold = await sellInventory(pool, { reservationId: rivalResult.value.reservation_id, paymentId: rivalPayment, signTicket });
     expect(sold.view.tickets).toHaveLength(2);
     expect(await gaCounter(pool, event.id, section)).toEqual({ capacity: 2, held: 0, sold: 2 });
   });
@@ -98,7 +100,7 @@ describe('a sale whose hold lapsed while another buyer reclaims it', () => {
     const seatLock = await holdRowLock(pool, 'SELECT 1 FROM seats WHERE id = $1 FOR UPDATE', [seat]);
     const rivalHold = settle(holdInventory(pool, command(event.id, rival.id, { seatIds: [seat] })));
     await waitForLockWaiters(pool, 1);
-    const sale = settle(sellInventory(pool, { reservationId: lateHold.reservation_id, paymentId }));
+    const sale = settle(sellInventory(pool, { reservationId: lateHold.reservation_id, paymentId, signTicket }));
     await waitForLockWaiters(pool, 2);
     await seatLock.release();
 
@@ -111,7 +113,7 @@ describe('a sale whose hold lapsed while another buyer reclaims it', () => {
 
     if (!rivalResult.ok) throw rivalResult.error;
     const rivalPayment = await pay(rivalResult.value.reservation_id, rivalResult.value.total_price_cents);
-    const sold = await sellInventory(pool, { reservationId: rivalResult.value.reservation_id, paymentId: rivalPayment });
+    const sold = await sellInventory(pool, { reservationId: rivalResult.value.reservation_id, paymentId: rivalPayment, signTicket });
     expect(sold.view.status).toBe('CONFIRMED');
     expect(await seatStatuses(pool, [seat])).toEqual(['SOLD']);
   });

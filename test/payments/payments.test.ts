@@ -8,9 +8,11 @@ import { chargeOnce, recordProviderPayment, refundOnce, resolveCharge } from '..
 import { PaymentTransientError, type PaymentProvider } from '../../src/payments/provider';
 import { createSimulatedProvider, simulatedLedger } from '../../src/payments/simulated-provider';
 import { createRedis } from '../../src/shared/clients';
-import { testConfig } from '../support/env';
+import { testConfig, testTicketKeys } from '../support/env';
+import { ticketSigner } from '../../src/tickets/ticket-keys';
 import { createUser, seedEvent } from '../support/fixtures';
 
+const signTicket = ticketSigner(testTicketKeys());
 let pool: Pool;
 let redis: Redis;
 let provider: PaymentProvider;
@@ -66,7 +68,7 @@ describe('provider notifications delivered more than once', () => {
     expect(again).toEqual(first);
     expect(first.state).toBe('CAPTURED');
 
-    await sellInventory(pool, { reservationId, paymentId: first.paymentId });
+    await sellInventory(pool, { reservationId, paymentId: first.paymentId, signTicket });
     expect(await recordProviderPayment(pool, { reservationId, providerPaymentId, amountCents: total })).toEqual({ paymentId: first.paymentId, state: 'SOLD', reservationId });
     expect(await refundOnce(pool, provider, first.paymentId)).toEqual({ refunded: false, reason: 'SOLD' });
     expect((await paymentRow(first.paymentId)).status).toBe('SUCCEEDED');
@@ -119,7 +121,7 @@ describe('a charge whose outcome is unknown', () => {
     const { reservationId, total } = await heldReservation();
     const { paymentId } = await chargeOnce(pool, provider, { reservationId, paymentMethodId: 'pm_card_visa', amountCents: total, idempotencyKey: `${reservationId}:charge:1` });
     expect(await refundOnce(pool, provider, paymentId)).toEqual({ refunded: true });
-    await expect(sellInventory(pool, { reservationId, paymentId })).rejects.toMatchObject({ code: 'PAYMENT_NOT_CAPTURED' });
+    await expect(sellInventory(pool, { reservationId, paymentId, signTicket })).rejects.toMatchObject({ code: 'PAYMENT_NOT_CAPTURED' });
     const user = await pool.query('SELECT user_id, event_id FROM reservations WHERE id = $1', [reservationId]);
     await expect(
       pool.query('INSERT INTO orders (reservation_id, user_id, event_id, payment_id, total_cents) VALUES ($1, $2, $3, $4, $5)', [

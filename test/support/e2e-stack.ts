@@ -7,7 +7,7 @@ import type { PaymentProvider } from '../../src/payments/provider';
 import { createSimulatedProvider } from '../../src/payments/simulated-provider';
 import { createRedis } from '../../src/shared/clients';
 import { createWorker } from '../../src/workers/create-worker';
-import { quietTemporalRuntime, testConfig, workflowBundle } from './env';
+import { quietTemporalRuntime, testConfig, testTicketKeys, workflowBundle } from './env';
 import { httpClient, type HttpClient } from './http';
 import { adminToken } from './scenario';
 
@@ -17,6 +17,8 @@ export interface E2eStack {
   config: Config;
   server: RunningServer;
   url: string;
+  /** Stops the suite's worker (a test that runs workers of its own); the API keeps running. */
+  stopWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -37,21 +39,28 @@ export async function startE2eStack(
     pool,
     redis,
     payments: processor(createSimulatedProvider(redis, { slowMs: 3000 })),
+    ticketKeys: testTicketKeys(),
     workflowBundle: workflowBundle(),
   });
   const running = runWorker(worker);
   const server = await startServer({ config, port: 0, log: () => undefined });
+  let workerStopped: Promise<void> | null = null;
+  const stopWorker = () =>
+    (workerStopped ??= (async () => {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    })());
   return {
     config,
     server,
     url: server.url,
+    stopWorker,
     async stop() {
       // Holds a suite left open would otherwise sit in the dev server (and in operators' listings).
       await cancelOpenWorkflows(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, config.TEMPORAL_TASK_QUEUE).catch(() => 0);
       await server.stop();
-      worker.shutdown();
-      await running;
-      await connection.close();
+      await stopWorker();
       await pool.end();
       redis.disconnect();
     },

@@ -1,8 +1,13 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../src/config';
 import { findBinary } from '../../scripts/lib/stack';
+import { loadTicketKeys, type TicketKeys } from '../../src/tickets/ticket-keys';
+
+/** Every suite signs and verifies tickets with one key, generated on first use. */
+export const TEST_TICKET_KEYS_DIR = join(__dirname, '..', '..', '.data', 'test', 'keys');
 
 /** The configuration tests run with: the test database and Redis db, and a task queue of their own. */
 export function testConfig(overrides: Partial<Record<keyof Config, string>> = {}): Config {
@@ -12,6 +17,7 @@ export function testConfig(overrides: Partial<Record<keyof Config, string>> = {}
     DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://tickets:tickets@127.0.0.1:5432/tickets_test',
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/1',
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
+    TICKET_KEYS_DIR: TEST_TICKET_KEYS_DIR,
     LOG_LEVEL: 'error',
     ...overrides,
   });
@@ -39,4 +45,11 @@ export function quietTemporalRuntime(): void {
   } catch {
     /* already installed by an earlier suite */
   }
+}
+
+let keys: TicketKeys | null = null;
+/** The ticket keys every suite shares (the API and worker of the e2e stack load the same ones). */
+export function testTicketKeys(): TicketKeys {
+  keys ??= loadTicketKeys({ dir: TEST_TICKET_KEYS_DIR });
+  return keys;
 }

@@ -14,7 +14,7 @@ import { reservationWorkflowId } from '../../src/workflows/ids';
 import type { reservationWorkflow } from '../../src/workflows/reservation-workflow';
 import { createPool } from '../../src/db/pool';
 import { createRedis } from '../../src/shared/clients';
-import { quietTemporalRuntime, testConfig, timeSkippingServerPath, workflowBundle } from './env';
+import { quietTemporalRuntime, testConfig, testTicketKeys, timeSkippingServerPath, workflowBundle } from './env';
 
 quietTemporalRuntime();
 
@@ -37,7 +37,9 @@ export async function withWorker<T>(
   processor: (simulated: PaymentProvider) => PaymentProvider = (p) => p,
 ): Promise<T> {
   const taskQueue = `wf-test-${randomUUID()}`;
-  const activities = wrap(createActivities({ ...deps, payments: processor(createSimulatedProvider(deps.redis, { slowMs: 50 })) }));
+  const activities = wrap(
+    createActivities({ pool: deps.pool, redis: deps.redis, payments: processor(createSimulatedProvider(deps.redis, { slowMs: 50 })), ticketKeys: testTicketKeys() }),
+  );
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,

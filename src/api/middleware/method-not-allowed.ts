@@ -5,7 +5,13 @@ import { AppError } from '../../domain/errors';
 /** The order methods are listed in `Allow`, whatever order the routes were registered in. */
 const METHOD_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
-const allowedByRequest = new WeakMap<Request, Set<string>>();
+/** The methods of the most specific patterns that matched so far (literal segments beat parameters). */
+const allowedByRequest = new WeakMap<Request, { specificity: number; methods: Set<string> }>();
+
+/** `/tickets/validate` is more specific than `/tickets/:id`: it names more of the path literally. */
+function specificity(path: string): number {
+  return path.split('/').filter((segment) => segment !== '' && !segment.startsWith(':')).length;
+}
 
 /**
  * Must be called once every route is registered: it reads them back from the app itself (so routes
@@ -13,22 +19,24 @@ const allowedByRequest = new WeakMap<Request, Set<string>>();
  * of them serve, with 405 METHOD_NOT_ALLOWED and `Allow`. Paths nobody serves go on to the 404.
  *
  * The catch-all routes are matched by Express itself, so a path matches here exactly when it would
- * match a real route with another method. A path can match several route patterns: each adds its
- * methods and the last middleware answers with all of them.
+ * match a real route with another method. A path can match several route patterns: the most
+ * specific ones say what is allowed (`PUT /tickets/validate` allows POST, not the GET of
+ * `/tickets/:id`), and the last middleware answers with their methods.
  */
 export function answerUnsupportedMethods(app: Express): void {
   for (const { path, methods } of listEndpoints(app)) {
     // Express answers HEAD with the GET route, so a GET path allows HEAD too.
     const allowed = methods.includes('GET') ? [...methods, 'HEAD'] : methods;
+    const rank = specificity(path);
     app.all(path, (req, _res, next) => {
-      const set = allowedByRequest.get(req) ?? new Set<string>();
-      for (const method of allowed) set.add(method);
-      allowedByRequest.set(req, set);
+      const seen = allowedByRequest.get(req);
+      if (!seen || rank > seen.specificity) allowedByRequest.set(req, { specificity: rank, methods: new Set(allowed) });
+      else if (rank === seen.specificity) for (const method of allowed) seen.methods.add(method);
       next();
     });
   }
   app.use((req, res, next) => {
-    const allowed = allowedByRequest.get(req);
+    const allowed = allowedByRequest.get(req)?.methods;
     if (!allowed) return next();
     const list = [...allowed].sort((a, b) => METHOD_ORDER.indexOf(a) - METHOD_ORDER.indexOf(b));
     // OPTIONS asks what is allowed: the answer, not a refusal (Express answers it so inside routers).

@@ -1,3 +1,4 @@
+import { ticketSchema } from './order-schemas';
 import { z } from './registry';
 import { NO_NUL_PATTERN, boundedText } from './string-formats';
 
@@ -9,23 +10,12 @@ const seat = z.object({
   price_cents: z.number().int(),
 });
 const gaLine = z.object({ section_id: z.string().uuid(), quantity: z.number().int(), price_cents: z.number().int() });
-const ticket = z.object({
-  ticket_id: z.string().uuid(),
-  order_id: z.string().uuid(),
-  event_id: z.string().uuid(),
-  seat_id: z.string().uuid().nullable(),
-  section_id: z.string().uuid(),
-  owner_id: z.string().uuid(),
-  status: z.enum(['ACTIVE', 'USED', 'CANCELLED', 'TRANSFERRED']),
-  qr_code: z.string(),
-});
-
 export const reservationSchema = z
   .object({
     reservation_id: z.string().uuid(),
     event_id: z.string().uuid(),
     user_id: z.string().uuid(),
-    status: z.enum(['HELD', 'PAYMENT_PENDING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'REFUNDED']),
+    status: z.enum(['HELD', 'PAYMENT_PENDING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'REFUNDED']).openapi({ description: 'REFUNDED once its order is refunded' }),
     seats: z.array(seat),
     ga: z.array(gaLine),
     total_price_cents: z.number().int(),
@@ -34,7 +24,7 @@ export const reservationSchema = z
     max_hold_extensions: z.number().int(),
     payment_attempts: z.number().int(),
     order_id: z.string().uuid().nullable(),
-    tickets: z.array(ticket),
+    tickets: z.array(ticketSchema).openapi({ description: 'with each ticket\'s signed qr_code, once CONFIRMED' }),
     release_reason: z.string().nullable(),
     seats_released: z
       .array(z.string().uuid())

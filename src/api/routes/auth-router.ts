@@ -38,7 +38,7 @@ export function createAuthRouter(deps: ApiDeps, registry: OpenAPIRegistry, baseP
 
   defineRoute(
     ctx,
-    { method: 'post', path: '/logout', operationId: 'logout', summary: 'End this token', access: 'user', tags: ['Auth'], responses: { 204: { description: 'signed out' } } },
+    { method: 'post', path: '/logout', operationId: 'logout', summary: 'End this token', access: 'session', tags: ['Auth'], responses: { 204: { description: 'signed out' } } },
     async (_input, _req, res) => {
       await endSession(deps.redis, String(res.locals.token));
       res.status(204).end();
@@ -47,7 +47,7 @@ export function createAuthRouter(deps: ApiDeps, registry: OpenAPIRegistry, baseP
 
   defineRoute(
     ctx,
-    { method: 'get', path: '/me', operationId: 'getCurrentUser', summary: 'The signed-in user', access: 'user', tags: ['Auth'], responses: { 200: { description: 'the user', schema: meResponse } } },
+    { method: 'get', path: '/me', operationId: 'getCurrentUser', summary: 'The signed-in user', access: 'session', tags: ['Auth'], responses: { 200: { description: 'the user', schema: meResponse } } },
     async (_input, _req, res) => {
       res.json({ user: currentUser(res.locals) });
     },

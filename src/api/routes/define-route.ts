@@ -24,6 +24,8 @@ export interface RouteLink {
 export interface RouteResponse {
   description: string;
   schema?: ZodTypeAny;
+  /** application/json unless said otherwise (an image, say). */
+  contentType?: string;
   links?: Record<string, RouteLink>;
 }
 
@@ -103,14 +105,14 @@ function withoutEmptyValues(query: Request['query']): Record<string, unknown> {
 
 function register(ctx: RouteContext, spec: RouteSpec<ZodTypeAny, ZodTypeAny, ZodTypeAny>): void {
   const responses: RouteConfig['responses'] = {};
-  for (const [status, { description, schema, links }] of Object.entries(spec.responses)) {
+  for (const [status, { description, schema, links, contentType }] of Object.entries(spec.responses)) {
     responses[status] = {
       description,
-      ...(schema ? { content: { 'application/json': { schema } } } : {}),
+      ...(schema ? { content: { [contentType ?? 'application/json']: { schema } } } : {}),
       ...(links ? { links } : {}),
     };
   }
-  const generic: RouteError[] = [400, 503, ...(spec.access === 'public' ? [] : [401]), ...(spec.access === 'admin' ? [403] : [])];
+  const generic: RouteError[] = [400, 503, ...(spec.access === 'public' ? [] : [401]), ...(spec.access === 'public' || spec.access === 'session' ? [] : [403])];
   for (const error of [...generic, ...(spec.errors ?? [])]) {
     const status = typeof error === 'number' ? error : error.status;
     const description = typeof error === 'number' ? (ERROR_DESCRIPTIONS[status] ?? 'error') : error.description;

@@ -22,13 +22,12 @@ import {
 import { createAdmissionLimit } from '../services/admission';
 import { reservationLinks } from '../openapi/links';
 import { defineRoute, type RouteError } from './define-route';
+import { idOr404 } from './path-ids';
 
 const keyReused: RouteError = {
   status: 422,
   description: 'IDEMPOTENCY_KEY_REUSED: the same X-Idempotency-Key was used with a different request body',
 };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createReservationsRouter(deps: ApiDeps, registry: OpenAPIRegistry, basePath: string): Router {
   const router = Router();
@@ -101,10 +100,8 @@ export function createReservationsRouter(deps: ApiDeps, registry: OpenAPIRegistr
   return router;
 }
 
-/** Malformed ids are simply not found (the contract allows 404), and never reach PostgreSQL. */
 function reservationId(raw: string): string {
-  if (!UUID.test(raw)) throw new AppError('NOT_FOUND', 'reservation not found');
-  return raw.toLowerCase();
+  return idOr404(raw, 'reservation');
 }
 
 function idempotencyKey(req: Request): string | null {

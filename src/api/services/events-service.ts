@@ -12,8 +12,8 @@ import {
   type EventView,
   type ListEventsQuery,
 } from '../openapi/event-schemas';
-import { z } from '../openapi/registry';
 import { isUuid } from './venues-service';
+import { decodeCursor, encodeCursor } from '../../db/keyset-cursor';
 
 export type SectionKind = 'SEATED' | 'GA';
 
@@ -292,7 +292,7 @@ export async function listEvents(db: Queryable, query: ListEventsQuery): Promise
       query.category || null,
       query.from ?? null,
       query.to ?? null,
-      after?.startsAt ?? null,
+      after?.at ?? null,
       after?.id ?? null,
       query.limit + 1,
     ],
@@ -301,7 +301,7 @@ export async function listEvents(db: Queryable, query: ListEventsQuery): Promise
   const last = page[page.length - 1];
   return {
     events: page.map(toSummary),
-    next_cursor: rows.length > query.limit && last ? encodeCursor({ startsAt: last.cursor_at, id: last.id }) : null,
+    next_cursor: rows.length > query.limit && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null,
   };
 }
 
@@ -311,29 +311,6 @@ function toSummary(row: ListRow): EventSummaryView {
 
 function escapeLike(word: string): string {
   return word.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-interface Cursor {
-  /** starts_at as PostgreSQL printed it: full microsecond precision, unlike a JS Date. */
-  startsAt: string;
-  id: string;
-}
-
-const cursorSchema = z.tuple([z.string().datetime({ offset: true }), z.string().uuid()]);
-
-function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify([cursor.startsAt, cursor.id])).toString('base64url');
-}
-
-function decodeCursor(raw: string): Cursor {
-  try {
-    const [startsAt, id] = cursorSchema.parse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
-    return { startsAt, id };
-  } catch {
-    throw new AppError('VALIDATION_ERROR', 'the request is not valid', {
-      details: [{ field: 'query.cursor', message: 'not a cursor returned by this API' }],
-    });
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -43,3 +43,16 @@ export async function ensureAdmin(pool: Pool, email: string, password: string): 
     [email.trim(), hash],
   );
 }
+
+/** Grants or withdraws a role (an admin makes a door steward a scanner, say). */
+export async function setUserRole(pool: Pool, userId: string, role: Role): Promise<AuthUser> {
+  const { rows } = await pool.query<AuthUser>('UPDATE users SET role = $2 WHERE id = $1 RETURNING id, email, name, role', [userId, role]);
+  const user = rows[0];
+  if (!user) throw new AppError('NOT_FOUND', 'user not found');
+  return user;
+}
+
+export async function findUserByEmail(pool: Pool, email: string): Promise<AuthUser | null> {
+  const { rows } = await pool.query<AuthUser>('SELECT id, email, name, role FROM users WHERE lower(email) = lower($1)', [email.trim()]);
+  return rows[0] ?? null;
+}

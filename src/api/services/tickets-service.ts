@@ -1,0 +1,26 @@
+import { AppError } from '../../domain/errors';
+import { scanTicket } from '../../tickets/scan-ticket';
+import { ticketSigner } from '../../tickets/ticket-keys';
+import { loadTicket, ticketsOfOwner, type TicketView } from '../../tickets/ticket-view';
+import { transferTicket } from '../../tickets/transfer-ticket';
+import type { ApiDeps } from '../deps';
+import type { AuthUser } from '../middleware/authenticate';
+
+/** The owner's ticket, or any ticket for an admin; anyone else is told it does not exist. */
+export async function getTicket(deps: ApiDeps, user: AuthUser, ticketId: string): Promise<TicketView> {
+  const ticket = await loadTicket(deps.pool, ticketId);
+  if (!ticket || (ticket.owner_id !== user.id && user.role !== 'admin')) throw new AppError('NOT_FOUND', 'ticket not found');
+  return ticket;
+}
+
+export function listMyTickets(deps: ApiDeps, user: AuthUser, limit: number): Promise<TicketView[]> {
+  return ticketsOfOwner(deps.pool, user.id, limit);
+}
+
+export function validateTicket(deps: ApiDeps, scanner: AuthUser, code: string): Promise<TicketView> {
+  return scanTicket(deps.pool, deps.ticketKeys.verifying, { code, scannerId: scanner.id });
+}
+
+export function transferMyTicket(deps: ApiDeps, user: AuthUser, ticketId: string, toEmail: string): Promise<TicketView> {
+  return transferTicket(deps.pool, ticketSigner(deps.ticketKeys), { ticketId, requester: user, toEmail });
+}

@@ -1,0 +1,126 @@
+import type { Pool, PoolClient } from 'pg';
+import { withTransaction } from '../db/transaction';
+import { AppError } from '../domain/errors';
+import { appendAudit } from '../inventory/audit';
+import { lockReservation } from '../inventory/locks';
+import { recordTicketEvents } from '../tickets/issue-tickets';
+import type { OrderStatus } from './orders-repository';
+
+export interface RefundStart {
+  orderId: string;
+  /** The money to give back (the order's payment). */
+  paymentId: string;
+  status: OrderStatus;
+  /** What this call put back on sale (nothing when the refund had already started). */
+  seatsReleased: string[];
+  gaReleased: Array<{ section_id: string; quantity: number }>;
+}
+
+/**
+ * The first step of an order's refund, in one transaction: the order leaves CONFIRMED (so its payment
+ * may now be refunded), every ticket of the order stops opening the door, the seats and GA places go
+ * back on sale, and the reservation reads REFUNDED. Locks in the inventory's order: the order and its
+ * reservation, then seats by id, then GA counters by section; every write is compared with the rows
+ * it was meant to change. Idempotent: a refund already under way or done is answered as it is.
+ */
+export async function beginOrderRefund(pool: Pool, cmd: { orderId: string; actor: string; reason: string }): Promise<RefundStart> {
+  return withTransaction(pool, async (db) => {
+    const { rows } = await db.query<{ status: OrderStatus; payment_id: string; reservation_id: string; event_id: string }>(
+      'SELECT status, payment_id, reservation_id, event_id FROM orders WHERE id = $1 FOR UPDATE',
+      [cmd.orderId],
+    );
+    const order = rows[0];
+    if (!order) throw new AppError('NOT_FOUND', 'order not found');
+    const start = { orderId: cmd.orderId, paymentId: order.payment_id, status: order.status, seatsReleased: [], gaReleased: [] };
+    if (order.status !== 'CONFIRMED') return start;
+
+    await lockReservation(db, order.reservation_id);
+    const seatsReleased = await returnSeats(db, order.reservation_id);
+    const gaReleased = await returnGa(db, order.reservation_id, order.event_id);
+    const cancelled = await db.query<{ id: string }>(
+      `UPDATE tickets SET status = 'CANCELLED', cancelled_at = now()
+        WHERE order_id = $1 AND status IN ('ACTIVE', 'USED') RETURNING id`,
+      [cmd.orderId],
+    );
+    await recordTicketEvents(db, cancelled.rows.map((r) => r.id), 'CANCELLED', cmd.actor, `order refunded: ${cmd.reason}`);
+    await db.query(`UPDATE orders SET status = 'REFUNDING', refund_requested_at = now(), refund_reason = $2 WHERE id = $1`, [cmd.orderId, cmd.reason]);
+    await db.query(`UPDATE reservations SET status = 'REFUNDED', updated_at = now() WHERE id = $1`, [order.reservation_id]);
+    await appendAudit(
+      db,
+      'REFUND',
+      cmd.actor,
+      [
+        ...seatsReleased.map((s) => ({ eventId: order.event_id, reservationId: order.reservation_id, sectionId: s.section_id, seatId: s.id, quantity: 1 })),
+        ...gaReleased.map((g) => ({ eventId: order.event_id, reservationId: order.reservation_id, sectionId: g.section_id, seatId: null, quantity: g.quantity })),
+      ],
+      `order ${cmd.orderId}: ${cmd.reason}`,
+    );
+    return { ...start, status: 'REFUNDING', seatsReleased: seatsReleased.map((s) => s.id), gaReleased };
+  });
+}
+
+/** The last step: the money is back, so the order reads REFUNDED. Idempotent. */
+export async function completeOrderRefund(pool: Pool, orderId: string): Promise<OrderStatus> {
+  const { rows } = await pool.query<{ status: OrderStatus }>(
+    `UPDATE orders o SET status = 'REFUNDED', refunded_at = now()
+      WHERE o.id = $1 AND o.status = 'REFUNDING'
+        AND EXISTS (SELECT 1 FROM payments p WHERE p.id = o.payment_id AND p.status = 'REFUNDED')
+      RETURNING o.status`,
+    [orderId],
+  );
+  if (rows[0]) return rows[0].status;
+  const current = await pool.query<{ status: OrderStatus }>('SELECT status FROM orders WHERE id = $1', [orderId]);
+  const status = current.rows[0]?.status;
+  if (status !== 'REFUNDED') throw new Error(`order ${orderId} is ${status ?? 'missing'}; its payment is not refunded yet`);
+  return status;
+}
+
+/** The reservation's sold seats, back on sale: exactly the seats it bought. */
+async function returnSeats(db: PoolClient, reservationId: string): Promise<Array<{ id: string; section_id: string }>> {
+  const bought = await db.query<{ seat_id: string }>(
+    'SELECT seat_id FROM reservation_items WHERE reservation_id = $1 AND seat_id IS NOT NULL ORDER BY seat_id',
+    [reservationId],
+  );
+  const seatIds = bought.rows.map((r) => r.seat_id);
+  if (seatIds.length === 0) return [];
+  await db.query('SELECT 1 FROM seats WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [seatIds]);
+  const returned = await db.query<{ id: string; section_id: string }>(
+    `UPDATE seats SET status = 'AVAILABLE', reservation_id = NULL, version = version + 1
+      WHERE id = ANY($1::uuid[]) AND reservation_id = $2 AND status = 'SOLD'
+      RETURNING id, section_id`,
+    [seatIds, reservationId],
+  );
+  expectReturned(returned.rowCount, seatIds.length, 'sold seats returned');
+  return returned.rows;
+}
+
+/** The reservation's sold GA places, back on their counters. */
+async function returnGa(db: PoolClient, reservationId: string, eventId: string): Promise<Array<{ section_id: string; quantity: number }>> {
+  const sold = await db.query<{ section_id: string; quantity: number }>(
+    `SELECT section_id, quantity FROM ga_holds WHERE reservation_id = $1 AND status = 'SOLD' ORDER BY section_id`,
+    [reservationId],
+  );
+  for (const line of sold.rows) {
+    await db.query('SELECT 1 FROM ga_inventory WHERE event_id = $1 AND section_id = $2 FOR UPDATE', [eventId, line.section_id]);
+    const hold = await db.query(`UPDATE ga_holds SET status = 'RELEASED' WHERE reservation_id = $1 AND section_id = $2 AND status = 'SOLD'`, [
+      reservationId,
+      line.section_id,
+    ]);
+    expectReturned(hold.rowCount, 1, `GA sale of section ${line.section_id}`);
+    const counter = await db.query('UPDATE ga_inventory SET sold = sold - $3 WHERE event_id = $1 AND section_id = $2 AND sold >= $3', [
+      eventId,
+      line.section_id,
+      line.quantity,
+    ]);
+    expectReturned(counter.rowCount, 1, `GA counter of section ${line.section_id}`);
+  }
+  return sold.rows;
+}
+
+/**
+ * Sold inventory that is not where the order says it is: nothing of the refund may stand, and the
+ * step keeps failing (retried, visible in the workflow) until an operator has looked.
+ */
+function expectReturned(actual: number | null, expected: number, what: string): void {
+  if (actual !== expected) throw new Error(`refund found the inventory inconsistent (${what}: ${actual ?? 0} of ${expected} rows)`);
+}

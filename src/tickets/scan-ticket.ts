@@ -1,0 +1,63 @@
+import type { KeyObject } from 'node:crypto';
+import type { Pool } from 'pg';
+import { AppError } from '../domain/errors';
+import { recordTicketEvents } from './issue-tickets';
+import { TicketCodeError, verifyTicketCode } from './ticket-codes';
+import { loadTicket, type TicketView } from './ticket-view';
+
+/**
+ * A scan at the door. The code's signature is checked first (a forged, altered, truncated or
+ * wrong-key code is 400 INVALID_SIGNATURE and touches nothing); then one conditional UPDATE turns the
+ * ticket from ACTIVE to USED, so of two scanners reading the same code in the same instant exactly
+ * one admits it. Any other state is refused with its code, and the refusal is recorded.
+ */
+export async function scanTicket(
+  pool: Pool,
+  publicKeys: ReadonlyMap<string, KeyObject>,
+  cmd: { code: string; scannerId: string },
+): Promise<TicketView> {
+  const claims = verifiedClaims(cmd.code, publicKeys);
+  const admitted = await pool.query(
+    `UPDATE tickets SET status = 'USED', used_at = now(), used_by = $2
+      WHERE id = $1 AND qr_code = $3 AND status = 'ACTIVE'`,
+    [claims.tid, cmd.scannerId, cmd.code],
+  );
+  if (admitted.rowCount === 1) {
+    await recordTicketEvents(pool, [claims.tid], 'USED', `scanner:${cmd.scannerId}`);
+    const ticket = await loadTicket(pool, claims.tid);
+    if (!ticket) throw new Error(`ticket ${claims.tid} vanished after its scan`);
+    return ticket;
+  }
+  const ticket = await loadTicket(pool, claims.tid);
+  if (!ticket || ticket.qr_code !== cmd.code) {
+    throw invalidCode('the code is signed but names no ticket of this platform');
+  }
+  await recordTicketEvents(pool, [ticket.ticket_id], 'SCAN_REFUSED', `scanner:${cmd.scannerId}`, ticket.status);
+  throw refusalFor(ticket);
+}
+
+export function verifiedClaims(code: string, publicKeys: ReadonlyMap<string, KeyObject>) {
+  try {
+    return verifyTicketCode(code, publicKeys);
+  } catch (err) {
+    if (err instanceof TicketCodeError) throw invalidCode(err.message);
+    throw err;
+  }
+}
+
+/** The contract answers a bad ticket code 400 (a bad webhook signature is 401: same code, other status). */
+function invalidCode(message: string): AppError {
+  return new AppError('INVALID_SIGNATURE', message, {}, { status: 400 });
+}
+
+/** Why a ticket that is not ACTIVE does not open the door (409, with the contract's code). */
+export function refusalFor(ticket: TicketView): AppError {
+  switch (ticket.status) {
+    case 'USED':
+      return new AppError('ALREADY_USED', 'this ticket was already used', { used_at: ticket.used_at, ticket_id: ticket.ticket_id });
+    case 'TRANSFERRED':
+      return new AppError('TICKET_TRANSFERRED', 'this ticket was transferred; only the new code opens the door', { ticket_id: ticket.ticket_id });
+    default:
+      return new AppError('TICKET_CANCELLED', 'this ticket was cancelled (its order was refunded)', { ticket_id: ticket.ticket_id });
+  }
+}

@@ -1,0 +1,50 @@
+import type { Queryable } from '../db/transaction';
+import type { Ticket } from '../domain/reservation';
+
+/** A ticket as the API shows it: the contract's fields, and what a fan or a steward reads on it. */
+export interface TicketView extends Ticket {
+  section_name: string;
+  row: string | null;
+  number: number | null;
+  issued_at: string;
+  used_at: string | null;
+  /** The recipient's new ticket, once this one was transferred. */
+  transferred_to: string | null;
+  transferred_from: string | null;
+}
+
+type TicketRow = Omit<TicketView, 'issued_at' | 'used_at'> & { issued_at: Date; used_at: Date | null };
+
+function toView(row: TicketRow): TicketView {
+  return { ...row, issued_at: row.issued_at.toISOString(), used_at: row.used_at?.toISOString() ?? null };
+}
+
+const TICKET_SELECT = `
+  SELECT t.id AS ticket_id, t.order_id, t.event_id, t.seat_id, t.section_id, t.owner_id, t.status, t.qr_code,
+         sec.name AS section_name, st.row_label AS row, st.seat_number AS number,
+         t.created_at AS issued_at, t.used_at,
+         t.transferred_to, t.transferred_from
+    FROM tickets t
+    JOIN sections sec ON sec.id = t.section_id
+    LEFT JOIN seats st ON st.id = t.seat_id`;
+
+/** The tickets an order issued to its buyer (a transferred one is listed as TRANSFERRED). */
+export async function ticketsOfOrders(db: Queryable, orderIds: string[]): Promise<TicketView[]> {
+  if (orderIds.length === 0) return [];
+  const { rows } = await db.query<TicketRow>(
+    `${TICKET_SELECT} WHERE t.order_id = ANY($1::uuid[]) AND t.transferred_from IS NULL ORDER BY t.order_id, t.created_at, st.row_label, st.seat_number, t.id`,
+    [orderIds],
+  );
+  return rows.map(toView);
+}
+
+export async function loadTicket(db: Queryable, ticketId: string): Promise<TicketView | null> {
+  const { rows } = await db.query<TicketRow>(`${TICKET_SELECT} WHERE t.id = $1`, [ticketId]);
+  return rows[0] ? toView(rows[0]) : null;
+}
+
+/** Tickets someone holds now or held: bought, received by transfer, used, passed on. Newest first. */
+export async function ticketsOfOwner(db: Queryable, ownerId: string, limit: number): Promise<TicketView[]> {
+  const { rows } = await db.query<TicketRow>(`${TICKET_SELECT} WHERE t.owner_id = $1 ORDER BY t.created_at DESC, t.id DESC LIMIT $2`, [ownerId, limit]);
+  return rows.map(toView);
+}
