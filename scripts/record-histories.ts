@@ -22,17 +22,17 @@ import { createPool } from '../src/db/pool';
 import { holdInventory } from '../src/inventory/hold';
 import type { PaymentProvider } from '../src/payments/provider';
 import { createSimulatedProvider } from '../src/payments/simulated-provider';
-import { createRedis } from '../src/shared/clients';
+import { createRedis, createTemporalClient } from '../src/shared/clients';
 import { ticketKeysFromConfig } from '../src/tickets/ticket-keys';
-import { createWorker } from '../src/workers/create-worker';
-import { latePaymentWorkflowId, refundOrderWorkflowId, reservationWorkflowId } from '../src/workflows/ids';
+import { WORKFLOW_INTERCEPTOR_MODULES, createWorker } from '../src/workers/create-worker';
+import { cancelEventWorkflowId, latePaymentWorkflowId, refundOrderWorkflowId, reservationWorkflowId } from '../src/workflows/ids';
 import { httpClient, type HttpClient } from '../test/support/http';
 import { adminToken, createEventViaApi, registerBuyer, type ApiEvent, type Buyer } from '../test/support/scenario';
 import { ensureStack } from './lib/stack';
 import { REPO_ROOT } from './lib/processes';
 
 /** The folder new histories go to: the change whose paths they record. */
-const CAMPAIGN = 'orders-and-tickets';
+const CAMPAIGN = 'operations';
 const HISTORIES = join(REPO_ROOT, 'test', 'replay', 'histories');
 
 interface Context {
@@ -182,6 +182,20 @@ const scenarios: Record<string, Scenario> = {
     expectStatus(await ctx.api.post(`/api/v1/orders/${paid.body.order_id}/refund`, undefined, { token: ctx.admin }), 200);
     return refundOrderWorkflowId(paid.body.order_id);
   },
+  'cancel-event': async (ctx) => {
+    const event = await createEventViaApi(ctx.api, ctx.admin, { rows: 1, seatsPerRow: 4, gaCapacity: 10 });
+    const [paying, holding] = [await registerBuyer(ctx.api), await registerBuyer(ctx.api)];
+    const paid = await ctx.api.post('/api/v1/reservations', { event_id: event.eventId, seat_ids: [event.seatIds[0]] }, { token: paying.token });
+    expectStatus(await confirm(ctx, paying, paid.body.reservation_id, 'pm_card_visa'), 200);
+    expectStatus(await ctx.api.post('/api/v1/reservations', { event_id: event.eventId, ga: [{ section_id: event.gaSectionId, quantity: 2 }] }, { token: holding.token }), 201);
+    expectStatus(await ctx.api.post(`/api/v1/admin/events/${event.eventId}/cancel`, { reason: 'recording' }, { token: ctx.admin }), 202);
+    return cancelEventWorkflowId(event.eventId);
+  },
+  reconciliation: async (ctx) => {
+    const started = await ctx.api.post('/api/v1/admin/reconciliation', { event_id: ctx.event.eventId }, { token: ctx.admin });
+    expectStatus(started, 202);
+    return started.body.workflow_id as string;
+  },
   'operator-cancel-during-payment': async (ctx) => {
     const buyer = await registerBuyer(ctx.api);
     const { id } = await hold(ctx, buyer, { ga: [{ section_id: ctx.event.gaSectionId, quantity: 1 }] });
@@ -213,6 +227,7 @@ async function main(): Promise<void> {
     TEMPORAL_ADDRESS: stack.temporalAddress,
     TEMPORAL_TASK_QUEUE: `record-histories-${Date.now()}`,
     PAYMENT_GRACE_SECONDS: '5',
+    CANCEL_EVENT_STRAGGLER_SECONDS: '1',
   });
   const pool = createPool(config);
   const redis = createRedis(config);
@@ -226,8 +241,9 @@ async function main(): Promise<void> {
       return simulated.charge(request);
     },
   };
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows') });
-  const { worker, connection } = await createWorker({ config, pool, redis, payments, workflowBundle, ticketKeys: ticketKeysFromConfig(config) });
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES });
+  const temporal = createTemporalClient(config);
+  const { worker, connection } = await createWorker({ config, pool, redis, payments, workflowBundle, ticketKeys: ticketKeysFromConfig(config), temporal: temporal.client });
   const running = worker.run();
   const server = await startServer({ config, port: 0 });
   try {
@@ -250,6 +266,7 @@ async function main(): Promise<void> {
     worker.shutdown();
     await running;
     await connection.close();
+    await temporal.connection.close();
     await pool.end();
     redis.disconnect();
     await stack.stop();

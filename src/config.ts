@@ -27,6 +27,13 @@ const configSchema = z.object({
   /** Holds one API process lets run at once; beyond it, an immediate 503 with Retry-After. */
   HOLD_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(32),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Minutes between reconciliation runs (the Temporal Schedule `reconciliation`, created by the worker). */
+  RECONCILIATION_EVERY_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  /** An event's cancellation looks once more after this long: longer than a hold under way may take to commit. */
+  CANCEL_EVENT_STRAGGLER_SECONDS: z.coerce.number().int().min(0).max(300).default(15),
+  /** The worker's Prometheus endpoint (the SDK's metrics and the app's); 0 turns it off. */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** Where the ticket signing key is generated on first start, and where accepted public keys are kept. */
   TICKET_KEYS_DIR: z.string().min(1).default('.data/keys'),
   /** An Ed25519 private key (PKCS#8 PEM) to sign tickets with, instead of the generated one. */

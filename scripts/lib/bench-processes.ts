@@ -92,7 +92,8 @@ export async function startChildren(
   const workerProcs = Array.from({ length: workers }, (_, i) => {
     const name = workers === 1 ? 'worker' : `worker-${i + 1}`;
     logFiles.push(`${logPrefix}-${name}.log`);
-    const child = startLoggedProcess(name, 'src/workers/main.ts', env, `${logPrefix}-${name}.log`);
+    // Several workers on one machine: none binds the metrics port (it is the operators', not the bench's).
+    const child = startLoggedProcess(name, 'src/workers/main.ts', { ...env, WORKER_METRICS_PORT: '0' }, `${logPrefix}-${name}.log`);
     track(child);
     return child;
   });

@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
@@ -22,6 +23,8 @@ import {
 } from '../payments/payments-repository';
 import type { PaymentProvider } from '../payments/provider';
 import { ticketSigner, type TicketKeys } from '../tickets/ticket-keys';
+import { createAppMetrics } from './app-metrics';
+import { createOperationsActivities } from './operations-activities';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -29,6 +32,8 @@ export interface ActivityDeps {
   payments: PaymentProvider;
   /** The key tickets are signed with when a sale issues them. */
   ticketKeys: TicketKeys;
+  /** Operators' workflows act through the reservations' own workflows. */
+  temporal: Client;
 }
 
 export interface HoldActivityInput {
@@ -48,24 +53,34 @@ export interface HoldActivityInput {
  * lost reply) and turns a business refusal into a non-retryable ApplicationFailure whose type is the
  * contract's error code; anything else is thrown as is and retried with backoff.
  */
-export function createActivities({ pool, redis, payments, ticketKeys }: ActivityDeps) {
+export function createActivities({ pool, redis, payments, ticketKeys, temporal }: ActivityDeps) {
   const signTicket = ticketSigner(ticketKeys);
+  const metrics = createAppMetrics();
 
   async function sell(input: { reservationId: string; paymentId: string }): Promise<SellResult> {
     const result = await asBusinessFailure(() => sellInventory(pool, { ...input, signTicket }));
-    if (result.soldWithThisPayment) await announceInventoryChange(redis, result.view.event_id, 'sales', countItems(result.view));
+    if (result.soldWithThisPayment && !result.alreadySold) {
+      metrics.placesSold.add(countItems(result.view));
+      await announceInventoryChange(redis, result.view.event_id, 'sales', countItems(result.view));
+    }
     return result;
   }
 
   return {
+    ...createOperationsActivities({ pool, temporal }),
+
     async holdInventory(input: HoldActivityInput): Promise<ReservationView> {
       const mustCommitBy = attemptDeadline();
       const view = await asBusinessFailure(() =>
         holdInventory(pool, { ...input, heldUntil: new Date(input.heldUntil), ...(mustCommitBy ? { mustCommitBy } : {}) }),
       ).catch(async (err: unknown) => {
-        if (err instanceof ApplicationFailure) await countRejection(redis);
+        if (err instanceof ApplicationFailure) {
+          metrics.holdsRefused.add(1, { code: err.type ?? 'UNKNOWN' });
+          await countRejection(redis);
+        }
         throw err;
       });
+      metrics.placesHeld.add(countItems(view));
       await announceInventoryChange(redis, view.event_id, 'holds', countItems(view));
       return view;
     },
@@ -90,7 +105,14 @@ export function createActivities({ pool, redis, payments, ticketKeys }: Activity
       amountCents: number;
       idempotencyKey: string;
     }): Promise<{ paymentId: string }> {
-      return asBusinessFailure(() => chargeOnce(pool, payments, input));
+      try {
+        const charged = await asBusinessFailure(() => chargeOnce(pool, payments, input));
+        metrics.payments.add(1, { outcome: 'captured' });
+        return charged;
+      } catch (err) {
+        metrics.payments.add(1, { outcome: err instanceof ApplicationFailure && err.type === 'PAYMENT_DECLINED' ? 'declined' : 'unknown' });
+        throw err;
+      }
     },
 
     /** The outcome of a charge whose answer was lost; a charge that never happened can no longer happen. */
@@ -118,7 +140,11 @@ export function createActivities({ pool, redis, payments, ticketKeys }: Activity
     async releaseInventory(input: { reservationId: string; status: ReleaseStatus; reason: string }): Promise<ReservationView> {
       const { view, releasedSeats, releasedGa, repeated } = await releaseInventory(pool, { ...input, actor: `workflow:${input.reason}` });
       const released = releasedSeats.length + releasedGa.reduce((sum, g) => sum + g.quantity, 0);
-      if (released > 0 && !repeated) await announceInventoryChange(redis, view.event_id, 'releases', released);
+      if (released > 0 && !repeated) {
+        metrics.placesReleased.add(released, { cause: input.reason });
+        if (input.reason === 'HOLD_EXPIRED') metrics.releaseLag.record(Math.max(0, Date.now() - Date.parse(view.held_until)) / 1000);
+        await announceInventoryChange(redis, view.event_id, 'releases', released);
+      }
       return { ...view, seats_released: releasedSeats, ga_released: releasedGa };
     },
 
@@ -127,6 +153,7 @@ export function createActivities({ pool, redis, payments, ticketKeys }: Activity
       const started = await asBusinessFailure(() => beginOrderRefund(pool, input));
       const returned = started.seatsReleased.length + started.gaReleased.reduce((sum, g) => sum + g.quantity, 0);
       if (returned > 0) {
+        metrics.placesRefunded.add(returned);
         const { rows } = await pool.query<{ event_id: string }>('SELECT event_id FROM orders WHERE id = $1', [input.orderId]);
         if (rows[0]) await announceInventoryChange(redis, rows[0].event_id, 'releases', returned);
       }
@@ -139,7 +166,10 @@ export function createActivities({ pool, redis, payments, ticketKeys }: Activity
 
     async refundPayment(input: { paymentId: string }): Promise<RefundOutcome> {
       const outcome = await refundOnce(pool, payments, input.paymentId);
-      if (outcome.refunded) await countRefund(redis);
+      if (outcome.refunded) {
+        metrics.payments.add(1, { outcome: 'refunded' });
+        await countRefund(redis);
+      }
       return outcome;
     },
   };

@@ -1,4 +1,6 @@
 import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
 import type { ApiDeps } from './deps';
 import { errorHandler, notFoundRoute } from './middleware/error-handler';
 import { answerUnsupportedMethods } from './middleware/method-not-allowed';
@@ -17,12 +19,27 @@ import { createTicketsRouter } from './routes/tickets-router';
 import { createReservationsRouter } from './routes/reservations-router';
 import { createVenuesRouter } from './routes/venues-router';
 
-export function createApp(deps: ApiDeps, log: (line: string) => void = console.error): Express {
+/**
+ * The API. `log` receives unexpected errors (500s); `accessLog`, when given, gets one JSON line per
+ * request (pino-http) with its request id.
+ */
+export function createApp(deps: ApiDeps, log: (line: string) => void = console.error, accessLog?: Logger): Express {
   const app = express();
   const registry = createRegistry();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestId);
+  if (accessLog) {
+    app.use(
+      pinoHttp({
+        logger: accessLog,
+        genReqId: (_req, res) => String((res as unknown as { locals: Record<string, unknown> }).locals.requestId),
+        customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+        // Paths carry ids (reservation, order); bodies are never logged.
+        serializers: { req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }) },
+      }),
+    );
+  }
   app.use(securityHeaders);
   app.use(timeRequests(deps.metrics));
   // The webhook's signature covers the raw bytes, so they are kept next to the parsed body.

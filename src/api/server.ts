@@ -4,10 +4,12 @@ import { loadConfig, type Config } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { createRedis, createTemporalClient } from '../shared/clients';
+import { createLogger } from '../shared/logger';
+import { temporalClientMetrics } from '../shared/temporal-client-metrics';
 import { ticketKeysFromConfig } from '../tickets/ticket-keys';
 import { createApp } from './app';
 import type { ApiDeps } from './deps';
-import { createMetrics } from './metrics';
+import { createMetrics, registerDatabaseGauges } from './metrics';
 import { ensureAdmin } from './services/users-service';
 
 export interface RunningServer {
@@ -25,7 +27,9 @@ export async function startServer(options: { config?: Config; port?: number; log
   const config = options.config ?? loadConfig();
   const pool = createPool(config);
   const redis = createRedis(config);
-  const { client: temporal, connection } = createTemporalClient(config);
+  const metrics = createMetrics();
+  registerDatabaseGauges(metrics.registry, pool);
+  const { client: temporal, connection } = createTemporalClient(config, [temporalClientMetrics(metrics.registry)]);
   const closeClients = async (): Promise<void> => {
     await connection.close().catch(() => undefined);
     await pool.end().catch(() => undefined);
@@ -38,8 +42,10 @@ export async function startServer(options: { config?: Config; port?: number; log
     await closeClients();
     throw err;
   }
-  const deps: ApiDeps = { config, pool, redis, temporal, metrics: createMetrics(), ticketKeys: ticketKeysFromConfig(config) };
-  const app = createApp(deps, options.log);
+  const deps: ApiDeps = { config, pool, redis, temporal, metrics, ticketKeys: ticketKeysFromConfig(config) };
+  // Tests pass their own `log` and keep the console quiet; the API process logs JSON lines.
+  const logger = options.log ? undefined : createLogger('api', config.LOG_LEVEL);
+  const app = createApp(deps, options.log ?? ((line) => logger?.error(line)), logger);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(options.port ?? config.PORT, () => resolve(s)).on('error', reject);
   });

@@ -18,6 +18,8 @@ export interface SellResult {
   view: ReservationView;
   /** False when the reservation was already sold with another payment: that one pays, this one is refunded. */
   soldWithThisPayment: boolean;
+  /** True when the sale had already been made (a retry): this call changed nothing. */
+  alreadySold: boolean;
 }
 
 /**
@@ -32,7 +34,7 @@ export async function sellInventory(pool: Pool, cmd: SellCommand): Promise<SellR
     const reservation = await lockReservation(db, cmd.reservationId);
     if (!reservation) throw new Error(`reservation ${cmd.reservationId} does not exist`);
     const view = await requireReservationView(db, cmd.reservationId);
-    if (view.status === 'CONFIRMED') return { view, soldWithThisPayment: await paysForOrder(db, view, cmd.paymentId) };
+    if (view.status === 'CONFIRMED') return { view, soldWithThisPayment: await paysForOrder(db, view, cmd.paymentId), alreadySold: true };
     if (view.status !== 'HELD' && view.status !== 'PAYMENT_PENDING') {
       throw new AppError('RESERVATION_NOT_ACTIVE', `reservation is ${view.status} and cannot be sold`, { reservation_status: view.status });
     }
@@ -80,7 +82,7 @@ export async function sellInventory(pool: Pool, cmd: SellCommand): Promise<SellR
       ],
       `order ${orderId}`,
     );
-    return { view: await requireReservationView(db, view.reservation_id), soldWithThisPayment: true };
+    return { view: await requireReservationView(db, view.reservation_id), soldWithThisPayment: true, alreadySold: false };
   });
 }
 

@@ -1,6 +1,8 @@
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
+import type { Interceptor } from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
 import type { Config } from '../config';
+import { requestIdClientInterceptor } from './request-id-interceptors';
 
 /** Redis that fails a command fast while the server is down (the caller answers 503) and reconnects by itself. */
 export function createRedis(config: Pick<Config, 'REDIS_URL'>): Redis {
@@ -32,6 +34,8 @@ export async function waitForRedis(redis: Redis, timeoutMs = 10_000): Promise<vo
 
 export function createTemporalClient(
   config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE'>,
+  /** More gRPC interceptors, outermost first (the API times its calls). */
+  grpcInterceptors: Interceptor[] = [],
 ): { client: Client; connection: Connection } {
   // Lazy: the API starts (and reports 503 / an unhealthy check) while Temporal is still coming up.
   // A few quick gRPC retries ride out a blip; beyond that a buyer is better served by a prompt 503
@@ -39,7 +43,8 @@ export function createTemporalClient(
   const connection = Connection.lazy({
     address: config.TEMPORAL_ADDRESS,
     connectTimeout: '5s',
-    interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 4 }))],
+    interceptors: [...grpcInterceptors, makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 4 }))],
   });
-  return { connection, client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }) };
+  const interceptors = { workflow: [requestIdClientInterceptor] };
+  return { connection, client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors }) };
 }

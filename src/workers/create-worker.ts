@@ -1,10 +1,15 @@
+import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { createActivities } from '../activities';
+import { requestIdActivityInterceptors } from '../shared/request-id-interceptors';
 import type { Config } from '../config';
 import type { PaymentProvider } from '../payments/provider';
 import type { TicketKeys } from '../tickets/ticket-keys';
+
+/** Bundled with the workflows: whoever bundles them (tests, replay, scripts) passes these too. */
+export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/interceptors')];
 
 export interface WorkerDeps {
   config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'DATABASE_POOL_SIZE'>;
@@ -12,6 +17,8 @@ export interface WorkerDeps {
   redis: Redis;
   payments: PaymentProvider;
   ticketKeys: TicketKeys;
+  /** For activities that act through other workflows (an event's cancellation cancels reservations). */
+  temporal: Client;
   /** Tests pass a bundle made once; processes bundle the workflows themselves. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   connection?: NativeConnection;
@@ -29,10 +36,12 @@ export async function createWorker(deps: WorkerDeps): Promise<{ worker: Worker; 
     connection,
     namespace: deps.config.TEMPORAL_NAMESPACE,
     taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities({ pool: deps.pool, redis: deps.redis, payments: deps.payments, ticketKeys: deps.ticketKeys }),
+    activities: createActivities({ pool: deps.pool, redis: deps.redis, payments: deps.payments, ticketKeys: deps.ticketKeys, temporal: deps.temporal }),
     ...(deps.workflowBundle
       ? { workflowBundle: deps.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
+    // A prebuilt bundle carries the workflow interceptors itself (see WORKFLOW_INTERCEPTOR_MODULES).
+    interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES, activity: [requestIdActivityInterceptors] },
     // Activities mostly wait on PostgreSQL: more in flight than pooled connections only queues them.
     maxConcurrentActivityTaskExecutions: deps.config.DATABASE_POOL_SIZE,
     maxConcurrentLocalActivityExecutions: deps.config.DATABASE_POOL_SIZE,

@@ -61,3 +61,36 @@ export interface RefundOrderOutcome {
 
 /** Where an order's refund stands, for operators (`temporal workflow query --type refundProgress`). */
 export const refundProgressQuery = defineQuery<RefundProgress>('refundProgress');
+
+/** Where an event's cancellation stands (a query, and GET /api/v1/admin/events/{id}/cancellation). */
+export interface CancelEventProgress {
+  eventId: string;
+  reason: string;
+  requestedBy: string;
+  phase: 'MARKING' | 'RELEASING_HOLDS' | 'REFUNDING_ORDERS' | 'SWEEPING' | 'DONE';
+  cancelledAt: string | null;
+  holdsReleased: number;
+  /** Holds whose payment completed before the cancel reached them: sold, then refunded with the orders. */
+  holdsSoldMeanwhile: number;
+  ordersRefunded: number;
+  /** Orders whose refund someone else had already started (an admin, an earlier run). */
+  ordersAlreadyRefunding: number;
+  /** Runs of the workflow so far (it continues as new to keep each history small). */
+  runs: number;
+  finishedAt: string | null;
+}
+
+export interface CancelEventInput {
+  eventId: string;
+  reason: string;
+  requestedBy: string;
+  /** How long a hold already under way when the event was cancelled may take to commit (the last look waits it out). */
+  stragglerWaitSeconds: number;
+  /** Reservations or orders handled per step (default 100), and steps per run before continuing as new (default 50). */
+  pageSize?: number;
+  stepsPerRun?: number;
+  /** Carried across continue-as-new. */
+  progress?: CancelEventProgress;
+}
+
+export const cancelEventProgressQuery = defineQuery<CancelEventProgress>('cancellationProgress');

@@ -14,3 +14,16 @@ export function latePaymentWorkflowId(paymentId: string): string {
 export function refundOrderWorkflowId(orderId: string): string {
   return `refund-order-${orderId}`;
 }
+
+/** One cancellation per event: asking again joins (or finds) it. */
+export function cancelEventWorkflowId(eventId: string): string {
+  return `cancel-event-${eventId}`;
+}
+
+/** The Schedule that starts reconciliation runs; its runs are `reconciliation-<time>`. */
+export const RECONCILIATION_SCHEDULE_ID = 'reconciliation';
+
+/** A run asked for by an operator: one per request. */
+export function manualReconciliationWorkflowId(requestId: string): string {
+  return `reconciliation-manual-${requestId}`;
+}

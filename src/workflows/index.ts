@@ -2,3 +2,5 @@
 export { reservationWorkflow } from './reservation-workflow';
 export { latePaymentRefundWorkflow } from './late-payment-workflow';
 export { refundOrderWorkflow } from './refund-order-workflow';
+export { cancelEventWorkflow } from './cancel-event-workflow';
+export { reconciliationWorkflow } from './reconciliation-workflow';

@@ -47,16 +47,17 @@ describe('when PostgreSQL is down while holds fall due', () => {
     const config = testConfig({ DATABASE_URL: postgres.url });
     const { event, seatIds } = await seedEvent(pool, { seated: [{ rows: 2, seats_per_row: HOLDS / 2 }] });
     const buyer = await createUser(pool);
+    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
     const { worker, connection: workerConnection } = await createWorker({
       config,
       pool,
       redis,
       payments: createSimulatedProvider(redis),
       ticketKeys: testTicketKeys(),
+      temporal: client,
       workflowBundle: workflowBundle(),
     });
-    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 
     const lags = await worker.runUntil(async () => {
       const held = await Promise.all(

@@ -66,8 +66,8 @@ describe('a refund interrupted by a worker stop', () => {
 });
 
 async function startWorker(payments: PaymentProvider, shutdownGraceTime: WorkerDeps['shutdownGraceTime']): Promise<{ worker: Worker; running: Promise<void> }> {
-  const { pool, redis, config } = e2e.stack.server.deps;
-  const { worker, connection } = await createWorker({ config, pool, redis, payments, ticketKeys: testTicketKeys(), workflowBundle: workflowBundle(), shutdownGraceTime });
+  const { pool, redis, config, temporal } = e2e.stack.server.deps;
+  const { worker, connection } = await createWorker({ config, pool, redis, payments, temporal, ticketKeys: testTicketKeys(), workflowBundle: workflowBundle(), shutdownGraceTime });
   const running = worker.run().finally(() => connection.close());
   return { worker, running };
 }

@@ -5,7 +5,7 @@ import { startServer, type RunningServer } from '../../src/api/server';
 import { createPool } from '../../src/db/pool';
 import type { PaymentProvider } from '../../src/payments/provider';
 import { createSimulatedProvider } from '../../src/payments/simulated-provider';
-import { createRedis } from '../../src/shared/clients';
+import { createRedis, createTemporalClient } from '../../src/shared/clients';
 import { createWorker } from '../../src/workers/create-worker';
 import { quietTemporalRuntime, testConfig, testTicketKeys, workflowBundle } from './env';
 import { httpClient, type HttpClient } from './http';
@@ -34,12 +34,14 @@ export async function startE2eStack(
   const config = testConfig({ PAYMENT_GRACE_SECONDS: '5', ...overrides });
   const pool = createPool(config);
   const redis = createRedis(config);
+  const temporal = createTemporalClient(config);
   const { worker, connection } = await createWorker({
     config,
     pool,
     redis,
     payments: processor(createSimulatedProvider(redis, { slowMs: 3000 })),
     ticketKeys: testTicketKeys(),
+    temporal: temporal.client,
     workflowBundle: workflowBundle(),
   });
   const running = runWorker(worker);
@@ -61,6 +63,7 @@ export async function startE2eStack(
       await cancelOpenWorkflows(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, config.TEMPORAL_TASK_QUEUE).catch(() => 0);
       await server.stop();
       await stopWorker();
+      await temporal.connection.close();
       await pool.end();
       redis.disconnect();
     },

@@ -4,6 +4,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { loadConfig } from '../../src/config';
 import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/workers/create-worker';
 
 /**
  * Once per `jest` run: the schema is migrated and the workflow code bundled (bundling takes seconds;
@@ -22,6 +23,7 @@ export default async function globalSetup(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const bundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../src/workflows'),
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never,
   });
   const path = join(dir, 'workflow-bundle.js');

@@ -38,7 +38,13 @@ export async function withWorker<T>(
 ): Promise<T> {
   const taskQueue = `wf-test-${randomUUID()}`;
   const activities = wrap(
-    createActivities({ pool: deps.pool, redis: deps.redis, payments: processor(createSimulatedProvider(deps.redis, { slowMs: 50 })), ticketKeys: testTicketKeys() }),
+    createActivities({
+      pool: deps.pool,
+      redis: deps.redis,
+      payments: processor(createSimulatedProvider(deps.redis, { slowMs: 50 })),
+      ticketKeys: testTicketKeys(),
+      temporal: env.client,
+    }),
   );
   const worker = await Worker.create({
     connection: env.nativeConnection,

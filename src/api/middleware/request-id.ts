@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import { runWithRequestId } from '../../shared/request-context';
 
 const ACCEPTABLE = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Echoes a well-formed client X-Request-Id (so a client can trace its call), otherwise makes one. */
+/**
+ * Echoes a well-formed client X-Request-Id (so a client can trace its call), otherwise makes one; the
+ * rest of the request runs with it in context, so the workflows it reaches log it too.
+ */
 export const requestId: RequestHandler = (req, res, next) => {
   const given = req.header('x-request-id');
   const id = given && ACCEPTABLE.test(given) ? given : randomUUID();
   res.locals.requestId = id;
   res.setHeader('X-Request-Id', id);
-  next();
+  runWithRequestId(id, next);
 };

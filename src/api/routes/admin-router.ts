@@ -6,6 +6,20 @@ import { eventStatsSchema } from '../openapi/event-schemas';
 import { AppError } from '../../domain/errors';
 import { userSchema } from '../openapi/auth-schemas';
 import { setRoleBody, userLookupQuery } from '../openapi/order-schemas';
+import { auditTrail } from '../../operations/audit-trail';
+import { latestReport } from '../../operations/reconciliation-reports';
+import {
+  auditQuery,
+  auditTrailSchema,
+  cancelEventBody,
+  cancellationProgressSchema,
+  reconciliationReportSchema,
+  reconciliationStartedSchema,
+  startReconciliationBody,
+} from '../openapi/operations-schemas';
+import { startReconciliation } from '../services/reconciliation-service';
+import { currentUser } from '../middleware/authenticate';
+import { cancelEvent, cancellationProgress } from '../services/event-cancellation-service';
 import { getEventStats } from '../services/event-stats';
 import { refreshSessions } from '../services/sessions';
 import { findUserByEmail, setUserRole } from '../services/users-service';
@@ -32,6 +46,81 @@ export function createAdminRouter(deps: ApiDeps, registry: OpenAPIRegistry, base
     },
     async ({ params }, _req, res) => {
       res.json(await getEventStats(deps.pool, params.id));
+    },
+  );
+
+  defineRoute(
+    ctx,
+    {
+      method: 'post', path: '/events/:id/cancel', operationId: 'cancelEvent', access: 'admin', tags: ['Admin'],
+      summary: 'Cancel an event: new holds are refused at once, every hold is released and every order refunded (a workflow per event)',
+      params: idParams, body: cancelEventBody,
+      responses: { 202: { description: 'the cancellation runs; its progress (asking again starts nothing new)', schema: cancellationProgressSchema } },
+      errors: [404],
+    },
+    async ({ params, body }, _req, res) => {
+      res.status(202).json(await cancelEvent(deps, currentUser(res.locals), params.id, body.reason ?? 'cancelled by the organiser'));
+    },
+  );
+
+  defineRoute(
+    ctx,
+    {
+      method: 'get', path: '/events/:id/cancellation', operationId: 'getEventCancellation', access: 'admin', tags: ['Admin'],
+      summary: "Where an event's cancellation stands", params: idParams,
+      responses: { 200: { description: 'its progress', schema: cancellationProgressSchema } },
+      errors: [{ status: 404, description: 'EVENT_NOT_FOUND, or NOT_FOUND: the event was never cancelled' }],
+    },
+    async ({ params }, _req, res) => {
+      res.json(await cancellationProgress(deps, params.id));
+    },
+  );
+
+  defineRoute(
+    ctx,
+    {
+      method: 'post', path: '/reconciliation', operationId: 'startReconciliation', access: 'admin', tags: ['Admin'],
+      summary: 'Run a reconciliation now (it also runs on a Temporal Schedule): checks that inventory and money add up; repairs nothing',
+      body: startReconciliationBody,
+      responses: { 202: { description: 'the run started; GET returns its report once done', schema: reconciliationStartedSchema } },
+    },
+    async ({ body }, _req, res) => {
+      res.status(202).json(await startReconciliation(deps, String(res.locals.requestId), body.event_id ?? null));
+    },
+  );
+
+  defineRoute(
+    ctx,
+    {
+      method: 'get', path: '/reconciliation', operationId: 'getReconciliationReport', access: 'admin', tags: ['Admin'],
+      summary: 'The latest reconciliation report: per check, what does not add up',
+      responses: { 200: { description: 'the latest report', schema: reconciliationReportSchema } },
+      errors: [{ status: 404, description: 'NOT_FOUND: no reconciliation has run yet' }],
+    },
+    async (_input, _req, res) => {
+      const report = await latestReport(deps.pool);
+      if (!report) throw new AppError('NOT_FOUND', 'no reconciliation has run yet');
+      res.json(report);
+    },
+  );
+
+  defineRoute(
+    ctx,
+    {
+      method: 'get', path: '/audit', operationId: 'getAuditTrail', access: 'admin', tags: ['Admin'],
+      summary: "The trail of a reservation, an order or a seat: every change with cause, actor and time, from the append-only logs",
+      query: auditQuery,
+      responses: { 200: { description: 'oldest first', schema: auditTrailSchema } },
+    },
+    async ({ query }, _req, res) => {
+      const given = [query.reservation_id, query.order_id, query.seat_id].filter(Boolean);
+      if (given.length !== 1) {
+        throw new AppError('VALIDATION_ERROR', 'the request is not valid', {
+          details: [{ field: 'query', message: 'give exactly one of reservation_id, order_id, seat_id' }],
+        });
+      }
+      const subject = query.reservation_id ? { reservationId: query.reservation_id } : query.order_id ? { orderId: query.order_id } : { seatId: query.seat_id! };
+      res.json({ entries: await auditTrail(deps.pool, subject) });
     },
   );
 

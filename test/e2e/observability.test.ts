@@ -1,0 +1,171 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { useE2eStack } from '../support/e2e-stack';
+import { TEST_TICKET_KEYS_DIR } from '../support/env';
+import { createEventViaApi, registerBuyer } from '../support/scenario';
+
+const e2e = useE2eStack();
+const REPO = join(__dirname, '..', '..');
+const DASHBOARD = join(REPO, 'ops', 'grafana', 'dashboards', 'sale.json');
+
+/** The metric names a PromQL expression reads: identifiers that are not functions, keywords or labels. */
+export function metricNames(expr: string): string[] {
+  const stripped = expr
+    .replace(/\{[^}]*\}/g, '') // label matchers
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, '') // label lists
+    .replace(/\[[^\]]*\]/g, ''); // range selectors
+  // A word followed by "(" is a function; numbers (0.95) never start a word.
+  const words = [...stripped.matchAll(/(?<![\w.])([A-Za-z_:][A-Za-z0-9_:]*)(\s*\()?/g)];
+  return words.filter((m) => !m[2]).map((m) => m[1]!).filter((n) => !/^(and|or|unless|bool|offset)$/.test(n));
+}
+
+/** Every family a Prometheus text exposition names, with the series names a histogram expands to. */
+function exported(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const line of text.split('\n')) {
+    const sample = /^([A-Za-z_:][A-Za-z0-9_:]*)[{ ]/.exec(line);
+    if (sample?.[1]) names.add(sample[1]);
+    const declared = /^# (?:HELP|TYPE) ([A-Za-z_:][A-Za-z0-9_:]*) (histogram)?/.exec(line);
+    if (declared?.[1]) {
+      names.add(declared[1]);
+      if (declared[2] || line.endsWith(' histogram')) for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${declared[1]}${suffix}`);
+    }
+  }
+  return names;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** The real worker process, with its Prometheus endpoint, on the suite's task queue; its log lines are kept. */
+async function startWorkerProcess(metricsPort: number, lines: string[]): Promise<ChildProcess> {
+  const { config } = e2e.stack;
+  const child = spawn(process.execPath, [require.resolve('ts-node/dist/bin'), '--transpile-only', 'src/workers/main.ts'], {
+    cwd: REPO,
+    env: {
+      ...process.env,
+      DATABASE_URL: config.DATABASE_URL,
+      REDIS_URL: config.REDIS_URL,
+      TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
+      TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
+      TICKET_KEYS_DIR: TEST_TICKET_KEYS_DIR,
+      WORKER_METRICS_PORT: String(metricsPort),
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let partial = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    const text = partial + chunk.toString();
+    const complete = text.split('\n');
+    partial = complete.pop() ?? '';
+    lines.push(...complete);
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the worker did not start polling within 90 s')), 90_000);
+    const started = setInterval(() => {
+      if (lines.some((l) => l.includes('polling task queue'))) {
+        clearTimeout(timer);
+        clearInterval(started);
+        resolve();
+      }
+    }, 100);
+    child.once('exit', (code) => reject(new Error(`the worker exited (${String(code)})`)));
+  });
+  return child;
+}
+
+let worker: ChildProcess;
+let metricsPort: number;
+const workerLines: string[] = [];
+
+beforeAll(async () => {
+  await e2e.stack.stopWorker();
+  metricsPort = await freePort();
+  worker = await startWorkerProcess(metricsPort, workerLines);
+}, 120_000);
+
+afterAll(async () => {
+  worker?.kill('SIGTERM');
+  if (worker && worker.exitCode === null) await new Promise((resolve) => worker.once('exit', resolve));
+});
+
+function jsonLines(): Array<Record<string, unknown>> {
+  return workerLines.flatMap((line) => {
+    try {
+      return [JSON.parse(line) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+}
+
+describe('the provisioned Grafana dashboard', () => {
+  test('every query of the dashboard names a metric that the API or the worker (app or Temporal SDK) exports', async () => {
+    const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }> };
+    const queried = new Map<string, string>();
+    for (const panel of dashboard.panels) {
+      for (const target of panel.targets) {
+        const names = metricNames(target.expr);
+        expect({ panel: panel.title, names: names.length > 0 }).toEqual({ panel: panel.title, names: true });
+        for (const name of names) queried.set(name, panel.title);
+      }
+    }
+
+    {
+      // A little of everything the dashboard shows: holds, a sale, a refusal, a decline, an expiry, a refund.
+      const event = await createEventViaApi(e2e.api, e2e.admin, { rows: 1, seatsPerRow: 4, gaCapacity: 5 });
+      const [buyer, rival] = [await registerBuyer(e2e.api), await registerBuyer(e2e.api)];
+      const held = await e2e.api.post('/api/v1/reservations', { event_id: event.eventId, seat_ids: [event.seatIds[0]] }, { token: buyer.token });
+      expect(held.status).toBe(201);
+      expect((await e2e.api.post('/api/v1/reservations', { event_id: event.eventId, seat_ids: [event.seatIds[0]] }, { token: rival.token })).status).toBe(409);
+      const declined = await e2e.api.post(`/api/v1/reservations/${held.body.reservation_id}/confirm`, { payment_method_id: 'pm_card_declined' }, { token: buyer.token });
+      expect(declined.status).toBe(402);
+      const paid = await e2e.api.post(`/api/v1/reservations/${held.body.reservation_id}/confirm`, { payment_method_id: 'pm_card_visa' }, { token: buyer.token });
+      expect(paid.status).toBe(200);
+      expect((await e2e.api.post(`/api/v1/orders/${paid.body.order_id}/refund`, undefined, { token: e2e.admin })).status).toBe(200);
+      const short = await e2e.api.post('/api/v1/reservations', { event_id: event.eventId, ga: [{ section_id: event.gaSectionId, quantity: 1 }], hold_duration_seconds: 1 }, { token: rival.token });
+      await e2e.stack.server.deps.temporal.workflow.getHandle(`reservation-${short.body.reservation_id}`).result();
+
+      const apiText = String((await e2e.api.get('/metrics')).body);
+      const workerText = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      const available = new Set([...exported(apiText), ...exported(workerText)]);
+      const missing = [...queried.entries()].filter(([name]) => !available.has(name)).map(([name, panel]) => `${name} (${panel})`);
+      expect(missing).toEqual([]);
+      // The app's own series are really there, not just declared.
+      expect(workerText).toMatch(/^ticketing_places_sold_total(\{[^}]*\})? [1-9]/m);
+      expect(workerText).toMatch(/^ticketing_release_lag_seconds_count(\{[^}]*\})? [1-9]/m);
+    }
+  }, 150_000);
+});
+
+describe('logs', () => {
+  test('the API request id reaches the workflow and activity log lines (JSON), with the workflow id; no token or card data', async () => {
+    const event = await createEventViaApi(e2e.api, e2e.admin, { rows: 1, seatsPerRow: 2 });
+    const buyer = await registerBuyer(e2e.api);
+    const held = await e2e.api.post('/api/v1/reservations', { event_id: event.eventId, seat_ids: [event.seatIds[1]] }, { token: buyer.token, headers: { 'x-request-id': 'trace-hold-1' } });
+    const id = held.body.reservation_id as string;
+    await e2e.api.post(`/api/v1/reservations/${id}/confirm`, { payment_method_id: 'pm_card_declined' }, { token: buyer.token, headers: { 'x-request-id': 'trace-pay-2' } });
+    await e2e.api.delete(`/api/v1/reservations/${id}`, { token: buyer.token, headers: { 'x-request-id': 'trace-cancel-3' } });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    const ofThisWorkflow = jsonLines().filter((l) => l.workflowId === `reservation-${id}`);
+    const closed = ofThisWorkflow.find((l) => l.msg === 'reservation closed');
+    expect(closed).toMatchObject({ requestId: 'trace-cancel-3', reservationId: id, status: 'CANCELLED', level: 30 });
+    const declined = ofThisWorkflow.find((l) => l.activityType === 'chargePayment');
+    expect(declined).toMatchObject({ requestId: 'trace-pay-2' });
+    const everything = workerLines.join('\n');
+    expect(everything).not.toContain(buyer.token);
+    expect(everything).not.toContain('pm_card_declined');
+  });
+});
