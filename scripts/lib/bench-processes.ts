@@ -1,9 +1,8 @@
 /** The system under test as child processes: N workers and one API, started and always stopped by the bench. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname } from 'node:path';
-import { REPO_ROOT, stopProcess, waitForHttp } from './processes';
+import { REPO_ROOT, freePort, stopProcess, waitForHttp } from './processes';
 
 export interface Children {
   api: ChildProcess;
@@ -43,18 +42,6 @@ function startLoggedProcess(name: string, entry: string, env: NodeJS.ProcessEnv,
 /** The worker logs this once its Worker is created and it starts polling: before that, holds would queue in Temporal. */
 const WORKER_READY = /polling task queue/;
 const READY_TIMEOUT_MS = 180_000;
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const alive = (child: ChildProcess): boolean => child.exitCode === null && child.signalCode === null;
 

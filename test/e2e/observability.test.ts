@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../scripts/lib/processes';
 import { useE2eStack } from '../support/e2e-stack';
 import { TEST_TICKET_KEYS_DIR } from '../support/env';
 import { createEventViaApi, registerBuyer } from '../support/scenario';
@@ -36,16 +36,6 @@ function exported(text: string): Set<string> {
   return names;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** The real worker process, with its Prometheus endpoint, on the suite's task queue; its log lines are kept. */
 async function startWorkerProcess(metricsPort: number, lines: string[]): Promise<ChildProcess> {
