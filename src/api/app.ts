@@ -23,6 +23,11 @@ export function createApp(deps: ApiDeps, log: (line: string) => void = console.e
   app.use(requestId);
   app.use(securityHeaders);
   app.use(timeRequests(deps.metrics));
+  // Every route declared with defineRoute counts against these (src/api/routes/define-route.ts).
+  app.use((_req, res, next) => {
+    res.locals.rateLimits = deps.rateLimits;
+    next();
+  });
   // The webhook's signature covers the raw bytes, so they are kept next to the parsed body.
   app.use(
     express.json({

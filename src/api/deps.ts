@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { Config } from '../config';
 import type { ApiMetrics } from './metrics';
+import type { RateLimits } from './services/rate-limit';
 
 /** Everything a router needs, created once by the server and handed down (never imported globally). */
 export interface ApiDeps {
@@ -11,4 +12,6 @@ export interface ApiDeps {
   redis: Redis;
   temporal: Client;
   metrics: ApiMetrics;
+  /** Request budgets per user and IP (429 beyond), shared by every API process through Redis. */
+  rateLimits: RateLimits;
 }

@@ -7,6 +7,7 @@ import { createRedis, createTemporalClient } from '../shared/clients';
 import { createApp } from './app';
 import type { ApiDeps } from './deps';
 import { createMetrics } from './metrics';
+import { createRateLimits } from './services/rate-limit';
 import { ensureAdmin } from './services/users-service';
 
 export interface RunningServer {
@@ -37,7 +38,7 @@ export async function startServer(options: { config?: Config; port?: number; log
     await closeClients();
     throw err;
   }
-  const deps: ApiDeps = { config, pool, redis, temporal, metrics: createMetrics() };
+  const deps: ApiDeps = { config, pool, redis, temporal, metrics: createMetrics(), rateLimits: createRateLimits(redis, config) };
   const app = createApp(deps, options.log);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(options.port ?? config.PORT, () => resolve(s)).on('error', reject);

@@ -39,7 +39,7 @@ export function createReservationsRouter(deps: ApiDeps, registry: OpenAPIRegistr
   defineRoute(
     ctx,
     {
-      method: 'post', path: '/', operationId: 'createReservation', access: 'user', tags: ['Reservations'],
+      method: 'post', path: '/', operationId: 'createReservation', access: 'user', tags: ['Reservations'], rateLimit: 'in-handler',
       summary: 'Hold seats and/or GA tickets (all or nothing); answers with the hold made by the reservation workflow',
       body: createReservationBody,
       headers: idempotencyHeaders.extend({ 'x-queue-token': z.string().optional() }),
@@ -53,7 +53,7 @@ export function createReservationsRouter(deps: ApiDeps, registry: OpenAPIRegistr
     async ({ body }, req, res) => {
       const user = currentUser(res.locals);
       const key = idempotencyKey(req);
-      const result = await holdAdmission.run(() => createReservation(deps, user, body, key, req.header('x-queue-token') ?? null));
+      const result = await holdAdmission.run(() => createReservation(deps, user, body, key, req.header('x-queue-token') ?? null, req.ip));
       deps.metrics.reservationOutcomes.inc({ outcome: result.created ? 'created' : 'replayed' });
       res.status(result.created ? 201 : 200).json(result.reservation);
     },
@@ -70,7 +70,7 @@ export function createReservationsRouter(deps: ApiDeps, registry: OpenAPIRegistr
   defineRoute(
     ctx,
     {
-      method: 'post', path: '/:id/confirm', operationId: 'confirmReservation', access: 'user', tags: ['Reservations'],
+      method: 'post', path: '/:id/confirm', operationId: 'confirmReservation', access: 'user', tags: ['Reservations'], rateLimit: 'checkout',
       summary: 'Pay for the hold; on success the reservation is CONFIRMED with its order and tickets',
       params: idParams, body: confirmBody, headers: idempotencyHeaders, responses: { 200: reservation }, errors: [402, 404, 409, keyReused],
     },

@@ -21,7 +21,6 @@ import type { createReservationBody } from '../openapi/reservation-schemas';
 import { isTemporalTimeout, isWorkflowGone, refusalFrom } from '../temporal-errors';
 import { findGaSectionsOfEvent, findSeatsOfEvent, getEventRules } from './events-service';
 import { assertQueueAdmission } from './queue-admission';
-import { enforceRateLimit } from './rate-limit';
 import { reservationIdFor } from './reservation-ids';
 import { reservationRequestHash } from './request-fingerprint';
 
@@ -46,6 +45,7 @@ export async function createReservation(
   body: CreateBody,
   idempotencyKey: string | null,
   queueToken: string | null,
+  clientIp: string | undefined,
 ): Promise<CreateResult> {
   const reservationId = reservationIdFor(user.id, idempotencyKey);
   const requestHash = reservationRequestHash(body);
@@ -60,7 +60,7 @@ export async function createReservation(
   if (!rules.on_sale) throw new AppError('EVENT_NOT_ON_SALE', 'this event is not on sale', { event_id: body.event_id });
   if (rules.high_demand) await assertQueueAdmission(deps.redis, body.event_id, user.id, queueToken);
   await validateAgainstEvent(deps, body, rules.max_tickets_per_order);
-  await enforceRateLimit(deps.redis, `reserve:${user.id}`, deps.config.RESERVATION_RATE_LIMIT_PER_MINUTE);
+  await deps.rateLimits.consume('reserve', { userId: user.id, ip: clientIp });
 
   const input: ReservationInput = {
     reservationId,
