@@ -34,7 +34,11 @@ export function createReservationsRouter(deps: ApiDeps, registry: OpenAPIRegistr
   const router = Router();
   const ctx = { router, registry, redis: deps.redis, basePath };
   const reservation = { description: 'the reservation', schema: reservationSchema };
-  const holdAdmission = createAdmissionLimit(deps.config.HOLD_MAX_IN_FLIGHT);
+  const holdAdmission = createAdmissionLimit({
+    maxInFlight: deps.config.HOLD_MAX_IN_FLIGHT,
+    maxQueue: deps.config.HOLD_QUEUE_MAX_LENGTH,
+    maxWaitMs: deps.config.HOLD_QUEUE_MAX_WAIT_MS,
+  });
 
   defineRoute(
     ctx,
@@ -48,7 +52,7 @@ export function createReservationsRouter(deps: ApiDeps, registry: OpenAPIRegistr
         200: { description: 'the reservation an earlier request with the same X-Idempotency-Key made', schema: reservationSchema, links: reservationLinks },
       },
       errors: [403, 404, 409, 429, keyReused],
-      // 503 also when too many holds are in flight (Retry-After: 1).
+      // 503 also when a hold waited HOLD_QUEUE_MAX_WAIT_MS for one of the HOLD_MAX_IN_FLIGHT slots (Retry-After: 1).
     },
     async ({ body }, req, res) => {
       const user = currentUser(res.locals);
