@@ -39,6 +39,16 @@ const configSchema = z.object({
   HOLD_QUEUE_MAX_LENGTH: z.coerce.number().int().min(0).max(100_000).default(256),
   /** How long a hold waits for a slot before 503 with Retry-After. */
   HOLD_QUEUE_MAX_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(3000),
+  /** Signs waiting-room queue tokens (HMAC-SHA256); every API process must share it. */
+  QUEUE_TOKEN_SECRET: z.string().min(16).default('dev-queue-token-secret'),
+  /** Admitted fans of one high-demand event who have not finished (bought, or let their token lapse), at most. */
+  WAITING_ROOM_MAX_ACTIVE: z.coerce.number().int().min(1).max(1_000_000).default(50),
+  /** Admissions per second of one high-demand event, at most. */
+  WAITING_ROOM_MAX_ADMISSIONS_PER_SECOND: z.coerce.number().min(0.01).max(100_000).default(8),
+  /** How long an admitted fan's queue token is valid (their window to hold seats). */
+  WAITING_ROOM_ADMISSION_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  /** How often the on-sale workflow looks at the sale (a durable timer). */
+  WAITING_ROOM_TICK_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

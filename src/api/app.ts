@@ -12,6 +12,7 @@ import { createAuthRouter } from './routes/auth-router';
 import { createEventsRouter } from './routes/events-router';
 import { createOperationsRouter } from './routes/operations-router';
 import { createPaymentsRouter } from './routes/payments-router';
+import { createQueueRouter } from './routes/queue-router';
 import { createReservationsRouter } from './routes/reservations-router';
 import { createVenuesRouter } from './routes/venues-router';
 
@@ -44,6 +45,7 @@ export function createApp(deps: ApiDeps, log: (line: string) => void = console.e
   app.use(`${api}/venues`, createVenuesRouter(deps, registry, `${api}/venues`));
   app.use(`${api}/events`, createEventsRouter(deps, registry, `${api}/events`));
   app.use(`${api}/reservations`, createReservationsRouter(deps, registry, `${api}/reservations`));
+  app.use(`${api}/queue`, createQueueRouter(deps, registry, `${api}/queue`));
   app.use(`${api}/payments`, createPaymentsRouter(deps, registry, `${api}/payments`));
   app.use(`${api}/admin`, createAdminRouter(deps, registry, `${api}/admin`));
   app.use('/', createOperationsRouter(deps, registry));

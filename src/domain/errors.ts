@@ -24,6 +24,8 @@ export const ERROR_STATUS = {
   RESERVATION_CONFIRMED: 409,
   RESERVATION_NOT_ACTIVE: 409,
   EXTENSION_LIMIT: 409,
+  /** The event sells without a waiting room (it is not high_demand): no queue to join. */
+  NO_WAITING_ROOM: 409,
   /** An earlier charge of the reservation has no known outcome yet; a new one waits for it. */
   PAYMENT_IN_PROGRESS: 409,
   /** A sale was asked to use money that is not (or no longer) this reservation's captured payment. */

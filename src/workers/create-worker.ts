@@ -1,7 +1,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
-import { createActivities } from '../activities';
+import { createActivities, createWaitingRoomActivities } from '../activities';
 import type { Config } from '../config';
 import type { PaymentProvider } from '../payments/provider';
 
@@ -16,7 +16,7 @@ export interface WorkerDeps {
 }
 
 /**
- * A worker for the reservation task queue. Several can run at once (several processes, several
+ * A worker for the reservation task queue (reservations, late payments and on-sales). Several can run at once (several processes, several
  * machines): Temporal hands each workflow task and activity to one of them.
  */
 export async function createWorker(deps: WorkerDeps): Promise<{ worker: Worker; connection: NativeConnection }> {
@@ -25,7 +25,10 @@ export async function createWorker(deps: WorkerDeps): Promise<{ worker: Worker; 
     connection,
     namespace: deps.config.TEMPORAL_NAMESPACE,
     taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities({ pool: deps.pool, redis: deps.redis, payments: deps.payments }),
+    activities: {
+      ...createActivities({ pool: deps.pool, redis: deps.redis, payments: deps.payments }),
+      ...createWaitingRoomActivities({ pool: deps.pool, redis: deps.redis }),
+    },
     ...(deps.workflowBundle
       ? { workflowBundle: deps.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),

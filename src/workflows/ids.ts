@@ -9,3 +9,8 @@ export function reservationWorkflowId(reservationId: string): string {
 export function latePaymentWorkflowId(paymentId: string): string {
   return `late-payment-${paymentId}`;
 }
+
+/** One on-sale (waiting room) workflow per high-demand event. */
+export function onSaleWorkflowId(eventId: string): string {
+  return `on-sale-${eventId.toLowerCase()}`;
+}

@@ -46,7 +46,11 @@ export function createReservationsRouter(deps: ApiDeps, registry: OpenAPIRegistr
       method: 'post', path: '/', operationId: 'createReservation', access: 'user', tags: ['Reservations'], rateLimit: 'in-handler',
       summary: 'Hold seats and/or GA tickets (all or nothing); answers with the hold made by the reservation workflow',
       body: createReservationBody,
-      headers: idempotencyHeaders.extend({ 'x-queue-token': z.string().optional() }),
+      headers: idempotencyHeaders.extend({
+        'x-queue-token': z.string().optional().openapi({
+          description: 'required for high_demand events: the queue_token of an admission (GET /api/v1/queue/{event_id}/status) for this user and event, before its expires_at; otherwise 403 QUEUE_TOKEN_REQUIRED',
+        }),
+      }),
       responses: {
         201: { description: 'held', schema: reservationSchema, links: reservationLinks },
         200: { description: 'the reservation an earlier request with the same X-Idempotency-Key made', schema: reservationSchema, links: reservationLinks },

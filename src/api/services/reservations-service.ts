@@ -58,7 +58,7 @@ export async function createReservation(
 
   const rules = await getEventRules(deps.pool, body.event_id);
   if (!rules.on_sale) throw new AppError('EVENT_NOT_ON_SALE', 'this event is not on sale', { event_id: body.event_id });
-  if (rules.high_demand) await assertQueueAdmission(deps.redis, body.event_id, user.id, queueToken);
+  if (rules.high_demand) assertQueueAdmission(deps.config.QUEUE_TOKEN_SECRET, body.event_id, user.id, queueToken);
   await validateAgainstEvent(deps, body, rules.max_tickets_per_order);
   await deps.rateLimits.consume('reserve', { userId: user.id, ip: clientIp });
 
