@@ -24,7 +24,7 @@ import type { PaymentProvider } from '../src/payments/provider';
 import { createSimulatedProvider } from '../src/payments/simulated-provider';
 import { createRedis } from '../src/shared/clients';
 import { createWorker } from '../src/workers/create-worker';
-import { latePaymentWorkflowId, reservationWorkflowId } from '../src/workflows/ids';
+import { latePaymentWorkflowId, onSaleWorkflowId, reservationWorkflowId } from '../src/workflows/ids';
 import { httpClient, type HttpClient } from '../test/support/http';
 import { adminToken, createEventViaApi, registerBuyer, type ApiEvent, type Buyer } from '../test/support/scenario';
 import { ensureStack } from './lib/stack';
@@ -36,6 +36,7 @@ const HISTORIES = join(REPO_ROOT, 'test', 'replay', 'histories');
 
 interface Context {
   api: HttpClient;
+  admin: string;
   event: ApiEvent;
   secret: string;
   pool: Pool;
@@ -68,7 +69,31 @@ function expectStatus(res: { status: number; body: unknown }, status: number): v
   if (res.status !== status) throw new Error(`expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);
 }
 
+/** Polls a fan's place in the waiting room until they are admitted; returns the queue token. */
+async function admitted(ctx: Context, buyer: Buyer, eventId: string): Promise<string> {
+  for (let i = 0; i < 300; i++) {
+    const res = await ctx.api.get(`/api/v1/queue/${eventId}/status`, { token: buyer.token });
+    if (res.body?.state === 'ADMITTED') return res.body.queue_token as string;
+    await sleep(200);
+  }
+  throw new Error('never admitted');
+}
+
 const scenarios: Record<string, Scenario> = {
+  // The on-sale of a high-demand event with one ticket: two fans join, the first is admitted, buys it,
+  // and the sale ends SOLD_OUT with the second still waiting.
+  'on-sale-sold-out': async (ctx) => {
+    const event = await createEventViaApi(ctx.api, ctx.admin, { gaCapacity: 1, event: { high_demand: true } });
+    const first = await registerBuyer(ctx.api);
+    const second = await registerBuyer(ctx.api);
+    expectStatus(await ctx.api.post(`/api/v1/queue/${event.eventId}/join`, undefined, { token: first.token }), 200);
+    expectStatus(await ctx.api.post(`/api/v1/queue/${event.eventId}/join`, undefined, { token: second.token }), 200);
+    const token = await admitted(ctx, first, event.eventId);
+    const held = await ctx.api.post('/api/v1/reservations', { event_id: event.eventId, ga: [{ section_id: event.gaSectionId, quantity: 1 }] }, { token: first.token, headers: { 'X-Queue-Token': token } });
+    expectStatus(held, 201);
+    expectStatus(await confirm(ctx, first, held.body.reservation_id, 'pm_card_visa'), 200);
+    return onSaleWorkflowId(event.eventId);
+  },
   'paid-in-time': async (ctx) => {
     const buyer = await registerBuyer(ctx.api);
     const { id } = await hold(ctx, buyer, { seat_ids: [ctx.event.seatIds[0]], ga: [{ section_id: ctx.event.gaSectionId, quantity: 1 }] });
@@ -224,7 +249,7 @@ async function main(): Promise<void> {
     const admin = await adminToken(api, pool);
     const event = await createEventViaApi(api, admin, { rows: 1, seatsPerRow: 6, gaCapacity: 20, event: { max_hold_extensions: 1 } });
     const cancelWorkflow = (workflowId: string) => server.deps.temporal.workflow.getHandle(workflowId).cancel().then(() => undefined);
-    const ctx: Context = { api, event, secret: config.PAYMENT_WEBHOOK_SECRET, pool, duringCharge, cancelWorkflow };
+    const ctx: Context = { api, admin, event, secret: config.PAYMENT_WEBHOOK_SECRET, pool, duringCharge, cancelWorkflow };
     mkdirSync(outDir, { recursive: true });
     for (const name of todo) {
       const workflowId = await scenarios[name]!(ctx);

@@ -17,6 +17,8 @@ export interface E2eStack {
   config: Config;
   server: RunningServer;
   url: string;
+  /** Stops the worker (as a deploy or a crash would) and, after `downMs`, starts a new one on the same task queue. */
+  restartWorker(downMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -32,26 +34,32 @@ export async function startE2eStack(
   const config = testConfig({ PAYMENT_GRACE_SECONDS: '5', ...overrides });
   const pool = createPool(config);
   const redis = createRedis(config);
-  const { worker, connection } = await createWorker({
-    config,
-    pool,
-    redis,
-    payments: processor(createSimulatedProvider(redis, { slowMs: 3000 })),
-    workflowBundle: workflowBundle(),
-  });
-  const running = runWorker(worker);
+  const payments = processor(createSimulatedProvider(redis, { slowMs: 3000 }));
+  const start = async () => {
+    const { worker, connection } = await createWorker({ config, pool, redis, payments, workflowBundle: workflowBundle() });
+    return { worker, connection, running: runWorker(worker) };
+  };
+  let current = await start();
+  const stopWorker = async () => {
+    current.worker.shutdown();
+    await current.running;
+    await current.connection.close();
+  };
   const server = await startServer({ config, port: 0, log: () => undefined });
   return {
     config,
     server,
     url: server.url,
+    async restartWorker(downMs = 0) {
+      await stopWorker();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      current = await start();
+    },
     async stop() {
       // Holds a suite left open would otherwise sit in the dev server (and in operators' listings).
       await cancelOpenWorkflows(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, config.TEMPORAL_TASK_QUEUE).catch(() => 0);
       await server.stop();
-      worker.shutdown();
-      await running;
-      await connection.close();
+      await stopWorker();
       await pool.end();
       redis.disconnect();
     },
