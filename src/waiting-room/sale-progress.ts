@@ -31,8 +31,8 @@ export async function saleProgress(db: Queryable, eventId: string): Promise<Sale
   };
 }
 
-/** When holds may start: on_sale_at. */
-const OPENS_AT = 'e.on_sale_at';
+/** When holds may start: the first presale window, or on_sale_at. */
+const OPENS_AT = 'LEAST(e.on_sale_at, (SELECT min(p.starts_at) FROM presale_windows p WHERE p.event_id = e.id))';
 
 /**
  * Which of these admitted fans have finished: they bought (a confirmed reservation for the event) or

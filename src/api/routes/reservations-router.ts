@@ -55,7 +55,19 @@ export function createReservationsRouter(deps: ApiDeps, registry: OpenAPIRegistr
         201: { description: 'held', schema: reservationSchema, links: reservationLinks },
         200: { description: 'the reservation an earlier request with the same X-Idempotency-Key made', schema: reservationSchema, links: reservationLinks },
       },
-      errors: [403, 404, 409, 429, keyReused],
+      errors: [
+        { status: 403, description: 'QUEUE_TOKEN_REQUIRED: a high_demand event without a valid X-Queue-Token; PRESALE_CODE_REQUIRED: a presale window is open and presale_code is missing or wrong' },
+        404,
+        {
+          status: 409,
+          description:
+            'SEATS_UNAVAILABLE, INSUFFICIENT_INVENTORY; EVENT_NOT_ON_SALE (cancelled, or before on_sale_at of an event without presales); ' +
+            'NOT_ON_SALE_YET (an event with presale windows, outside them and before on_sale_at; opens_at says when); ' +
+            "PRESALE_LIMIT_EXCEEDED (the buyer's live holds and confirmed tickets plus this request exceed the window's max_tickets_per_user)",
+        },
+        429,
+        keyReused,
+      ],
       // 503 also when a hold waited HOLD_QUEUE_MAX_WAIT_MS for one of the HOLD_MAX_IN_FLIGHT slots (Retry-After: 1).
     },
     async ({ body }, req, res) => {

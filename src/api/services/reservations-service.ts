@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { AppError } from '../../domain/errors';
 import type { ReservationInput, ReservationView } from '../../domain/reservation';
 import { loadReleased, loadReservationView } from '../../inventory/reservation-view';
+import { presaleCodeMatches, readSaleWindow, refuseOutsideSale } from '../../inventory/sale-window';
 import {
   EventIdKey,
   ReservationStatusKey,
@@ -57,7 +58,14 @@ export async function createReservation(
   }
 
   const rules = await getEventRules(deps.pool, body.event_id);
-  if (!rules.on_sale) throw new AppError('EVENT_NOT_ON_SALE', 'this event is not on sale', { event_id: body.event_id });
+  const sale = await readSaleWindow(deps.pool, rules.id);
+  refuseOutsideSale(rules.id, sale);
+  // The code is checked here; the window and its per-user limit again in the hold's transaction.
+  if (sale.presale && !(await presaleCodeMatches(deps.pool, sale.presale.id, body.presale_code))) {
+    throw new AppError('PRESALE_CODE_REQUIRED', body.presale_code ? 'this presale code is not valid' : 'a presale is open: presale_code is required', {
+      event_id: rules.id,
+    });
+  }
   if (rules.high_demand) assertQueueAdmission(deps.config.QUEUE_TOKEN_SECRET, body.event_id, user.id, queueToken);
   await validateAgainstEvent(deps, body, rules.max_tickets_per_order);
   await deps.rateLimits.consume('reserve', { userId: user.id, ip: clientIp });
