@@ -63,7 +63,12 @@ function childEnv(stack: Stack, taskQueue: string): NodeJS.ProcessEnv {
     TEMPORAL_NAMESPACE: stack.temporalNamespace,
     TEMPORAL_TASK_QUEUE: taskQueue,
     DATABASE_POOL_SIZE: String(POOL_SIZE),
+    // Every simulated buyer comes from 127.0.0.1: the budgets of a real deployment would stop the bench, not the load.
     RESERVATION_RATE_LIMIT_PER_MINUTE: '1000000',
+    RATE_LIMIT_AUTH_PER_MINUTE: '1000000',
+    RATE_LIMIT_CHECKOUT_PER_MINUTE: '1000000',
+    RATE_LIMIT_QUEUE_JOIN_PER_MINUTE: '1000000',
+    RATE_LIMIT_DEFAULT_PER_MINUTE: '1000000',
     PAYMENT_GRACE_SECONDS: '10',
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,

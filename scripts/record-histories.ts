@@ -25,7 +25,7 @@ import { createSimulatedProvider } from '../src/payments/simulated-provider';
 import { createRedis, createTemporalClient } from '../src/shared/clients';
 import { ticketKeysFromConfig } from '../src/tickets/ticket-keys';
 import { WORKFLOW_INTERCEPTOR_MODULES, createWorker } from '../src/workers/create-worker';
-import { cancelEventWorkflowId, latePaymentWorkflowId, refundOrderWorkflowId, reservationWorkflowId } from '../src/workflows/ids';
+import { cancelEventWorkflowId, latePaymentWorkflowId, onSaleWorkflowId, refundOrderWorkflowId, reservationWorkflowId } from '../src/workflows/ids';
 import { httpClient, type HttpClient } from '../test/support/http';
 import { adminToken, createEventViaApi, registerBuyer, type ApiEvent, type Buyer } from '../test/support/scenario';
 import { ensureStack } from './lib/stack';
@@ -71,7 +71,31 @@ function expectStatus(res: { status: number; body: unknown }, status: number): v
   if (res.status !== status) throw new Error(`expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);
 }
 
+/** Polls a fan's place in the waiting room until they are admitted; returns the queue token. */
+async function admitted(ctx: Context, buyer: Buyer, eventId: string): Promise<string> {
+  for (let i = 0; i < 300; i++) {
+    const res = await ctx.api.get(`/api/v1/queue/${eventId}/status`, { token: buyer.token });
+    if (res.body?.state === 'ADMITTED') return res.body.queue_token as string;
+    await sleep(200);
+  }
+  throw new Error('never admitted');
+}
+
 const scenarios: Record<string, Scenario> = {
+  // The on-sale of a high-demand event with one ticket: two fans join, the first is admitted, buys it,
+  // and the sale ends SOLD_OUT with the second still waiting.
+  'on-sale-sold-out': async (ctx) => {
+    const event = await createEventViaApi(ctx.api, ctx.admin, { gaCapacity: 1, event: { high_demand: true } });
+    const first = await registerBuyer(ctx.api);
+    const second = await registerBuyer(ctx.api);
+    expectStatus(await ctx.api.post(`/api/v1/queue/${event.eventId}/join`, undefined, { token: first.token }), 200);
+    expectStatus(await ctx.api.post(`/api/v1/queue/${event.eventId}/join`, undefined, { token: second.token }), 200);
+    const token = await admitted(ctx, first, event.eventId);
+    const held = await ctx.api.post('/api/v1/reservations', { event_id: event.eventId, ga: [{ section_id: event.gaSectionId, quantity: 1 }] }, { token: first.token, headers: { 'X-Queue-Token': token } });
+    expectStatus(held, 201);
+    expectStatus(await confirm(ctx, first, held.body.reservation_id, 'pm_card_visa'), 200);
+    return onSaleWorkflowId(event.eventId);
+  },
   'paid-in-time': async (ctx) => {
     const buyer = await registerBuyer(ctx.api);
     const { id } = await hold(ctx, buyer, { seat_ids: [ctx.event.seatIds[0]], ga: [{ section_id: ctx.event.gaSectionId, quantity: 1 }] });

@@ -22,10 +22,33 @@ const configSchema = z.object({
   PAYMENT_GRACE_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
   MAX_PAYMENT_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   BODY_LIMIT: z.string().default('100kb'),
-  /** Reservation attempts per user per minute; bursts beyond it get 429 with Retry-After. */
-  RESERVATION_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(120),
-  /** Holds one API process lets run at once; beyond it, an immediate 503 with Retry-After. */
+  /*
+   * Requests per minute, per user (or per account for sign-in) and per client IP, by endpoint family;
+   * beyond them 429 RATE_LIMITED with Retry-After. Defaults are the budgets of the design (seed 002).
+   */
+  RATE_LIMIT_AUTH_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  RESERVATION_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  RATE_LIMIT_CHECKOUT_PER_MINUTE: z.coerce.number().int().min(1).default(5),
+  RATE_LIMIT_QUEUE_JOIN_PER_MINUTE: z.coerce.number().int().min(1).default(5),
+  RATE_LIMIT_DEFAULT_PER_MINUTE: z.coerce.number().int().min(1).default(100),
+  /** An IP may be many users behind one NAT: its budget is the per-user budget times this. */
+  RATE_LIMIT_IP_MULTIPLIER: z.coerce.number().int().min(1).default(5),
+  /** Holds one API process lets run at once; beyond it they wait in a bounded FIFO for a slot. */
   HOLD_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(32),
+  /** Holds waiting for a slot, at most; beyond it an immediate 503 with Retry-After. */
+  HOLD_QUEUE_MAX_LENGTH: z.coerce.number().int().min(0).max(100_000).default(256),
+  /** How long a hold waits for a slot before 503 with Retry-After. */
+  HOLD_QUEUE_MAX_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(3000),
+  /** Signs waiting-room queue tokens (HMAC-SHA256); every API process must share it. */
+  QUEUE_TOKEN_SECRET: z.string().min(16).default('dev-queue-token-secret'),
+  /** Admitted fans of one high-demand event who have not finished (bought, or let their token lapse), at most. */
+  WAITING_ROOM_MAX_ACTIVE: z.coerce.number().int().min(1).max(1_000_000).default(50),
+  /** Admissions per second of one high-demand event, at most. */
+  WAITING_ROOM_MAX_ADMISSIONS_PER_SECOND: z.coerce.number().min(0.01).max(100_000).default(8),
+  /** How long an admitted fan's queue token is valid (their window to hold seats). */
+  WAITING_ROOM_ADMISSION_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  /** How often the on-sale workflow looks at the sale (a durable timer). */
+  WAITING_ROOM_TICK_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Minutes between reconciliation runs (the Temporal Schedule `reconciliation`, created by the worker). */
   RECONCILIATION_EVERY_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),

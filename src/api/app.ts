@@ -16,6 +16,7 @@ import { createOperationsRouter } from './routes/operations-router';
 import { createOrdersRouter } from './routes/orders-router';
 import { createPaymentsRouter } from './routes/payments-router';
 import { createTicketsRouter } from './routes/tickets-router';
+import { createQueueRouter } from './routes/queue-router';
 import { createReservationsRouter } from './routes/reservations-router';
 import { createVenuesRouter } from './routes/venues-router';
 
@@ -42,6 +43,11 @@ export function createApp(deps: ApiDeps, log: (line: string) => void = console.e
   }
   app.use(securityHeaders);
   app.use(timeRequests(deps.metrics));
+  // Every route declared with defineRoute counts against these (src/api/routes/define-route.ts).
+  app.use((_req, res, next) => {
+    res.locals.rateLimits = deps.rateLimits;
+    next();
+  });
   // The webhook's signature covers the raw bytes, so they are kept next to the parsed body.
   app.use(
     express.json({
@@ -58,6 +64,7 @@ export function createApp(deps: ApiDeps, log: (line: string) => void = console.e
   app.use(`${api}/venues`, createVenuesRouter(deps, registry, `${api}/venues`));
   app.use(`${api}/events`, createEventsRouter(deps, registry, `${api}/events`));
   app.use(`${api}/reservations`, createReservationsRouter(deps, registry, `${api}/reservations`));
+  app.use(`${api}/queue`, createQueueRouter(deps, registry, `${api}/queue`));
   app.use(`${api}/payments`, createPaymentsRouter(deps, registry, `${api}/payments`));
   app.use(`${api}/orders`, createOrdersRouter(deps, registry, `${api}/orders`));
   app.use(`${api}/tickets`, createTicketsRouter(deps, registry, `${api}/tickets`));

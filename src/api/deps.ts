@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import type { Config } from '../config';
 import type { TicketKeys } from '../tickets/ticket-keys';
 import type { ApiMetrics } from './metrics';
+import type { RateLimits } from './services/rate-limit';
 
 /** Everything a router needs, created once by the server and handed down (never imported globally). */
 export interface ApiDeps {
@@ -14,4 +15,6 @@ export interface ApiDeps {
   metrics: ApiMetrics;
   /** Verifies scanned codes; signs the new code of a transferred ticket. */
   ticketKeys: TicketKeys;
+  /** Request budgets per user and IP (429 beyond), shared by every API process through Redis. */
+  rateLimits: RateLimits;
 }

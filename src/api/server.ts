@@ -10,6 +10,7 @@ import { ticketKeysFromConfig } from '../tickets/ticket-keys';
 import { createApp } from './app';
 import type { ApiDeps } from './deps';
 import { createMetrics, registerDatabaseGauges } from './metrics';
+import { createRateLimits } from './services/rate-limit';
 import { ensureAdmin } from './services/users-service';
 
 export interface RunningServer {
@@ -42,7 +43,7 @@ export async function startServer(options: { config?: Config; port?: number; log
     await closeClients();
     throw err;
   }
-  const deps: ApiDeps = { config, pool, redis, temporal, metrics, ticketKeys: ticketKeysFromConfig(config) };
+  const deps: ApiDeps = { config, pool, redis, temporal, metrics, ticketKeys: ticketKeysFromConfig(config), rateLimits: createRateLimits(redis, config) };
   // Tests pass their own `log` and keep the console quiet; the API process logs JSON lines.
   const logger = options.log ? undefined : createLogger('api', config.LOG_LEVEL);
   const app = createApp(deps, options.log ?? ((line) => logger?.error(line)), logger);

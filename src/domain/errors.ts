@@ -12,6 +12,8 @@ export const ERROR_STATUS = {
   PAYMENT_DECLINED: 402,
   FORBIDDEN: 403,
   QUEUE_TOKEN_REQUIRED: 403,
+  /** A presale window is open and the request has not its access code (missing or wrong). */
+  PRESALE_CODE_REQUIRED: 403,
   NOT_FOUND: 404,
   EVENT_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
@@ -19,6 +21,10 @@ export const ERROR_STATUS = {
   SEATS_UNAVAILABLE: 409,
   INSUFFICIENT_INVENTORY: 409,
   EVENT_NOT_ON_SALE: 409,
+  /** An event with presale windows, asked outside them and before its general sale: details say when it opens. */
+  NOT_ON_SALE_YET: 409,
+  /** The presale's per-user limit: the user's live holds and confirmed tickets for the event, plus this request, exceed it. */
+  PRESALE_LIMIT_EXCEEDED: 409,
   RESERVATION_EXPIRED: 409,
   RESERVATION_CANCELLED: 409,
   RESERVATION_CONFIRMED: 409,
@@ -29,6 +35,8 @@ export const ERROR_STATUS = {
   TICKET_TRANSFERRED: 409,
   /** A refund that cannot be made (the order's money was never captured): an operator must look. */
   REFUND_NOT_POSSIBLE: 409,
+  /** The event sells without a waiting room (it is not high_demand): no queue to join. */
+  NO_WAITING_ROOM: 409,
   /** An earlier charge of the reservation has no known outcome yet; a new one waits for it. */
   PAYMENT_IN_PROGRESS: 409,
   /** A sale was asked to use money that is not (or no longer) this reservation's captured payment. */

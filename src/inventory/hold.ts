@@ -3,7 +3,8 @@ import { withTransaction } from '../db/transaction';
 import { AppError } from '../domain/errors';
 import type { GaRequest, ReservationView } from '../domain/reservation';
 import { appendAudit, type AuditEntry } from './audit';
-import { lockReservationAttempts } from './locks';
+import { lockBuyerOfEvent, lockReservationAttempts } from './locks';
+import { countLiveAndSoldTickets, readSaleWindow, refuseOutsideSale, type SaleWindow } from './sale-window';
 import { requireReservationView } from './reservation-view';
 
 export interface HoldCommand {
@@ -57,13 +58,18 @@ export async function holdInventory(pool: Pool, cmd: HoldCommand): Promise<Reser
 
 async function holdInTransaction(db: PoolClient, cmd: HoldCommand): Promise<void> {
   if (cmd.mustCommitBy) await limitStatementsTo(db, cmd.mustCommitBy);
+  const sale = await readSaleWindow(db, cmd.eventId);
+  // First in the lock order: this buyer's other holds of the event wait here, so two at once cannot
+  // both fit under the presale limit.
+  if (sale.presale) await lockBuyerOfEvent(db, cmd.eventId, cmd.userId);
   // A retry started while an earlier attempt still runs waits here for it, then finds its hold: that
   // hold is this reservation's, so the retry succeeds instead of finding "its" seats taken.
   await lockReservationAttempts(db, cmd.reservationId);
   const existing = await db.query('SELECT 1 FROM reservations WHERE id = $1', [cmd.reservationId]);
   if (existing.rowCount) return;
 
-  await assertOnSale(db, cmd.eventId);
+  refuseOutsideSale(cmd.eventId, sale);
+  if (sale.presale) await assertWithinPresaleLimit(db, cmd, sale.presale);
   const prices = await loadPrices(db, cmd.eventId);
   const seats = await lockSeats(db, cmd);
   const items: Item[] = seats.map((s) => ({
@@ -134,17 +140,16 @@ async function limitStatementsTo(db: PoolClient, deadline: Date): Promise<void> 
 
 const COMMIT_MARGIN_MS = 250;
 
-async function assertOnSale(db: PoolClient, eventId: string): Promise<void> {
-  // No row lock: thousands of concurrent holds sharing one event row would pile up MultiXacts; an
-  // event cancelled meanwhile has its holds released by the cancellation itself.
-  const { rows } = await db.query<{ status: string; on_sale: boolean }>(
-    'SELECT status, on_sale_at <= now() AS on_sale FROM events WHERE id = $1',
-    [eventId],
-  );
-  const event = rows[0];
-  if (!event) throw new AppError('EVENT_NOT_FOUND', 'event not found', { event_id: eventId });
-  if (event.status === 'CANCELLED' || !event.on_sale) {
-    throw new AppError('EVENT_NOT_ON_SALE', 'this event is not on sale', { event_id: eventId });
+/** The presale's per-user limit, counted under the buyer's lock: live holds and confirmed tickets of the event. */
+async function assertWithinPresaleLimit(db: PoolClient, cmd: HoldCommand, presale: NonNullable<SaleWindow['presale']>): Promise<void> {
+  const requested = cmd.seatIds.length + cmd.ga.reduce((sum, line) => sum + line.quantity, 0);
+  const already = await countLiveAndSoldTickets(db, cmd.eventId, cmd.userId);
+  if (already + requested > presale.maxTicketsPerUser) {
+    throw new AppError('PRESALE_LIMIT_EXCEEDED', `this presale allows ${presale.maxTicketsPerUser} tickets per buyer`, {
+      max_tickets_per_user: presale.maxTicketsPerUser,
+      already_held_or_bought: already,
+      requested,
+    });
   }
 }
 

@@ -3,8 +3,9 @@ import { AppError } from '../domain/errors';
 import type { ReservationView } from '../domain/reservation';
 
 /*
- * The one lock order of the inventory: a reservation's own row (or, before it exists, its advisory
- * lock), then seats by id, then GA counters by section, then GA hold rows and payments. Every
+ * The one lock order of the inventory: during a presale, the buyer's advisory lock for the event (so
+ * their concurrent holds are counted one after the other against the per-user limit); then a
+ * reservation's own row (or, before it exists, its advisory lock), then seats by id, then GA counters by section, then GA hold rows and payments. Every
  * transaction that changes inventory takes its locks in this order, so two of them can wait on each
  * other but never deadlock; and every write that depends on who owns a row is decided under these
  * locks, never on an unlocked count.
@@ -16,6 +17,11 @@ import type { ReservationView } from '../domain/reservation';
  */
 export async function lockReservationAttempts(db: PoolClient, reservationId: string): Promise<void> {
   await db.query(`SELECT pg_advisory_xact_lock(hashtextextended('reservation:' || $1, 0))`, [reservationId]);
+}
+
+/** Serialises one user's holds of one event while a presale's per-user limit applies. */
+export async function lockBuyerOfEvent(db: PoolClient, eventId: string, userId: string): Promise<void> {
+  await db.query(`SELECT pg_advisory_xact_lock(hashtextextended('buyer:' || $1 || ':' || $2, 0))`, [eventId, userId]);
 }
 
 export async function lockReservation(

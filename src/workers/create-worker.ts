@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
-import { createActivities } from '../activities';
+import { createActivities, createWaitingRoomActivities } from '../activities';
 import { requestIdActivityInterceptors } from '../shared/request-id-interceptors';
 import type { Config } from '../config';
 import type { PaymentProvider } from '../payments/provider';
@@ -27,7 +27,7 @@ export interface WorkerDeps {
 }
 
 /**
- * A worker for the reservation task queue. Several can run at once (several processes, several
+ * A worker for the reservation task queue (reservations, late payments and on-sales). Several can run at once (several processes, several
  * machines): Temporal hands each workflow task and activity to one of them.
  */
 export async function createWorker(deps: WorkerDeps): Promise<{ worker: Worker; connection: NativeConnection }> {
@@ -36,7 +36,10 @@ export async function createWorker(deps: WorkerDeps): Promise<{ worker: Worker; 
     connection,
     namespace: deps.config.TEMPORAL_NAMESPACE,
     taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities({ pool: deps.pool, redis: deps.redis, payments: deps.payments, ticketKeys: deps.ticketKeys, temporal: deps.temporal }),
+    activities: {
+      ...createActivities({ pool: deps.pool, redis: deps.redis, payments: deps.payments, ticketKeys: deps.ticketKeys, temporal: deps.temporal }),
+      ...createWaitingRoomActivities({ pool: deps.pool, redis: deps.redis }),
+    },
     ...(deps.workflowBundle
       ? { workflowBundle: deps.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),

@@ -27,3 +27,8 @@ export const RECONCILIATION_SCHEDULE_ID = 'reconciliation';
 export function manualReconciliationWorkflowId(requestId: string): string {
   return `reconciliation-manual-${requestId}`;
 }
+
+/** One on-sale (waiting room) workflow per high-demand event. */
+export function onSaleWorkflowId(eventId: string): string {
+  return `on-sale-${eventId.toLowerCase()}`;
+}

@@ -4,3 +4,4 @@ export { latePaymentRefundWorkflow } from './late-payment-workflow';
 export { refundOrderWorkflow } from './refund-order-workflow';
 export { cancelEventWorkflow } from './cancel-event-workflow';
 export { reconciliationWorkflow } from './reconciliation-workflow';
+export { onSaleWorkflow } from './on-sale-workflow';

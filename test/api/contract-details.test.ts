@@ -9,15 +9,17 @@ import type { ApiDeps } from '../../src/api/deps';
 import { createMetrics } from '../../src/api/metrics';
 import { errorHandler } from '../../src/api/middleware/error-handler';
 import { createSession } from '../../src/api/services/sessions';
+import { createRateLimits } from '../../src/api/services/rate-limit';
 import { loadConfig } from '../../src/config';
 import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { createRedis } from '../../src/shared/clients';
-import { testTicketKeys } from '../support/env';
+import { UNLIMITED_RATES, testTicketKeys } from '../support/env';
 import { createUser } from '../support/fixtures';
 
 const config = loadConfig({
   ...process.env,
+  ...UNLIMITED_RATES,
   DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://tickets:tickets@127.0.0.1:5432/tickets_test',
   REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/1',
 });
@@ -31,7 +33,7 @@ const serverErrors: string[] = [];
 
 /** The whole app as it is served; Temporal is never reached by these scenarios. */
 function buildApp(overrides: Partial<ApiDeps> = {}): Express {
-  const deps: ApiDeps = { config, pool, redis, temporal: undefined as never, metrics: createMetrics(), ticketKeys: testTicketKeys(), ...overrides };
+  const deps: ApiDeps = { config, pool, redis, temporal: undefined as never, metrics: createMetrics(), ticketKeys: testTicketKeys(), rateLimits: createRateLimits(redis, config), ...overrides };
   return createApp(deps, (line) => serverErrors.push(line));
 }
 

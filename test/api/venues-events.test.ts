@@ -53,7 +53,7 @@ beforeAll(async () => {
   pool = createPool(config);
   redis = createRedis(config);
   await migrate(pool);
-  app = buildApp({ config, pool, redis, temporal: undefined as never, metrics: undefined as never, ticketKeys: testTicketKeys() });
+  app = buildApp({ config, pool, redis, temporal: undefined as never, metrics: undefined as never, ticketKeys: testTicketKeys(), rateLimits: undefined as never });
   admin = await createUser(pool, { role: 'admin' });
   buyer = await createUser(pool);
   adminToken = await createSession(redis, admin, 3600);
@@ -562,7 +562,7 @@ describe('seat map', () => {
     const failing = { get: () => Promise.reject(new Error('Connection is closed.')), set: () => Promise.reject(new Error('Connection is closed.')) };
     const hanging = { get: () => new Promise(() => undefined), set: () => new Promise(() => undefined) };
     for (const broken of [failing, hanging]) {
-      const brokenApp = buildApp({ config, pool, redis: broken as unknown as Redis, temporal: undefined as never, metrics: undefined as never, ticketKeys: testTicketKeys() });
+      const brokenApp = buildApp({ config, pool, redis: broken as unknown as Redis, temporal: undefined as never, metrics: undefined as never, ticketKeys: testTicketKeys(), rateLimits: undefined as never });
       const started = Date.now();
       const res = await request(brokenApp).get(`/api/v1/events/${event.id}/seats`);
       expect(res.status).toBe(200);

@@ -26,7 +26,7 @@ function histories() {
 const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never;
 
 describe('replaying recorded workflow histories', () => {
-  test('the committed histories cover the main paths of every change: the first recordings, exact money, orders and tickets, operations', () => {
+  test('the committed histories cover the main paths of every change: the first recordings, exact money, orders and tickets, operations, the waiting room', () => {
     expect(files).toEqual(expect.arrayContaining(['paid-in-time', 'expired-unpaid', 'declined-three-times', 'extended-then-cancelled']));
     expect(files).toEqual(
       expect.arrayContaining(
@@ -36,7 +36,7 @@ describe('replaying recorded workflow histories', () => {
         ].map((name) => `exact-money/${name}`),
       ),
     );
-    expect(files).toEqual(expect.arrayContaining(['orders-and-tickets/refund-order', 'operations/cancel-event', 'operations/reconciliation']));
+    expect(files).toEqual(expect.arrayContaining(['orders-and-tickets/refund-order', 'operations/cancel-event', 'operations/reconciliation', 'waiting-room/on-sale-sold-out']));
   });
 
   test('the current workflow code replays every recorded history without a determinism error', async () => {

@@ -19,6 +19,8 @@ export interface E2eStack {
   url: string;
   /** Stops the suite's worker (a test that runs workers of its own); the API keeps running. */
   stopWorker(): Promise<void>;
+  /** Stops the worker (as a deploy or a crash would) and, after `downMs`, starts a new one on the same task queue. */
+  restartWorker(downMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -35,29 +37,31 @@ export async function startE2eStack(
   const pool = createPool(config);
   const redis = createRedis(config);
   const temporal = createTemporalClient(config);
-  const { worker, connection } = await createWorker({
-    config,
-    pool,
-    redis,
-    payments: processor(createSimulatedProvider(redis, { slowMs: 3000 })),
-    ticketKeys: testTicketKeys(),
-    temporal: temporal.client,
-    workflowBundle: workflowBundle(),
-  });
-  const running = runWorker(worker);
+  const payments = processor(createSimulatedProvider(redis, { slowMs: 3000 }));
+  const start = async () => {
+    const { worker, connection } = await createWorker({ config, pool, redis, payments, ticketKeys: testTicketKeys(), temporal: temporal.client, workflowBundle: workflowBundle() });
+    return { worker, connection, running: runWorker(worker) };
+  };
+  let current: Awaited<ReturnType<typeof start>> | null = await start();
+  const stopWorker = async () => {
+    const stopping = current;
+    current = null;
+    if (!stopping) return;
+    stopping.worker.shutdown();
+    await stopping.running;
+    await stopping.connection.close();
+  };
   const server = await startServer({ config, port: 0, log: () => undefined });
-  let workerStopped: Promise<void> | null = null;
-  const stopWorker = () =>
-    (workerStopped ??= (async () => {
-      worker.shutdown();
-      await running;
-      await connection.close();
-    })());
   return {
     config,
     server,
     url: server.url,
     stopWorker,
+    async restartWorker(downMs = 0) {
+      await stopWorker();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      current = await start();
+    },
     async stop() {
       // Holds a suite left open would otherwise sit in the dev server (and in operators' listings).
       await cancelOpenWorkflows(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, config.TEMPORAL_TASK_QUEUE).catch(() => 0);

@@ -9,10 +9,23 @@ import { loadTicketKeys, type TicketKeys } from '../../src/tickets/ticket-keys';
 /** Every suite signs and verifies tickets with one key, generated on first use. */
 export const TEST_TICKET_KEYS_DIR = join(__dirname, '..', '..', '.data', 'test', 'keys');
 
+/**
+ * Every suite's requests come from 127.0.0.1, and many from one admin: budgets no scenario reaches,
+ * unless a suite about rate limits sets its own.
+ */
+export const UNLIMITED_RATES: Partial<Record<keyof Config, string>> = {
+  RATE_LIMIT_AUTH_PER_MINUTE: '100000',
+  RESERVATION_RATE_LIMIT_PER_MINUTE: '100000',
+  RATE_LIMIT_CHECKOUT_PER_MINUTE: '100000',
+  RATE_LIMIT_QUEUE_JOIN_PER_MINUTE: '100000',
+  RATE_LIMIT_DEFAULT_PER_MINUTE: '100000',
+};
+
 /** The configuration tests run with: the test database and Redis db, and a task queue of their own. */
 export function testConfig(overrides: Partial<Record<keyof Config, string>> = {}): Config {
   return loadConfig({
     ...process.env,
+    ...UNLIMITED_RATES,
     NODE_ENV: 'test',
     DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://tickets:tickets@127.0.0.1:5432/tickets_test',
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/1',

@@ -13,6 +13,18 @@ export const priceInputSchema = z
   })
   .openapi('PriceInput');
 
+export const presaleInputSchema = z
+  .object({
+    name: visibleText(100).default('Presale'),
+    starts_at: dateTime,
+    ends_at: dateTime,
+    access_code: boundedText({ min: 1, max: 100 }).openapi({ description: 'what buyers send as presale_code; never shown back' }),
+    max_tickets_per_user: z.number().int().min(1).max(100).openapi({
+      description: "tickets one buyer may have in live holds and confirmed reservations of the event while the window is open",
+    }),
+  })
+  .openapi('PresaleWindowInput');
+
 export const createEventBodySchema = z
   .object({
     name: visibleText(200),
@@ -38,11 +50,26 @@ export const createEventBodySchema = z
     max_hold_extensions: z.number().int().min(0).max(10).default(1),
     max_tickets_per_order: z.number().int().min(1).max(100).default(6),
     high_demand: z.boolean().default(false),
+    presales: z.array(presaleInputSchema).max(10).default([]).openapi({
+      description:
+        'presale windows before the general sale: each starts before it ends, ends by on_sale_at (which must then be given), and none overlaps another',
+    }),
   })
   .superRefine((body, ctx) => {
     if (body.on_sale_at && body.on_sale_at.getTime() > body.starts_at.getTime()) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['on_sale_at'], message: 'must not be after starts_at' });
     }
+    const windows = body.presales.map((w, index) => ({ ...w, index })).sort((a, b) => a.starts_at.getTime() - b.starts_at.getTime());
+    windows.forEach((w, i) => {
+      if (w.starts_at.getTime() >= w.ends_at.getTime()) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['presales', w.index, 'ends_at'], message: 'must be after starts_at' });
+      if (!body.on_sale_at || w.ends_at.getTime() > body.on_sale_at.getTime()) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['presales', w.index, 'ends_at'], message: 'must not be after on_sale_at (give on_sale_at with presales)' });
+      }
+      const previous = windows[i - 1];
+      if (previous && previous.ends_at.getTime() > w.starts_at.getTime()) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['presales', w.index, 'starts_at'], message: `overlaps presales.${previous.index}` });
+      }
+    });
   })
   .openapi('CreateEventRequest', {
     description:
@@ -127,9 +154,19 @@ export const eventSectionSchema = z
   })
   .openapi('EventSection');
 
+export const presaleWindowSchema = z
+  .object({
+    name: z.string(),
+    starts_at: z.string().datetime(),
+    ends_at: z.string().datetime(),
+    max_tickets_per_user: z.number().int(),
+  })
+  .openapi('PresaleWindow', { description: 'while open, holds need its access code (presale_code) and count against max_tickets_per_user' });
+
 export const eventSchema = z
   .object({
     ...eventFields,
+    presales: z.array(presaleWindowSchema).openapi({ description: 'presale windows in time order (their access codes are not shown)' }),
     sections: z.array(eventSectionSchema).openapi({ description: 'the sections on sale for this event, in venue order' }),
     total_available: z.number().int(),
   })

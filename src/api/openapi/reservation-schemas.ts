@@ -57,6 +57,11 @@ export const createReservationBody = z
       .default([])
       .openapi({ description: 'GA sections of the event and how many tickets of each; a section at most once' }),
     hold_duration_seconds: z.number().int().min(1).max(1800).optional().openapi({ description: "default: the event's hold_duration_seconds" }),
+    presale_code: boundedText({ min: 1, max: 100, pattern: NO_NUL_PATTERN }).optional().openapi({
+      description:
+        "while a presale window is open (before on_sale_at): the window's access code, else 403 PRESALE_CODE_REQUIRED; " +
+        'ignored during the general sale, and not part of the X-Idempotency-Key fingerprint',
+    }),
   })
   .refine((b) => b.seat_ids.length + b.ga.length > 0, { message: 'ask for at least one seat or one GA ticket', path: ['seat_ids'] })
   .openapi('CreateReservationRequest', {

@@ -15,7 +15,7 @@ export function createAuthRouter(deps: ApiDeps, registry: OpenAPIRegistry, baseP
   defineRoute(
     ctx,
     {
-      method: 'post', path: '/register', operationId: 'registerUser', summary: 'Create an account and sign in', access: 'public', tags: ['Auth'],
+      method: 'post', path: '/register', operationId: 'registerUser', summary: 'Create an account and sign in', access: 'public', tags: ['Auth'], rateLimit: 'auth',
       body: registerBody, responses: { 201: { description: 'registered', schema: sessionResponse } }, errors: [409],
     },
     async ({ body }, _req, res) => {
@@ -27,7 +27,7 @@ export function createAuthRouter(deps: ApiDeps, registry: OpenAPIRegistry, baseP
   defineRoute(
     ctx,
     {
-      method: 'post', path: '/login', operationId: 'login', summary: 'Sign in', access: 'public', tags: ['Auth'],
+      method: 'post', path: '/login', operationId: 'login', summary: 'Sign in', access: 'public', tags: ['Auth'], rateLimit: 'auth',
       body: loginBody, responses: { 200: { description: 'signed in', schema: sessionResponse } }, errors: [401],
     },
     async ({ body }, _req, res) => {

@@ -5,6 +5,7 @@ import type { ZodTypeAny, z } from 'zod';
 import { errorSchema } from '../openapi/common-schemas';
 import { authenticate, type AccessRule } from '../middleware/authenticate';
 import { validationError } from '../middleware/error-handler';
+import type { RateLimitFamily, RateLimits } from '../services/rate-limit';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -48,6 +49,13 @@ export interface RouteSpec<B extends ZodTypeAny, Q extends ZodTypeAny, P extends
   /** Success responses; the contract's error responses are added from `errors`. */
   responses: Record<number, RouteResponse>;
   errors?: RouteError[];
+  /**
+   * The request budget it counts against (default 'default'): per user when signed in, per account
+   * for sign-in ('auth', the body's email), and per IP always. 'in-handler' when the handler counts
+   * it itself (a hold's retry is answered before its budget is looked at); 'none' for machines
+   * (health checks, provider webhooks).
+   */
+  rateLimit?: RateLimitFamily | 'in-handler' | 'none';
 }
 
 export interface Parsed<B extends ZodTypeAny, Q extends ZodTypeAny, P extends ZodTypeAny> {
@@ -74,7 +82,7 @@ export function defineRoute<B extends ZodTypeAny, Q extends ZodTypeAny, P extend
   handler: (input: Parsed<B, Q, P>, req: Request, res: Response) => Promise<void>,
 ): void {
   register(ctx, spec);
-  ctx.router[spec.method](spec.path, authenticate(ctx.redis, spec.access), (req: Request, res: Response, next: NextFunction) => {
+  ctx.router[spec.method](spec.path, authenticate(ctx.redis, spec.access), countRequest(spec), (req: Request, res: Response, next: NextFunction) => {
     const input = {} as Parsed<B, Q, P>;
     for (const part of ['params', 'query', 'body'] as const) {
       const schema = spec[part];
@@ -85,6 +93,19 @@ export function defineRoute<B extends ZodTypeAny, Q extends ZodTypeAny, P extend
     }
     handler(input, req, res).catch(next);
   });
+}
+
+/** Counts the request against its budget before anything else is done for it (even when it is invalid). */
+function countRequest(spec: RouteSpec<ZodTypeAny, ZodTypeAny, ZodTypeAny>) {
+  const family = spec.rateLimit ?? 'default';
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const limits = res.locals.rateLimits as RateLimits | undefined;
+    if (!limits || family === 'none' || family === 'in-handler') return next();
+    const email = (req.body as { email?: unknown } | undefined)?.email;
+    const account = family === 'auth' && typeof email === 'string' ? email : null;
+    const userId = (res.locals.user as { id?: string } | undefined)?.id ?? null;
+    limits.consume(family, { ip: req.ip, userId, account }).then(() => next(), next);
+  };
 }
 
 /** What each generic error status means, for the document; a route can say more (RouteError). */
@@ -112,7 +133,14 @@ function register(ctx: RouteContext, spec: RouteSpec<ZodTypeAny, ZodTypeAny, Zod
       ...(links ? { links } : {}),
     };
   }
-  const generic: RouteError[] = [400, 503, ...(spec.access === 'public' ? [] : [401]), ...(spec.access === 'public' || spec.access === 'session' ? [] : [403])];
+  const limited = spec.rateLimit !== 'none';
+  const generic: RouteError[] = [
+    400,
+    503,
+    ...(spec.access === 'public' ? [] : [401]),
+    ...(spec.access === 'public' || spec.access === 'session' ? [] : [403]),
+    ...(limited ? [429] : []),
+  ];
   for (const error of [...generic, ...(spec.errors ?? [])]) {
     const status = typeof error === 'number' ? error : error.status;
     const description = typeof error === 'number' ? (ERROR_DESCRIPTIONS[status] ?? 'error') : error.description;

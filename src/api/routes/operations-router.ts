@@ -20,7 +20,7 @@ export function createOperationsRouter(deps: ApiDeps, registry: OpenAPIRegistry)
   defineRoute(
     ctx,
     {
-      method: 'get', path: '/health', operationId: 'getHealth', summary: 'PostgreSQL, Redis and Temporal, each checked now', access: 'public', tags: ['Operations'],
+      method: 'get', path: '/health', operationId: 'getHealth', summary: 'PostgreSQL, Redis and Temporal, each checked now', access: 'public', tags: ['Operations'], rateLimit: 'none',
       responses: { 200: { description: 'all dependencies answer', schema: healthSchema }, 503: { description: 'a dependency is down', schema: healthSchema } },
     },
     async (_input, _req, res) => {
@@ -31,7 +31,7 @@ export function createOperationsRouter(deps: ApiDeps, registry: OpenAPIRegistry)
 
   defineRoute(
     ctx,
-    { method: 'get', path: '/metrics', operationId: 'getMetrics', summary: 'Prometheus metrics', access: 'public', tags: ['Operations'], responses: { 200: { description: 'Prometheus text format' } } },
+    { method: 'get', path: '/metrics', operationId: 'getMetrics', summary: 'Prometheus metrics', access: 'public', tags: ['Operations'], rateLimit: 'none', responses: { 200: { description: 'Prometheus text format' } } },
     async (_input, _req, res) => {
       res.type(deps.metrics.registry.contentType).send(await renderMetrics(deps.metrics, deps.redis));
     },

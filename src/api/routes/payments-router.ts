@@ -21,7 +21,7 @@ export function createPaymentsRouter(deps: ApiDeps, registry: OpenAPIRegistry, b
   defineRoute(
     ctx,
     {
-      method: 'post', path: '/webhook', operationId: 'receivePaymentWebhook', access: 'public', tags: ['Payments'],
+      method: 'post', path: '/webhook', operationId: 'receivePaymentWebhook', access: 'public', tags: ['Payments'], rateLimit: 'none',
       summary: 'Payment provider callback, signed with X-Signature (hex HMAC-SHA256 of the raw body)',
       headers: z.object({ 'x-signature': z.string() }),
       body: webhookBody,

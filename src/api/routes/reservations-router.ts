@@ -33,26 +33,46 @@ export function createReservationsRouter(deps: ApiDeps, registry: OpenAPIRegistr
   const router = Router();
   const ctx = { router, registry, redis: deps.redis, basePath };
   const reservation = { description: 'the reservation', schema: reservationSchema };
-  const holdAdmission = createAdmissionLimit(deps.config.HOLD_MAX_IN_FLIGHT);
+  const holdAdmission = createAdmissionLimit({
+    maxInFlight: deps.config.HOLD_MAX_IN_FLIGHT,
+    maxQueue: deps.config.HOLD_QUEUE_MAX_LENGTH,
+    maxWaitMs: deps.config.HOLD_QUEUE_MAX_WAIT_MS,
+  });
 
   defineRoute(
     ctx,
     {
-      method: 'post', path: '/', operationId: 'createReservation', access: 'user', tags: ['Reservations'],
+      method: 'post', path: '/', operationId: 'createReservation', access: 'user', tags: ['Reservations'], rateLimit: 'in-handler',
       summary: 'Hold seats and/or GA tickets (all or nothing); answers with the hold made by the reservation workflow',
       body: createReservationBody,
-      headers: idempotencyHeaders.extend({ 'x-queue-token': z.string().optional() }),
+      headers: idempotencyHeaders.extend({
+        'x-queue-token': z.string().optional().openapi({
+          description: 'required for high_demand events: the queue_token of an admission (GET /api/v1/queue/{event_id}/status) for this user and event, before its expires_at; otherwise 403 QUEUE_TOKEN_REQUIRED',
+        }),
+      }),
       responses: {
         201: { description: 'held', schema: reservationSchema, links: reservationLinks },
         200: { description: 'the reservation an earlier request with the same X-Idempotency-Key made', schema: reservationSchema, links: reservationLinks },
       },
-      errors: [403, 404, 409, 429, keyReused],
-      // 503 also when too many holds are in flight (Retry-After: 1).
+      errors: [
+        { status: 403, description: 'QUEUE_TOKEN_REQUIRED: a high_demand event without a valid X-Queue-Token; PRESALE_CODE_REQUIRED: a presale window is open and presale_code is missing or wrong' },
+        404,
+        {
+          status: 409,
+          description:
+            'SEATS_UNAVAILABLE, INSUFFICIENT_INVENTORY; EVENT_NOT_ON_SALE (cancelled, or before on_sale_at of an event without presales); ' +
+            'NOT_ON_SALE_YET (an event with presale windows, outside them and before on_sale_at; opens_at says when); ' +
+            "PRESALE_LIMIT_EXCEEDED (the buyer's live holds and confirmed tickets plus this request exceed the window's max_tickets_per_user)",
+        },
+        429,
+        keyReused,
+      ],
+      // 503 also when a hold waited HOLD_QUEUE_MAX_WAIT_MS for one of the HOLD_MAX_IN_FLIGHT slots (Retry-After: 1).
     },
     async ({ body }, req, res) => {
       const user = currentUser(res.locals);
       const key = idempotencyKey(req);
-      const result = await holdAdmission.run(() => createReservation(deps, user, body, key, req.header('x-queue-token') ?? null));
+      const result = await holdAdmission.run(() => createReservation(deps, user, body, key, req.header('x-queue-token') ?? null, req.ip));
       deps.metrics.reservationOutcomes.inc({ outcome: result.created ? 'created' : 'replayed' });
       res.status(result.created ? 201 : 200).json(result.reservation);
     },
@@ -69,7 +89,7 @@ export function createReservationsRouter(deps: ApiDeps, registry: OpenAPIRegistr
   defineRoute(
     ctx,
     {
-      method: 'post', path: '/:id/confirm', operationId: 'confirmReservation', access: 'user', tags: ['Reservations'],
+      method: 'post', path: '/:id/confirm', operationId: 'confirmReservation', access: 'user', tags: ['Reservations'], rateLimit: 'checkout',
       summary: 'Pay for the hold; on success the reservation is CONFIRMED with its order and tickets',
       params: idParams, body: confirmBody, headers: idempotencyHeaders, responses: { 200: reservation }, errors: [402, 404, 409, keyReused],
     },

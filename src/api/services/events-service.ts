@@ -55,7 +55,12 @@ export function rowLabel(index: number): string {
 type DateInput = string | Date;
 
 /** A create-event body as the HTTP schema accepts it, or already parsed (dates as Date, defaults applied). */
-export type NewEvent = Omit<CreateEventInput, 'starts_at' | 'on_sale_at'> & { starts_at: DateInput; on_sale_at?: DateInput | null };
+type PresaleInput = NonNullable<CreateEventInput['presales']>[number];
+export type NewEvent = Omit<CreateEventInput, 'starts_at' | 'on_sale_at' | 'presales'> & {
+  starts_at: DateInput;
+  on_sale_at?: DateInput | null;
+  presales?: Array<Omit<PresaleInput, 'starts_at' | 'ends_at'> & { starts_at: DateInput; ends_at: DateInput }>;
+};
 
 /**
  * Creates the event with all its inventory in one transaction: a client that sees the 201 can sell
@@ -90,6 +95,21 @@ export async function createEvent(pool: Pool, input: NewEvent): Promise<EventVie
        SELECT $1, p.section_id, p.price_cents FROM unnest($2::uuid[], $3::int[]) AS p(section_id, price_cents)`,
       [eventId, body.prices.map((p) => p.section_id), body.prices.map((p) => p.price_cents)],
     );
+    if (body.presales.length > 0) {
+      await db.query(
+        `INSERT INTO presale_windows (event_id, name, starts_at, ends_at, access_code, max_tickets_per_user)
+         SELECT $1, w.name, w.starts_at, w.ends_at, w.access_code, w.max_tickets_per_user
+           FROM unnest($2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::int[]) AS w(name, starts_at, ends_at, access_code, max_tickets_per_user)`,
+        [
+          eventId,
+          body.presales.map((w) => w.name),
+          body.presales.map((w) => w.starts_at),
+          body.presales.map((w) => w.ends_at),
+          body.presales.map((w) => w.access_code),
+          body.presales.map((w) => w.max_tickets_per_user),
+        ],
+      );
+    }
     await createInventory(db, eventId, Math.max(0, ...sections.map((s) => s.rows ?? 0)));
     return requireEvent(db, eventId);
   });
@@ -206,8 +226,13 @@ async function requireEvent(db: Queryable, id: string): Promise<EventView> {
   const row = await findEventRow(db, id);
   if (!row) throw eventNotFound(id);
   const sections = (await loadSectionCounts(db, id)).map(toEventSection);
+  const presales = await db.query<{ name: string; starts_at: Date; ends_at: Date; max_tickets_per_user: number }>(
+    'SELECT name, starts_at, ends_at, max_tickets_per_user FROM presale_windows WHERE event_id = $1 ORDER BY starts_at',
+    [id],
+  );
   return {
     ...toEventFields(row),
+    presales: presales.rows.map((w) => ({ ...w, starts_at: w.starts_at.toISOString(), ends_at: w.ends_at.toISOString() })),
     sections,
     total_available: sections.reduce((sum, s) => sum + s.available, 0),
   };
@@ -226,7 +251,7 @@ async function findEventRow(db: Queryable, id: string): Promise<EventRow | null>
   return rows[0] ?? null;
 }
 
-function toEventFields(row: EventRow): Omit<EventView, 'sections' | 'total_available'> {
+function toEventFields(row: EventRow): Omit<EventView, 'sections' | 'total_available' | 'presales'> {
   return {
     id: row.id,
     venue_id: row.venue_id,
@@ -370,5 +395,6 @@ export async function findGaSectionsOfEvent(db: Queryable, eventId: string): Pro
 /** Validates and applies the defaults; parsing an already parsed body gives the same body. */
 function parseCreateEventBody(input: NewEvent): CreateEventBody {
   const iso = (value: DateInput | null | undefined) => (value instanceof Date ? value.toISOString() : value);
-  return createEventBodySchema.parse({ ...input, starts_at: iso(input.starts_at), on_sale_at: iso(input.on_sale_at) });
+  const presales = input.presales?.map((w) => ({ ...w, starts_at: iso(w.starts_at), ends_at: iso(w.ends_at) }));
+  return createEventBodySchema.parse({ ...input, starts_at: iso(input.starts_at), on_sale_at: iso(input.on_sale_at), ...(presales ? { presales } : {}) });
 }

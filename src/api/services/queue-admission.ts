@@ -1,21 +1,17 @@
-import { timingSafeEqual } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { AppError } from '../../domain/errors';
-
-export const admissionKey = (eventId: string, userId: string): string => `queue:admitted:${eventId}:${userId}`;
+import { verifyQueueToken } from '../../waiting-room/queue-token';
 
 /**
- * A high-demand event sells only to buyers the waiting room admitted: the X-Queue-Token must be the
- * one issued to this user for this event (stored in Redis with its expiry when they were admitted).
+ * A high-demand event sells only to fans its waiting room admitted: X-Queue-Token must be a token the
+ * room signed for this user and this event, still inside its window. Anything else (missing, forged,
+ * expired, another user's or another event's) is 403 QUEUE_TOKEN_REQUIRED.
  */
-export async function assertQueueAdmission(
-  redis: Redis,
-  eventId: string,
-  userId: string,
-  token: string | null,
-): Promise<void> {
-  const refused = new AppError('QUEUE_TOKEN_REQUIRED', 'this event sells through its waiting room: join the queue first');
-  if (!token) throw refused;
-  const issued = await redis.get(admissionKey(eventId, userId));
-  if (!issued || issued.length !== token.length || !timingSafeEqual(Buffer.from(issued), Buffer.from(token))) throw refused;
+export function assertQueueAdmission(secret: string, eventId: string, userId: string, token: string | null, nowMs = Date.now()): void {
+  if (!token) throw new AppError('QUEUE_TOKEN_REQUIRED', 'this event sells through its waiting room: join the queue first');
+  const verdict = verifyQueueToken(secret, token, { eventId, userId, nowMs });
+  if (!verdict.ok) {
+    throw new AppError('QUEUE_TOKEN_REQUIRED', `the X-Queue-Token is not valid for this event and user (${verdict.reason.toLowerCase().replace('_', ' ')}): join the queue`, {
+      reason: verdict.reason,
+    });
+  }
 }

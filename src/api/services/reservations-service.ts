@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { AppError } from '../../domain/errors';
 import type { ReservationInput, ReservationView } from '../../domain/reservation';
 import { loadReleased, loadReservationView } from '../../inventory/reservation-view';
+import { presaleCodeMatches, readSaleWindow, refuseOutsideSale } from '../../inventory/sale-window';
 import {
   EventIdKey,
   ReservationStatusKey,
@@ -21,7 +22,6 @@ import type { createReservationBody } from '../openapi/reservation-schemas';
 import { isTemporalTimeout, isWorkflowGone, refusalFrom } from '../temporal-errors';
 import { findGaSectionsOfEvent, findSeatsOfEvent, getEventRules } from './events-service';
 import { assertQueueAdmission } from './queue-admission';
-import { enforceRateLimit } from './rate-limit';
 import { reservationIdFor } from './reservation-ids';
 import { reservationRequestHash } from './request-fingerprint';
 
@@ -46,6 +46,7 @@ export async function createReservation(
   body: CreateBody,
   idempotencyKey: string | null,
   queueToken: string | null,
+  clientIp: string | undefined,
 ): Promise<CreateResult> {
   const reservationId = reservationIdFor(user.id, idempotencyKey);
   const requestHash = reservationRequestHash(body);
@@ -57,10 +58,17 @@ export async function createReservation(
   }
 
   const rules = await getEventRules(deps.pool, body.event_id);
-  if (!rules.on_sale) throw new AppError('EVENT_NOT_ON_SALE', 'this event is not on sale', { event_id: body.event_id });
-  if (rules.high_demand) await assertQueueAdmission(deps.redis, body.event_id, user.id, queueToken);
+  const sale = await readSaleWindow(deps.pool, rules.id);
+  refuseOutsideSale(rules.id, sale);
+  // The code is checked here; the window and its per-user limit again in the hold's transaction.
+  if (sale.presale && !(await presaleCodeMatches(deps.pool, sale.presale.id, body.presale_code))) {
+    throw new AppError('PRESALE_CODE_REQUIRED', body.presale_code ? 'this presale code is not valid' : 'a presale is open: presale_code is required', {
+      event_id: rules.id,
+    });
+  }
+  if (rules.high_demand) assertQueueAdmission(deps.config.QUEUE_TOKEN_SECRET, body.event_id, user.id, queueToken);
   await validateAgainstEvent(deps, body, rules.max_tickets_per_order);
-  await enforceRateLimit(deps.redis, `reserve:${user.id}`, deps.config.RESERVATION_RATE_LIMIT_PER_MINUTE);
+  await deps.rateLimits.consume('reserve', { userId: user.id, ip: clientIp });
 
   const input: ReservationInput = {
     reservationId,

@@ -1,0 +1,101 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { AppError } from '../../domain/errors';
+import type { OnSaleLimits } from '../../domain/on-sale';
+import { fanPlace, joinQueue, roomInfo, type FanPlace } from '../../waiting-room/queue';
+import { signQueueToken } from '../../waiting-room/queue-token';
+import { EventIdKey } from '../../workflows/definitions';
+import { onSaleWorkflowId } from '../../workflows/ids';
+import type { onSaleWorkflow } from '../../workflows/on-sale-workflow';
+import type { ApiDeps } from '../deps';
+import type { AuthUser } from '../middleware/authenticate';
+import type { QueueStatusView } from '../openapi/queue-schemas';
+import { getEventRules } from './events-service';
+
+/** A process knows an on-sale it started (or found running) for this long before it asks Temporal again. */
+const STARTED_MEMORY_MS = 60_000;
+const started = new Map<string, number>();
+
+/** Joins the event's waiting room (joining again keeps the place) and makes sure its on-sale runs. */
+export async function joinWaitingRoom(deps: ApiDeps, user: AuthUser, eventId: string): Promise<QueueStatusView> {
+  const rules = await waitingRoomEvent(deps, eventId);
+  if (rules.status === 'CANCELLED') return { state: 'CLOSED' };
+  const place = await joinQueue(deps.redis, rules.id, user.id, Date.now());
+  if (place.state === 'WAITING') await ensureOnSale(deps, rules.id);
+  return answer(deps, rules.id, user, place);
+}
+
+export async function waitingRoomStatus(deps: ApiDeps, user: AuthUser, eventId: string): Promise<QueueStatusView> {
+  const rules = await waitingRoomEvent(deps, eventId);
+  if (rules.status === 'CANCELLED') return { state: 'CLOSED' };
+  return answer(deps, rules.id, user, await fanPlace(deps.redis, rules.id, user.id, Date.now()));
+}
+
+async function waitingRoomEvent(deps: ApiDeps, eventId: string) {
+  const rules = await getEventRules(deps.pool, eventId);
+  if (!rules.high_demand) throw new AppError('NO_WAITING_ROOM', 'this event sells without a waiting room: reserve directly', { event_id: rules.id });
+  return rules;
+}
+
+export function onSaleLimits(config: ApiDeps['config']): OnSaleLimits {
+  return {
+    maxActive: config.WAITING_ROOM_MAX_ACTIVE,
+    maxAdmissionsPerSecond: config.WAITING_ROOM_MAX_ADMISSIONS_PER_SECOND,
+    admissionWindowSeconds: config.WAITING_ROOM_ADMISSION_WINDOW_SECONDS,
+    tickMs: config.WAITING_ROOM_TICK_MS,
+  };
+}
+
+/**
+ * Starts the event's on-sale workflow unless it runs. One per event: the id comes from the event, and
+ * a running one is kept (USE_EXISTING); one that ended (sold out) is not started again, one that
+ * failed or was terminated by an operator is.
+ */
+async function ensureOnSale(deps: ApiDeps, eventId: string): Promise<void> {
+  const known = started.get(eventId);
+  if (known !== undefined && Date.now() - known < STARTED_MEMORY_MS) return;
+  try {
+    await deps.temporal.workflow.start<typeof onSaleWorkflow>('onSaleWorkflow', {
+      workflowId: onSaleWorkflowId(eventId),
+      taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+      args: [{ eventId, limits: onSaleLimits(deps.config) }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      typedSearchAttributes: [{ key: EventIdKey, value: eventId }],
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  started.set(eventId, Date.now());
+}
+
+async function answer(deps: ApiDeps, eventId: string, user: AuthUser, place: FanPlace): Promise<QueueStatusView> {
+  switch (place.state) {
+    case 'ADMITTED': {
+      const { admission } = place;
+      return {
+        state: 'ADMITTED',
+        queue_token: signQueueToken(deps.config.QUEUE_TOKEN_SECRET, { eventId, userId: user.id, expiresAtMs: admission.expiresAtMs, admissionNumber: admission.admissionNumber }),
+        expires_at: new Date(admission.expiresAtMs).toISOString(),
+        admitted_at: new Date(admission.admittedAtMs).toISOString(),
+        admission_number: admission.admissionNumber,
+        queue_number: admission.joinNumber,
+      };
+    }
+    case 'WAITING': {
+      const info = await roomInfo(deps.redis, eventId);
+      const rate = info.ratePerSecond || info.maxRatePerSecond || deps.config.WAITING_ROOM_MAX_ADMISSIONS_PER_SECOND;
+      const untilOpen = info.opensAtMs ? Math.max(info.opensAtMs - Date.now(), 0) / 1000 : 0;
+      const wait = Math.ceil(untilOpen + place.position / rate);
+      return {
+        state: 'WAITING',
+        position: place.position,
+        total: place.total,
+        estimated_wait_seconds: wait,
+        queue_number: place.joinNumber,
+        poll_after_seconds: Math.min(Math.max(Math.ceil(wait / 5), 1), 30),
+      };
+    }
+    default:
+      return { state: place.state };
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The on-sale (waiting room) shapes shared by the API, the activities and the on-sale workflow.
+ * Pure types only: this module is bundled into workflow code.
+ */
+
+/** What the on-sale workflow admits by; an operator may change them while it runs (setOnSaleLimits). */
+export interface OnSaleLimits {
+  /** Admitted fans who have not finished (bought, or let their token lapse) at most at once. */
+  maxActive: number;
+  /** Admissions per second at most, whatever the room under maxActive. */
+  maxAdmissionsPerSecond: number;
+  /** How long an admitted fan's queue token is valid. */
+  admissionWindowSeconds: number;
+  /** How often the workflow looks again (a durable timer). */
+  tickMs: number;
+}
+
+/** What one run hands the next when it continues as new. */
+export interface OnSaleCarried {
+  admittedTotal: number;
+  finishedTotal: number;
+  /** Token bucket of the admission rate, in admissions. */
+  budget: number;
+  /** Recent ticks that had fans waiting: when, and how many were admitted. */
+  recent: Array<{ at: number; admitted: number }>;
+  runs: number;
+  ticks: number;
+}
+
+export interface OnSaleInput {
+  eventId: string;
+  limits: OnSaleLimits;
+  /** Continue as new once the history has this many events (the server also suggests it). */
+  maxHistoryEvents?: number;
+  carried?: OnSaleCarried;
+}
+
+export type OnSalePhase = 'BEFORE_SALE' | 'ADMITTING' | 'PAUSED_NO_INVENTORY' | 'SOLD_OUT' | 'CLOSED';
+
+/** The on-sale as operators see it (`temporal workflow query --type onSale`). */
+export interface OnSaleView {
+  eventId: string;
+  phase: OnSalePhase;
+  waiting: number;
+  /** Admitted and not yet finished. */
+  active: number;
+  admittedTotal: number;
+  finishedTotal: number;
+  /** Admissions per second over the last half minute in which fans were waiting; null before any. */
+  admissionRatePerSecond: number | null;
+  available: number;
+  held: number;
+  limits: OnSaleLimits;
+  /** Runs of this on-sale so far (continue-as-new starts the next). */
+  runs: number;
+  ticks: number;
+}
+
+/** One look at the sale: the queue, the admitted fans (finished ones are let go) and the inventory. */
+export interface OnSaleMeasure {
+  waiting: number;
+  active: number;
+  /** Admitted fans found finished at this look (bought, or token lapsed) and no longer counted. */
+  finished: number;
+  available: number;
+  held: number;
+  eventStatus: 'SCHEDULED' | 'CANCELLED' | 'MISSING';
+  /** When holds may start (the first presale window, or on_sale_at). */
+  opensAtMs: number;
+}
+
+export type OnSaleOutcome = { phase: 'SOLD_OUT' | 'CLOSED'; admittedTotal: number; finishedTotal: number };

@@ -1,0 +1,171 @@
+import { ActivityFailure, allHandlersFinished, condition, continueAsNew, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { OnSaleCarried, OnSaleInput, OnSaleLimits, OnSaleMeasure, OnSaleOutcome, OnSalePhase, OnSaleView } from '../domain/on-sale';
+import { businessFailure } from './failures';
+import { admitFans, measureOnSale, publishOnSale } from './on-sale-activities';
+import { onSaleQuery, setOnSaleLimitsUpdate } from './on-sale-definitions';
+
+/** Continue as new past this many history events, unless the input says otherwise (or the server suggests it first). */
+export const ON_SALE_MAX_HISTORY_EVENTS = 4000;
+/** The admission rate fans are told about is measured over this much recent time. */
+const RATE_WINDOW_MS = 30_000;
+
+/**
+ * The waiting room of one high-demand event, for as long as its sale runs.
+ *
+ * On every tick (a durable timer) it looks at the sale: fans waiting, admitted fans who have not
+ * finished (an admitted fan finishes by buying, or when their token lapses with nothing held), and
+ * the inventory left. It admits the next fans in join order while the unfinished ones stay under
+ * maxActive and the admissions under maxAdmissionsPerSecond, so the holds never get more buyers than
+ * the system serves: as fans finish, the next are let in. It waits for the sale to open; pauses while
+ * everything left is in someone's hold; and ends when everything is sold (waiting fans read SOLD_OUT)
+ * or the event is cancelled (CLOSED). Its history stays short: it continues as new, carrying its
+ * counters, long before the history grows large.
+ */
+export async function onSaleWorkflow(input: OnSaleInput): Promise<OnSaleOutcome> {
+  let limits: OnSaleLimits = { ...input.limits };
+  let limitsChanged = 0;
+  const carried: OnSaleCarried = input.carried ?? { admittedTotal: 0, finishedTotal: 0, budget: 0, recent: [], runs: 0, ticks: 0 };
+  const state: OnSaleCarried = { ...carried, recent: [...carried.recent], runs: carried.runs + 1 };
+  let phase: OnSalePhase = 'BEFORE_SALE';
+  let last: OnSaleMeasure | null = null;
+  let lastTickAt = Date.now();
+
+  setHandler(onSaleQuery, view);
+  setHandler(
+    setOnSaleLimitsUpdate,
+    (change) => {
+      limits = { ...limits, ...change };
+      limitsChanged += 1;
+      return view();
+    },
+    { validator: validateLimits },
+  );
+
+  for (;;) {
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || info.historyLength >= (input.maxHistoryEvents ?? ON_SALE_MAX_HISTORY_EVENTS)) {
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof onSaleWorkflow>({ ...input, limits, carried: state });
+    }
+    state.ticks += 1;
+    const now = Date.now();
+    let measure: OnSaleMeasure;
+    try {
+      measure = await measureOnSale({ eventId: input.eventId, nowMs: now });
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      // PostgreSQL or Redis is down: nobody is admitted this tick; the next one looks again.
+      log.warn('on-sale tick failed', { eventId: input.eventId, error: String(err.cause ?? err) });
+      await nextTick(limits.tickMs);
+      continue;
+    }
+    last = measure;
+    state.finishedTotal += measure.finished;
+
+    if (measure.eventStatus !== 'SCHEDULED') return end('CLOSED');
+    if (now < measure.opensAtMs) {
+      phase = 'BEFORE_SALE';
+      await publish('OPEN', measure.opensAtMs);
+      // One durable timer until the sale opens (an operator's change of limits wakes it early).
+      await nextTick(measure.opensAtMs - now);
+      lastTickAt = Date.now();
+      continue;
+    }
+    if (measure.available === 0 && measure.held === 0) return end('SOLD_OUT');
+
+    const elapsedSeconds = Math.max(now - lastTickAt, 0) / 1000;
+    lastTickAt = now;
+    state.budget = Math.min(state.budget + limits.maxAdmissionsPerSecond * elapsedSeconds, Math.max(limits.maxAdmissionsPerSecond * (limits.tickMs / 1000), 1));
+    // Everything left is in someone's hold: wait for holds to be paid (sold out) or to lapse (back on sale).
+    phase = measure.available === 0 ? 'PAUSED_NO_INVENTORY' : 'ADMITTING';
+    const room = Math.max(limits.maxActive - measure.active, 0);
+    const count = phase === 'ADMITTING' ? Math.min(Math.floor(state.budget), room, measure.waiting) : 0;
+    let admitted = 0;
+    try {
+      if (count > 0) {
+        ({ admitted } = await admitFans({ eventId: input.eventId, count, nowMs: now, windowSeconds: limits.admissionWindowSeconds, tickId: `${info.runId}:${state.ticks}` }));
+      }
+      state.budget -= admitted;
+      state.admittedTotal += admitted;
+      last = { ...measure, waiting: measure.waiting - admitted, active: measure.active + admitted };
+      if (measure.waiting > 0) state.recent.push({ at: now, admitted });
+      state.recent = state.recent.filter((r) => r.at > now - RATE_WINDOW_MS);
+      await publish('OPEN', measure.opensAtMs);
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      log.warn('on-sale admission failed', { eventId: input.eventId, error: String(err.cause ?? err) });
+    }
+    await nextTick(limits.tickMs);
+  }
+
+  /** Sleeps on a durable timer; an operator's change of limits wakes it early. */
+  async function nextTick(ms: number): Promise<void> {
+    const seen = limitsChanged;
+    await condition(() => limitsChanged !== seen, Math.max(ms, 1));
+  }
+
+  async function publish(roomState: 'OPEN' | 'SOLD_OUT' | 'CLOSED', opensAtMs: number): Promise<void> {
+    await publishOnSale({ eventId: input.eventId, state: roomState, ratePerSecond: admissionRate(), maxRatePerSecond: limits.maxAdmissionsPerSecond, opensAtMs });
+  }
+
+  async function end(final: 'SOLD_OUT' | 'CLOSED'): Promise<OnSaleOutcome> {
+    phase = final;
+    // Waiting fans must learn it: published until it gets through.
+    for (;;) {
+      try {
+        await publish(final, last?.opensAtMs ?? 0);
+        break;
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err;
+        await nextTick(limits.tickMs);
+      }
+    }
+    await condition(allHandlersFinished);
+    log.info('on-sale ended', { eventId: input.eventId, phase: final, admitted: state.admittedTotal });
+    return { phase: final, admittedTotal: state.admittedTotal, finishedTotal: state.finishedTotal };
+  }
+
+  /** Admissions per second over the recent ticks in which fans were waiting: what the room really does. */
+  function admissionRate(): number | null {
+    const first = state.recent[0];
+    if (!first) return null;
+    const spanSeconds = Math.max((Date.now() - first.at) / 1000, limits.tickMs / 1000);
+    const admitted = state.recent.reduce((sum, r) => sum + r.admitted, 0);
+    return Math.round((admitted / spanSeconds) * 100) / 100;
+  }
+
+  function view(): OnSaleView {
+    return {
+      eventId: input.eventId,
+      phase,
+      waiting: last?.waiting ?? 0,
+      active: last?.active ?? 0,
+      admittedTotal: state.admittedTotal,
+      finishedTotal: state.finishedTotal,
+      admissionRatePerSecond: admissionRate(),
+      available: last?.available ?? 0,
+      held: last?.held ?? 0,
+      limits,
+      runs: state.runs,
+      ticks: state.ticks,
+    };
+  }
+}
+
+/** Refuses, before anything reaches the history, limits the room cannot run with. */
+function validateLimits(change: Partial<OnSaleLimits>): void {
+  const bounds: Record<keyof OnSaleLimits, [number, number, boolean]> = {
+    maxActive: [1, 1_000_000, true],
+    maxAdmissionsPerSecond: [0.01, 100_000, false],
+    admissionWindowSeconds: [1, 86_400, true],
+    tickMs: [100, 60_000, true],
+  };
+  for (const [key, value] of Object.entries(change) as Array<[keyof OnSaleLimits, unknown]>) {
+    const bound = bounds[key];
+    if (!bound) throw businessFailure('VALIDATION_ERROR', `unknown limit ${String(key)}`);
+    const [min, max, integer] = bound;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+      throw businessFailure('VALIDATION_ERROR', `${key} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}]`);
+    }
+  }
+}

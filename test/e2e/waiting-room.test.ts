@@ -1,0 +1,152 @@
+import { signQueueToken } from '../../src/waiting-room/queue-token';
+import { onSaleWorkflowId } from '../../src/workflows/ids';
+import { onSaleQuery } from '../../src/workflows/on-sale-definitions';
+import { useE2eStack } from '../support/e2e-stack';
+import { createEventViaApi, registerBuyer, type Buyer } from '../support/scenario';
+
+const e2e = useE2eStack({ WAITING_ROOM_TICK_MS: '200', WAITING_ROOM_MAX_ACTIVE: '2', WAITING_ROOM_ADMISSION_WINDOW_SECONDS: '120' });
+
+async function eventually<T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const join = (buyer: Buyer, eventId: string) => e2e.api.post(`/api/v1/queue/${eventId}/join`, undefined, { token: buyer.token });
+const status = (buyer: Buyer, eventId: string) => e2e.api.get(`/api/v1/queue/${eventId}/status`, { token: buyer.token });
+
+async function admittedToken(buyer: Buyer, eventId: string): Promise<string> {
+  return eventually(async () => {
+    const res = await status(buyer, eventId);
+    return res.body.state === 'ADMITTED' ? (res.body.queue_token as string) : null;
+  });
+}
+
+function hold(buyer: Buyer, eventId: string, sectionId: string, queueToken?: string) {
+  return e2e.api.post('/api/v1/reservations', { event_id: eventId, ga: [{ section_id: sectionId, quantity: 1 }] }, { token: buyer.token, headers: queueToken ? { 'X-Queue-Token': queueToken } : {} });
+}
+
+describe('a high-demand on-sale over HTTP', () => {
+  test('fans join and see their place and an estimated wait; the first are admitted in join order, and an admitted fan holds with the token', async () => {
+    const event = await createEventViaApi(e2e.api, e2e.admin, { gaCapacity: 100, event: { high_demand: true } });
+    const fans = [await registerBuyer(e2e.api), await registerBuyer(e2e.api), await registerBuyer(e2e.api)];
+    // Without a token nothing can be bought.
+    const refused = await hold(fans[0]!, event.eventId, event.gaSectionId!);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toBe('QUEUE_TOKEN_REQUIRED');
+
+    const joined = [];
+    for (const fan of fans) joined.push(await join(fan, event.eventId));
+    expect(joined[0]!.status).toBe(200);
+    expect(joined[0]!.body).toMatchObject({ state: expect.stringMatching(/WAITING|ADMITTED/) });
+    const third = joined[2]!.body;
+    if (third.state === 'WAITING') {
+      expect(third.position).toBeGreaterThanOrEqual(1);
+      expect(third.total).toBeGreaterThanOrEqual(third.position);
+      expect(third.estimated_wait_seconds).toBeGreaterThanOrEqual(0);
+    }
+    // Joining again keeps the place.
+    const again = await join(fans[2]!, event.eventId);
+    expect(again.body.queue_number ?? again.body.state).toBe(third.queue_number ?? third.state);
+
+    const token = await admittedToken(fans[0]!, event.eventId);
+    const first = await status(fans[0]!, event.eventId);
+    expect(first.body).toMatchObject({ state: 'ADMITTED', admission_number: 1, queue_token: token });
+    expect(Date.parse(first.body.expires_at)).toBeGreaterThan(Date.now());
+    const second = await eventually(async () => ((await status(fans[1]!, event.eventId)).body.state === 'ADMITTED' ? (await status(fans[1]!, event.eventId)).body : null));
+    expect(second.admission_number).toBe(2);
+    // The ceiling is two unfinished fans: the third waits while the first two have not finished.
+    expect((await status(fans[2]!, event.eventId)).body).toMatchObject({ state: 'WAITING', position: 1 });
+
+    const held = await hold(fans[0]!, event.eventId, event.gaSectionId!, token);
+    expect(held.status).toBe(201);
+    const paid = await e2e.api.post(`/api/v1/reservations/${held.body.reservation_id}/confirm`, { payment_method_id: 'pm_card_visa' }, { token: fans[0]!.token });
+    expect(paid.body.status).toBe('CONFIRMED');
+    // The first fan finished by buying: the third is let in.
+    await admittedToken(fans[2]!, event.eventId);
+    const view = await e2e.stack.server.deps.temporal.workflow.getHandle(onSaleWorkflowId(event.eventId)).query(onSaleQuery);
+    expect(view).toMatchObject({ admittedTotal: 3, phase: 'ADMITTING' });
+    expect(view.finishedTotal).toBeGreaterThanOrEqual(1);
+  });
+
+  test('forged, expired, other-user and other-event tokens are refused with 403 QUEUE_TOKEN_REQUIRED and hold nothing', async () => {
+    const event = await createEventViaApi(e2e.api, e2e.admin, { gaCapacity: 10, event: { high_demand: true } });
+    const other = await createEventViaApi(e2e.api, e2e.admin, { gaCapacity: 10, event: { high_demand: true } });
+    const fan = await registerBuyer(e2e.api);
+    const stranger = await registerBuyer(e2e.api);
+    await join(fan, event.eventId);
+    const token = await admittedToken(fan, event.eventId);
+    const secret = e2e.stack.config.QUEUE_TOKEN_SECRET;
+    const parts = token.split('.');
+    const claims = { eventId: event.eventId, userId: fan.id, expiresAtMs: Number(parts[3]), admissionNumber: Number(parts[4]) };
+    const cases: Array<[string, Buyer, string, string]> = [
+      ['forged (signed with another secret)', fan, event.eventId, signQueueToken('not-the-server-secret', claims)],
+      ['tampered (a later expiry under the old signature)', fan, event.eventId, [...parts.slice(0, 3), String(claims.expiresAtMs + 3_600_000), ...parts.slice(4)].join('.')],
+      ['expired', fan, event.eventId, signQueueToken(secret, { ...claims, expiresAtMs: Date.now() - 1000 })],
+      ["another user's", stranger, event.eventId, token],
+      ["another event's", fan, other.eventId, token],
+      ['garbage', fan, event.eventId, 'not-a-token'],
+    ];
+    for (const [what, buyer, eventId, presented] of cases) {
+      const sectionId = eventId === event.eventId ? event.gaSectionId! : other.gaSectionId!;
+      const res = await hold(buyer, eventId, sectionId, presented);
+      expect([what, res.status, res.body.error]).toEqual([what, 403, 'QUEUE_TOKEN_REQUIRED']);
+    }
+    const { rows } = await e2e.stack.server.deps.pool.query('SELECT count(*)::int AS n FROM reservations WHERE event_id = ANY($1::uuid[])', [[event.eventId, other.eventId]]);
+    expect(rows[0].n).toBe(0);
+    // The real token still works.
+    expect((await hold(fan, event.eventId, event.gaSectionId!, token)).status).toBe(201);
+  });
+
+  test('an event without a waiting room answers 409 NO_WAITING_ROOM; an unknown one 404', async () => {
+    const event = await createEventViaApi(e2e.api, e2e.admin, { gaCapacity: 10 });
+    const fan = await registerBuyer(e2e.api);
+    const res = await join(fan, event.eventId);
+    expect([res.status, res.body.error]).toEqual([409, 'NO_WAITING_ROOM']);
+    const unknown = await status(fan, '00000000-0000-4000-8000-000000000000');
+    expect([unknown.status, unknown.body.error]).toEqual([404, 'EVENT_NOT_FOUND']);
+    expect((await status(fan, event.eventId)).status).toBe(409);
+  });
+
+  test('when the last ticket is sold, fans still waiting read SOLD_OUT and new joins are told so', async () => {
+    const event = await createEventViaApi(e2e.api, e2e.admin, { gaCapacity: 1, event: { high_demand: true } });
+    const buyer = await registerBuyer(e2e.api);
+    const fans = [await registerBuyer(e2e.api), await registerBuyer(e2e.api)];
+    await join(buyer, event.eventId);
+    for (const fan of fans) await join(fan, event.eventId);
+    const token = await admittedToken(buyer, event.eventId);
+    const held = await hold(buyer, event.eventId, event.gaSectionId!, token);
+    await e2e.api.post(`/api/v1/reservations/${held.body.reservation_id}/confirm`, { payment_method_id: 'pm_card_visa' }, { token: buyer.token });
+    for (const fan of fans) {
+      await eventually(async () => (await status(fan, event.eventId)).body.state === 'SOLD_OUT');
+    }
+    const late = await registerBuyer(e2e.api);
+    expect((await join(late, event.eventId)).body).toEqual({ state: 'SOLD_OUT' });
+    const result = await e2e.stack.server.deps.temporal.workflow.getHandle(onSaleWorkflowId(event.eventId)).result();
+    expect(result).toMatchObject({ phase: 'SOLD_OUT' });
+  });
+
+  test('the on-sale survives a worker restart on the real stack: admissions resume in join order after the new worker starts', async () => {
+    const event = await createEventViaApi(e2e.api, e2e.admin, { gaCapacity: 100, event: { high_demand: true } });
+    const fans: Buyer[] = [];
+    for (let i = 0; i < 4; i++) fans.push(await registerBuyer(e2e.api));
+    for (const fan of fans) await join(fan, event.eventId);
+    // Two admitted (the ceiling); they buy nothing yet.
+    await admittedToken(fans[1]!, event.eventId);
+    await e2e.stack.restartWorker(1500);
+    // The first two buy with the new worker running: the other two are admitted, in order.
+    for (const fan of fans.slice(0, 2)) {
+      const held = await hold(fan, event.eventId, event.gaSectionId!, await admittedToken(fan, event.eventId));
+      expect(held.status).toBe(201);
+      expect((await e2e.api.post(`/api/v1/reservations/${held.body.reservation_id}/confirm`, { payment_method_id: 'pm_card_visa' }, { token: fan.token })).status).toBe(200);
+    }
+    for (const fan of fans.slice(2)) await admittedToken(fan, event.eventId);
+    const numbers = [];
+    for (const fan of fans) numbers.push((await status(fan, event.eventId)).body.admission_number);
+    expect(numbers).toEqual([1, 2, 3, 4]);
+  });
+});

@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { holdInventory } from '../../src/inventory/hold';
+import { fanPlace, joinQueue } from '../../src/waiting-room/queue';
+import { onSaleQuery, setOnSaleLimitsUpdate } from '../../src/workflows/on-sale-definitions';
+import { createUser, seedEvent } from '../support/fixtures';
+import { admissionOrder, fansJoin, startOnSale, testLimits, withOnSaleWorker } from '../support/on-sale-harness';
+import { failureCode, useTimeSkippingSuite } from '../support/workflow-harness';
+
+const suite = useTimeSkippingSuite();
+const deps = () => ({ pool: suite.pool, redis: suite.redis });
+
+async function highDemandEvent(capacity = 5000) {
+  return (await seedEvent(suite.pool, { ga: [{ capacity }], event: { high_demand: true } })).event;
+}
+
+/** Admission numbers follow join numbers exactly: the n-th fan to join is the n-th admitted. */
+function expectStrictJoinOrder(order: Array<{ admissionNumber: number; joinNumber: number; userId: string }>): void {
+  expect(new Set(order.map((o) => o.userId)).size).toBe(order.length);
+  expect(order.map((o) => o.admissionNumber)).toEqual(order.map((_, i) => i + 1));
+  const joins = order.map((o) => o.joinNumber);
+  expect(joins).toEqual([...joins].sort((a, b) => a - b));
+}
+
+describe('admission in join order', () => {
+  test('when 2,000 fans join at once, they are admitted strictly in join order and none twice, never more unfinished than the ceiling', async () => {
+    const event = await highDemandEvent();
+    const fans = await fansJoin(suite.redis, event.id, 2000);
+    expect(new Set(fans.map((f) => f.joinNumber)).size).toBe(2000);
+    const taskQueue = `on-sale-${randomUUID()}`;
+    await withOnSaleWorker(suite.env, deps(), taskQueue, async () => {
+      // 300 at a time, each with a 5-second window nobody uses: slots come free as windows lapse.
+      const handle = await startOnSale(suite.env, taskQueue, { eventId: event.id, limits: testLimits({ maxActive: 300, maxAdmissionsPerSecond: 1000, admissionWindowSeconds: 5 }) });
+      await suite.env.sleep(3_000);
+      const early = await handle.query(onSaleQuery);
+      expect(early.admittedTotal).toBe(300);
+      expect(early.active).toBeLessThanOrEqual(300);
+      await suite.env.sleep(60_000);
+      const done = await handle.query(onSaleQuery);
+      expect(done).toMatchObject({ admittedTotal: 2000, waiting: 0, phase: 'ADMITTING' });
+      await handle.terminate();
+    });
+    const order = await admissionOrder(suite.redis, event.id);
+    expect(order).toHaveLength(2000);
+    expectStrictJoinOrder(order);
+    const byJoin = new Map(fans.map((f) => [f.userId, f.joinNumber]));
+    expect(order.map((o) => o.joinNumber)).toEqual(order.map((o) => byJoin.get(o.userId)));
+  });
+
+  test('a fan who joins twice keeps the first place', async () => {
+    const event = await highDemandEvent();
+    const [first] = await fansJoin(suite.redis, event.id, 1);
+    await fansJoin(suite.redis, event.id, 3);
+    const again = await joinQueue(suite.redis, event.id, first!.userId, Date.now());
+    expect(again).toMatchObject({ state: 'WAITING', position: 1, total: 4, joinNumber: first!.joinNumber });
+  });
+
+  test('admissions honour the maximum rate even when the ceiling has room', async () => {
+    const event = await highDemandEvent();
+    await fansJoin(suite.redis, event.id, 50);
+    const taskQueue = `on-sale-${randomUUID()}`;
+    await withOnSaleWorker(suite.env, deps(), taskQueue, async () => {
+      const handle = await startOnSale(suite.env, taskQueue, { eventId: event.id, limits: testLimits({ maxActive: 1000, maxAdmissionsPerSecond: 2 }) });
+      await suite.env.sleep(10_500);
+      const view = await handle.query(onSaleQuery);
+      // Ten ticks at two a second (the first tick has no budget yet): never more than the rate allows.
+      expect(view.admittedTotal).toBeGreaterThan(0);
+      expect(view.admittedTotal).toBeLessThanOrEqual(2 * 11);
+      expect(view.admissionRatePerSecond).toBeLessThanOrEqual(2);
+      await handle.terminate();
+    });
+  });
+});
+
+describe('slots come free as fans finish', () => {
+  test('a fan who never uses the token loses the slot when the window lapses, and the next fan is admitted', async () => {
+    const event = await highDemandEvent();
+    const [idle, next] = await fansJoin(suite.redis, event.id, 2);
+    const taskQueue = `on-sale-${randomUUID()}`;
+    await withOnSaleWorker(suite.env, deps(), taskQueue, async () => {
+      const handle = await startOnSale(suite.env, taskQueue, { eventId: event.id, limits: testLimits({ maxActive: 1, admissionWindowSeconds: 60 }) });
+      await suite.env.sleep(3_000);
+      expect((await fanPlace(suite.redis, event.id, idle!.userId, Date.now())).state).toBe('ADMITTED');
+      await suite.env.sleep(30_000);
+      expect(await fanPlace(suite.redis, event.id, next!.userId, Date.now())).toMatchObject({ state: 'WAITING', position: 1 });
+      await suite.env.sleep(35_000);
+      expect((await fanPlace(suite.redis, event.id, next!.userId, Date.now())).state).toBe('ADMITTED');
+      expect(await handle.query(onSaleQuery)).toMatchObject({ admittedTotal: 2, finishedTotal: 1 });
+      await handle.terminate();
+    });
+  });
+});
+
+describe('sold out', () => {
+  test('while everything left is held admissions pause; once it is all sold the room admits nobody more, the queue reads SOLD_OUT and the workflow ends', async () => {
+    const seeded = await seedEvent(suite.pool, { ga: [{ capacity: 2 }], event: { high_demand: true } });
+    const event = seeded.event;
+    const buyer = await createUser(suite.pool);
+    await joinQueue(suite.redis, event.id, buyer.id, Date.now());
+    const waiting = await fansJoin(suite.redis, event.id, 3);
+    const taskQueue = `on-sale-${randomUUID()}`;
+    await withOnSaleWorker(suite.env, deps(), taskQueue, async () => {
+      const handle = await startOnSale(suite.env, taskQueue, { eventId: event.id, limits: testLimits({ maxActive: 1, admissionWindowSeconds: 600 }) });
+      await suite.env.sleep(2_000);
+      expect((await fanPlace(suite.redis, event.id, buyer.id, Date.now())).state).toBe('ADMITTED');
+      const reservationId = randomUUID();
+      await holdInventory(suite.pool, {
+        reservationId, eventId: event.id, userId: buyer.id, seatIds: [], ga: [{ section_id: seeded.gaSectionIds[0]!, quantity: 2 }],
+        heldUntil: new Date(Date.now() + 600_000), maxExtensions: 0, idempotencyKey: null,
+      });
+      // The buyer is still shopping and nothing is left: nobody else is let in.
+      await suite.env.sleep(5_000);
+      expect(await handle.query(onSaleQuery)).toMatchObject({ phase: 'PAUSED_NO_INVENTORY', admittedTotal: 1, available: 0, held: 2 });
+      // The buyer pays: everything is sold.
+      await suite.pool.query(`UPDATE ga_holds SET status = 'SOLD' WHERE reservation_id = $1`, [reservationId]);
+      await suite.pool.query(`UPDATE ga_inventory SET held = 0, sold = 2 WHERE event_id = $1`, [event.id]);
+      await suite.pool.query(`UPDATE reservations SET status = 'CONFIRMED', confirmed_at = now() WHERE id = $1`, [reservationId]);
+      expect(await handle.result()).toMatchObject({ phase: 'SOLD_OUT', admittedTotal: 1 });
+    });
+    for (const fan of waiting) expect((await fanPlace(suite.redis, event.id, fan.userId, Date.now())).state).toBe('SOLD_OUT');
+    expect((await joinQueue(suite.redis, event.id, randomUUID(), Date.now())).state).toBe('SOLD_OUT');
+    expect((await admissionOrder(suite.redis, event.id)).map((a) => a.userId)).toEqual([buyer.id]);
+  });
+});
+
+describe('durability and operations', () => {
+  test('the on-sale continues as new before its history grows large, carrying its counters', async () => {
+    const event = await highDemandEvent();
+    await fansJoin(suite.redis, event.id, 40);
+    const taskQueue = `on-sale-${randomUUID()}`;
+    await withOnSaleWorker(suite.env, deps(), taskQueue, async () => {
+      const handle = await startOnSale(suite.env, taskQueue, { eventId: event.id, maxHistoryEvents: 40, limits: testLimits({ maxActive: 5, admissionWindowSeconds: 2 }) });
+      await suite.env.sleep(30_000);
+      const view = await handle.query(onSaleQuery);
+      expect(view.runs).toBeGreaterThan(2);
+      expect(view.admittedTotal).toBe(40);
+      expect((await handle.fetchHistory()).events?.length).toBeLessThanOrEqual(60);
+      await handle.terminate();
+    });
+    expectStrictJoinOrder(await admissionOrder(suite.redis, event.id));
+  });
+
+  test('an operator can raise the ceiling while the sale runs; impossible limits are refused by the validator and leave no trace in the history', async () => {
+    const event = await highDemandEvent();
+    await fansJoin(suite.redis, event.id, 10);
+    const taskQueue = `on-sale-${randomUUID()}`;
+    await withOnSaleWorker(suite.env, deps(), taskQueue, async () => {
+      const handle = await startOnSale(suite.env, taskQueue, { eventId: event.id, limits: testLimits({ maxActive: 2, admissionWindowSeconds: 600 }) });
+      await suite.env.sleep(3_000);
+      expect((await handle.query(onSaleQuery)).admittedTotal).toBe(2);
+      const length = (await handle.fetchHistory()).events?.length;
+      const refused = await handle.executeUpdate(setOnSaleLimitsUpdate, { args: [{ maxActive: 0 }] }).catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect(failureCode(refused)).toBe('VALIDATION_ERROR');
+      const types = (JSON.parse(historyToJSON(await handle.fetchHistory())) as { events: Array<{ eventType: string }> }).events.map((e) => e.eventType);
+      expect(types.filter((t) => t.includes('UPDATE'))).toEqual([]);
+      expect(types.length).toBeGreaterThanOrEqual(length ?? 0);
+      expect(await handle.executeUpdate(setOnSaleLimitsUpdate, { args: [{ maxActive: 10 }] })).toMatchObject({ limits: { maxActive: 10 } });
+      await suite.env.sleep(3_000);
+      expect((await handle.query(onSaleQuery)).admittedTotal).toBe(10);
+      await handle.terminate();
+    });
+  });
+  test('the on-sale survives a worker restart mid-sale: admissions go on in join order, none twice', async () => {
+    const event = await highDemandEvent();
+    const fans = await fansJoin(suite.redis, event.id, 120);
+    const taskQueue = `on-sale-${randomUUID()}`;
+    const input = { eventId: event.id, limits: testLimits({ maxActive: 10, maxAdmissionsPerSecond: 1000, admissionWindowSeconds: 2 }) };
+    const handle = await withOnSaleWorker(suite.env, deps(), taskQueue, async () => {
+      const started = await startOnSale(suite.env, taskQueue, input);
+      await suite.env.sleep(10_000);
+      return started;
+    }, { sticky: false });
+    const before = (await admissionOrder(suite.redis, event.id)).length;
+    expect(before).toBeGreaterThan(0);
+    expect(before).toBeLessThan(120);
+    // No worker for a while: the sale waits, nothing is lost. Then a new worker takes over.
+    await suite.env.sleep(5_000);
+    await withOnSaleWorker(suite.env, deps(), taskQueue, async () => {
+      await suite.env.sleep(60_000);
+      expect((await handle.query(onSaleQuery)).admittedTotal).toBe(120);
+      // The sale ends on its own (sold out) with the new worker.
+      await suite.pool.query('UPDATE ga_inventory SET sold = capacity WHERE event_id = $1', [event.id]);
+      expect(await handle.result()).toMatchObject({ phase: 'SOLD_OUT', admittedTotal: 120 });
+    }, { sticky: false });
+    const order = await admissionOrder(suite.redis, event.id);
+    expect(order.map((o) => o.userId).sort()).toEqual(fans.map((f) => f.userId).sort());
+    expectStrictJoinOrder(order);
+  });
+});
