@@ -1,6 +1,10 @@
-/** Command-line flags of `npm run bench`, parsed by hand so the bench needs no extra dependency. */
+/** Command-line flags of `npm run bench` (node:util parseArgs, then checked and given defaults). */
+import { parseArgs as parseFlags } from 'node:util';
+
+export type BenchMode = 'sale' | 'curve' | 'waiting-room' | 'smoke';
 
 export interface BenchOptions {
+  mode: BenchMode;
   seats: number;
   rows: number;
   seatsPerRow: number;
@@ -13,29 +17,41 @@ export interface BenchOptions {
   out: string;
   workers: number;
   baselineSeconds: number;
+  /** --curve: offered rates, one step each, and how long each step lasts. */
+  steps: number[];
+  stepSeconds: number;
+  /** --waiting-room: fans who join the queue at once. */
+  fans: number;
 }
 
 interface FlagSpec {
   name: string;
-  value: string;
+  value?: string;
   help: string;
 }
 
 const FLAGS: FlagSpec[] = [
-  { name: '--seats', value: 'S', help: 'seats in the SEATED section, in equal rows of up to 100 (default 2000 = 20 x 100)' },
-  { name: '--ga', value: 'G', help: 'capacity of the GA section (default 3000)' },
-  { name: '--buyers', value: 'C', help: 'concurrent buyers, registered through the API (default 200)' },
-  { name: '--duration', value: 'SECONDS', help: 'load window (default 45)' },
-  { name: '--hold-seconds', value: 'H', help: 'hold duration asked by buyers who abandon; short so they expire during the run (default 5)' },
-  { name: '--abandon-rate', value: 'R', help: 'fraction of successful holds that are never paid (default 0.4)' },
-  { name: '--rate', value: 'N', help: 'offered load: hold attempts started per second, open loop (default 100)' },
-  { name: '--out', value: 'FILE', help: 'JSON results (default bench-results/bench-<timestamp>.json)' },
-  { name: '--workers', value: 'N', help: 'Temporal worker processes (default 1)' },
+  { name: 'seats', value: 'S', help: 'seats in the SEATED section, in equal rows of up to 100 (default 2000 = 20 x 100)' },
+  { name: 'ga', value: 'G', help: 'capacity of the GA section (default 3000)' },
+  { name: 'buyers', value: 'C', help: 'concurrent buyers, registered through the API (default 200)' },
+  { name: 'duration', value: 'SECONDS', help: 'load window (default 45)' },
+  { name: 'hold-seconds', value: 'H', help: 'hold duration asked by buyers who abandon; short so they expire during the run (default 5)' },
+  { name: 'abandon-rate', value: 'R', help: 'fraction of successful holds that are never paid (default 0.4)' },
+  { name: 'rate', value: 'N', help: 'offered load: hold attempts started per second, open loop (default 100)' },
+  { name: 'out', value: 'FILE', help: 'JSON results (default bench-results/bench-<timestamp>.json)' },
+  { name: 'workers', value: 'N', help: 'Temporal worker processes (default 1)' },
+  { name: 'curve', help: 'a stepped run of reservations and of the floor workflow at each rate of --steps: the latency-throughput curve, knees, ratios, an SVG chart' },
+  { name: 'steps', value: 'LIST', help: 'with --curve: offered rates per step (default 4,8,12,16,20,24)' },
+  { name: 'step-seconds', value: 'S', help: 'with --curve: seconds per step (default 20)' },
+  { name: 'waiting-room', help: 'a high-demand on-sale: --fans join the waiting room at once, are admitted and buy; next to the same sale without a waiting room' },
+  { name: 'fans', value: 'N', help: 'with --waiting-room: fans joining at once (default 2000)' },
+  { name: 'smoke', help: 'a short run (about 20 s) that checks correctness only (zero oversell, invariants), for CI' },
 ];
 
 export function usage(): string {
-  const width = Math.max(...FLAGS.map((f) => `${f.name} ${f.value}`.length));
-  const lines = FLAGS.map((f) => `  ${`${f.name} ${f.value}`.padEnd(width)}  ${f.help}`);
+  const label = (f: FlagSpec): string => `--${f.name}${f.value ? ` ${f.value}` : ''}`;
+  const width = Math.max(...FLAGS.map((f) => label(f).length));
+  const lines = FLAGS.map((f) => `  ${label(f).padEnd(width)}  ${f.help}`);
   return [
     'npm run bench -- [flags]',
     '',
@@ -54,7 +70,7 @@ function numberFlag(raw: string, name: string, opts: { integer: boolean; min: nu
   const value = Number(raw);
   if (!Number.isFinite(value) || (opts.integer && !Number.isInteger(value)) || value < opts.min || value > opts.max) {
     const kind = opts.integer ? 'an integer' : 'a number';
-    throw new UsageError(`${name} must be ${kind} in [${opts.min}, ${opts.max}], got "${raw}"`);
+    throw new UsageError(`--${name} must be ${kind} in [${opts.min}, ${opts.max}], got "${raw}"`);
   }
   return value;
 }
@@ -68,33 +84,49 @@ function seatLayout(seats: number): { rows: number; seatsPerRow: number } {
 
 /** Returns null when --help was asked for. */
 export function parseArgs(argv: string[], timestamp: string): BenchOptions | null {
-  const values = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (arg === '--help' || arg === '-h') return null;
-    const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    if (!FLAGS.some((f) => f.name === name)) throw new UsageError(`unknown argument "${arg}" (see --help)`);
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw new UsageError(`${name} needs a value`);
-    values.set(name, value);
+  let parsed;
+  try {
+    parsed = parseFlags({
+      args: argv,
+      strict: true,
+      options: {
+        ...Object.fromEntries(FLAGS.map((f) => [f.name, { type: f.value ? ('string' as const) : ('boolean' as const) }])),
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
   }
-  const get = (name: string, fallback: string): string => values.get(name) ?? fallback;
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (values.help) return null;
+  const get = (name: string, fallback: string): string => (typeof values[name] === 'string' ? (values[name] as string) : fallback);
   const int = (name: string, fallback: number, min: number, max: number): number =>
     numberFlag(get(name, String(fallback)), name, { integer: true, min, max });
 
-  const seats = int('--seats', 2000, 1, 100_000);
-  const durationSeconds = int('--duration', 45, 1, 3600);
+  const modes = (['curve', 'waiting-room', 'smoke'] as const).filter((m) => values[m] === true);
+  if (modes.length > 1) throw new UsageError(`--${modes.join(' and --')} cannot be combined`);
+  const mode: BenchMode = modes[0] ?? 'sale';
+  const smoke = mode === 'smoke';
+  const seats = int('seats', smoke ? 200 : 2000, 1, 100_000);
+  const durationSeconds = int('duration', smoke ? 8 : 45, 1, 3600);
+  const steps = get('steps', '4,8,12,16,20,24')
+    .split(',')
+    .map((s) => numberFlag(s.trim(), 'steps', { integer: false, min: 0.1, max: 1000 }));
   return {
+    mode,
     seats,
     ...seatLayout(seats),
-    ga: int('--ga', 3000, 1, 1_000_000),
-    buyers: int('--buyers', 200, 1, 5000),
+    ga: int('ga', smoke ? 200 : 3000, 1, 1_000_000),
+    buyers: int('buyers', smoke ? 20 : 200, 1, 5000),
     durationSeconds,
-    holdSeconds: int('--hold-seconds', 5, 1, 1800),
-    abandonRate: numberFlag(get('--abandon-rate', '0.4'), '--abandon-rate', { integer: false, min: 0, max: 1 }),
-    rate: numberFlag(get('--rate', '100'), '--rate', { integer: false, min: 0.1, max: 5000 }),
-    out: get('--out', `bench-results/bench-${timestamp}.json`),
-    workers: int('--workers', 1, 1, 16),
-    baselineSeconds: Math.min(durationSeconds, 15),
+    holdSeconds: int('hold-seconds', smoke ? 2 : 5, 1, 1800),
+    abandonRate: numberFlag(get('abandon-rate', '0.4'), 'abandon-rate', { integer: false, min: 0, max: 1 }),
+    rate: numberFlag(get('rate', smoke ? '5' : '100'), 'rate', { integer: false, min: 0.1, max: 5000 }),
+    out: get('out', `bench-results/bench-${mode === 'sale' ? '' : `${mode}-`}${timestamp}.json`),
+    workers: int('workers', 1, 1, 16),
+    baselineSeconds: smoke ? 3 : Math.min(durationSeconds, 15),
+    steps,
+    stepSeconds: int('step-seconds', 20, 3, 600),
+    fans: int('fans', 2000, 1, 100_000),
   };
 }

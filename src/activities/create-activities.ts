@@ -69,6 +69,9 @@ export function createActivities({ pool, redis, payments, ticketKeys, temporal }
   return {
     ...createOperationsActivities({ pool, temporal }),
 
+    /** The floor workflow's step: does nothing, so the benchmark measures Temporal's own cost alone. */
+    async floorStep(): Promise<void> {},
+
     async holdInventory(input: HoldActivityInput): Promise<ReservationView> {
       const mustCommitBy = attemptDeadline();
       const view = await asBusinessFailure(() =>

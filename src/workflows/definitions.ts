@@ -94,3 +94,6 @@ export interface CancelEventInput {
 }
 
 export const cancelEventProgressQuery = defineQuery<CancelEventProgress>('cancellationProgress');
+
+/** The floor workflow's hold (see floor-workflow.ts): answers once its no-op "hold" has run. */
+export const floorHoldUpdate = defineUpdate<{ held: true }, []>('floorHold');

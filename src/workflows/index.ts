@@ -5,3 +5,4 @@ export { refundOrderWorkflow } from './refund-order-workflow';
 export { cancelEventWorkflow } from './cancel-event-workflow';
 export { reconciliationWorkflow } from './reconciliation-workflow';
 export { onSaleWorkflow } from './on-sale-workflow';
+export { floorWorkflow } from './floor-workflow';

@@ -1,0 +1,185 @@
+/**
+ * `npm run bench -- --curve`: at each offered rate of --steps, a step of reservations (through the API,
+ * as buyers make them) and a step of the floor workflow (straight through Temporal), one after the
+ * other on the same server and worker. Per step: the rate achieved, hold latency, release lag after
+ * the deadline and CPU per reservation by process; then each series' knee (the highest offered rate
+ * with hold p95 < 100 ms and release lag p99 < 1 s) and the ratios of reservations to the floor.
+ */
+import type { Client } from '@temporalio/client';
+import type { Pool } from 'pg';
+import { snapshot, usageBetween, type CpuGroup, type CpuUsage } from './bench-cpu';
+import { runFloorLoad, type FloorLoadResult } from './bench-floor';
+import type { ApiClient } from './bench-http';
+import { runLoad, type LoadProgress, type LoadResult } from './bench-load';
+import type { Buyer, SaleEvent, SaleShape } from './bench-setup';
+import { releaseLag, type ReleaseLag } from './bench-verify';
+import type { Percentiles } from './bench-stats';
+
+export const HOLD_P95_GOAL_MS = 100;
+export const RELEASE_LAG_P99_GOAL_MS = 1000;
+/** A step whose achieved rate falls this far below the offered one is saturated. */
+const SATURATED_BELOW = 0.9;
+
+export interface CurveContext {
+  api: ApiClient;
+  pool: Pool;
+  client: Client;
+  taskQueue: string;
+  groups: CpuGroup[];
+  shape: SaleShape;
+  buyers: Buyer[];
+  /** A fresh event per step, so each step's release lag is its own. */
+  newEvent(step: number): Promise<SaleEvent>;
+  log(line: string): void;
+  onProgress(progress: LoadProgress): void;
+  waitForExpiries(load: LoadResult, eventId: string): Promise<void>;
+}
+
+export interface SeriesStep {
+  offered_rate: number;
+  achieved_rate: number;
+  hold: Percentiles;
+  release_lag: Percentiles;
+  /** CPU milliseconds per completed hold, by process group. */
+  cpu_ms_per_hold: Record<string, number>;
+  cpu: CpuUsage;
+  errors: number;
+}
+
+export interface CurveStep {
+  offered_rate: number;
+  reservation: SeriesStep & { answers: Record<string, number>; confirm: Percentiles };
+  floor: SeriesStep;
+}
+
+export interface CurveSummary {
+  steps: CurveStep[];
+  knee: { reservation: number | null; floor: number | null };
+  saturation: { reservation: number; floor: number };
+  ratios: {
+    /** Reservations/s at saturation ÷ the floor's. */
+    rate: number | null;
+    /** (Temporal server + worker) CPU per reservation ÷ the floor's, median over the steps below both knees. */
+    server_and_worker_cpu: number | null;
+    knee: number | null;
+  };
+}
+
+export async function runCurve(ctx: CurveContext, options: { steps: number[]; stepSeconds: number; holdSeconds: number; abandonRate: number }): Promise<CurveSummary> {
+  const steps: CurveStep[] = [];
+  for (const [index, rate] of options.steps.entries()) {
+    ctx.log(`step ${index + 1}/${options.steps.length}: reservations at ${rate}/s for ${options.stepSeconds} s`);
+    const event = await ctx.newEvent(index);
+    let before = snapshot(ctx.groups);
+    const load = await runLoad({
+      api: ctx.api,
+      buyers: ctx.buyers,
+      eventId: event.eventId,
+      gaSectionId: ctx.shape.gaSectionId,
+      seatIds: event.seatIds,
+      rate,
+      durationMs: options.stepSeconds * 1000,
+      holdSeconds: options.holdSeconds,
+      abandonRate: options.abandonRate,
+      onProgress: ctx.onProgress,
+    });
+    process.stdout.write('\n');
+    await ctx.waitForExpiries(load, event.eventId);
+    const reservationCpu = usageBetween(before, snapshot(ctx.groups));
+    const lag = await releaseLag(ctx.pool, event.eventId);
+
+    ctx.log(`step ${index + 1}/${options.steps.length}: floor at ${rate}/s for ${options.stepSeconds} s`);
+    before = snapshot(ctx.groups);
+    const floor = await runFloorLoad({
+      client: ctx.client,
+      taskQueue: ctx.taskQueue,
+      idPrefix: `floor-${ctx.taskQueue}-${index}`,
+      rate,
+      durationMs: options.stepSeconds * 1000,
+      holdMs: options.holdSeconds * 1000,
+    });
+    const floorCpu = usageBetween(before, snapshot(ctx.groups));
+    steps.push({
+      offered_rate: rate,
+      reservation: {
+        ...series(rate, load.holdsOk, load.windowMs, load.holdLatencyOk, lag, reservationCpu, load.errors),
+        answers: load.holdStatus,
+        confirm: load.confirmLatency,
+      },
+      floor: series(rate, floor.held, floor.windowMs, floor.holdLatency, floor.releaseLag, floorCpu, floor.errors),
+    });
+    ctx.log(describe(steps[steps.length - 1]!, floor));
+  }
+  return summarize(steps);
+}
+
+function series(offered: number, held: number, windowMs: number, hold: Percentiles, lag: ReleaseLag | Percentiles, cpu: CpuUsage, errors: number): SeriesStep {
+  const perHold = Object.fromEntries(
+    Object.entries(cpu.cpu_seconds).map(([group, seconds]) => [group, held > 0 ? Math.round((seconds * 1000 * 10) / held) / 10 : 0]),
+  );
+  return {
+    offered_rate: offered,
+    achieved_rate: Math.round((held / (windowMs / 1000)) * 10) / 10,
+    hold,
+    release_lag: lag,
+    cpu_ms_per_hold: perHold,
+    cpu,
+    errors,
+  };
+}
+
+function withinGoals(s: SeriesStep): boolean {
+  return (
+    s.achieved_rate >= s.offered_rate * SATURATED_BELOW &&
+    s.hold.p95_ms !== null &&
+    s.hold.p95_ms < HOLD_P95_GOAL_MS &&
+    (s.release_lag.p99_ms ?? 0) < RELEASE_LAG_P99_GOAL_MS
+  );
+}
+
+function knee(steps: SeriesStep[]): number | null {
+  const good = steps.filter(withinGoals).map((s) => s.offered_rate);
+  return good.length > 0 ? Math.max(...good) : null;
+}
+
+const serverAndWorker = (s: SeriesStep): number => (s.cpu_ms_per_hold['temporal server'] ?? 0) + (s.cpu_ms_per_hold.worker ?? 0);
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? null;
+}
+
+function ratio(a: number | null, b: number | null): number | null {
+  return a !== null && b !== null && b > 0 ? Math.round((a / b) * 100) / 100 : null;
+}
+
+function summarize(steps: CurveStep[]): CurveSummary {
+  const reservation = steps.map((s) => s.reservation);
+  const floor = steps.map((s) => s.floor);
+  const saturation = { reservation: Math.max(0, ...reservation.map((s) => s.achieved_rate)), floor: Math.max(0, ...floor.map((s) => s.achieved_rate)) };
+  const knees = { reservation: knee(reservation), floor: knee(floor) };
+  // CPU per hold is only comparable where neither series is queueing: below both knees.
+  const comparable = steps.filter((s) => withinGoals(s.reservation) && withinGoals(s.floor));
+  return {
+    steps,
+    knee: knees,
+    saturation,
+    ratios: {
+      rate: ratio(saturation.reservation, saturation.floor),
+      server_and_worker_cpu: median(comparable.map((s) => serverAndWorker(s.reservation) / Math.max(serverAndWorker(s.floor), 0.001))),
+      knee: ratio(knees.reservation, knees.floor),
+    },
+  };
+}
+
+function describe(step: CurveStep, floor: FloorLoadResult): string {
+  const r = step.reservation;
+  const f = step.floor;
+  const fmt = (s: SeriesStep) =>
+    `${s.achieved_rate}/s, hold p50/p95 ${s.hold.p50_ms ?? '-'}/${s.hold.p95_ms ?? '-'} ms, lag p99 ${s.release_lag.p99_ms ?? '-'} ms, ` +
+    `server+worker ${serverAndWorker(s).toFixed(1)} ms/hold`;
+  return `  reservations ${fmt(r)}\n  floor        ${fmt(f)}${floor.errors > 0 ? ` (${floor.errors} errors: ${floor.errorSamples[0]})` : ''}`;
+}
+
+export { serverAndWorker };
