@@ -4,6 +4,7 @@ import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { createSimulatedProvider } from '../payments/simulated-provider';
 import { createRedis } from '../shared/clients';
+import { stopWhenParentGoes } from '../shared/stop-when-parent-goes';
 import { ticketKeysFromConfig } from '../tickets/ticket-keys';
 import { createWorker } from './create-worker';
 
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
     payments: createSimulatedProvider(redis),
     ticketKeys: ticketKeysFromConfig(config),
   });
+  stopWhenParentGoes();
   console.log(`worker: polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS}`);
   try {
     await worker.run();
