@@ -12,8 +12,8 @@ import { describeLag, releasesOf } from '../support/release-lag';
 import { superviseWorker } from '../support/supervised-worker';
 
 const HOLDS = 50;
-/** Short enough that most deadlines fall while no worker runs (the restart takes seconds). */
-const HOLD_SECONDS = 4;
+/** Short enough that the deadlines fall while no worker runs: a restart takes a few seconds. */
+const HOLD_SECONDS = 3;
 
 /*
  * A crash, for real: the worker is a process of its own under the supervisor `npm start` uses (with its
