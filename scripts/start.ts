@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole stack on this machine — PostgreSQL, Redis and the Temporal dev server (reused
  * when already running, started otherwise), migrations, demo data, the worker and the API — then the
- * URLs. Ctrl-C / SIGTERM stops everything it started.
+ * URLs. The worker and the API are supervised: one that dies is restarted, with backoff. Only Ctrl-C or
+ * SIGTERM stops the stack, in order: the API, the worker, then the servers this command started.
  */
 import { join } from 'node:path';
 import { loadConfig } from '../src/config';
@@ -9,11 +10,23 @@ import { migrate } from '../src/db/migrate';
 import { createPool } from '../src/db/pool';
 import { seedDemoData } from '../src/demo/seed-demo-data';
 import { ensureStack } from './lib/stack';
-import { REPO_ROOT, startNodeProcess, stopProcess, waitForHttp } from './lib/processes';
+import { REPO_ROOT, startNodeProcess, tsNodeArgs, waitForHttp } from './lib/processes';
+import { stopOnSignals, superviseStack } from './lib/supervised-stack';
 
 const DEFAULT_ADMIN = { email: 'admin@example.com', password: 'admin-password' };
+/** Restarts included: an API that keeps failing to start (its port taken, say) ends `npm start`. */
+const STARTUP_TIMEOUT_MS = 90_000;
 
 async function main(): Promise<void> {
+  // The servers run in a process group of their own, out of reach of a Ctrl-C: one pressed while they
+  // start must not leave them behind, so it is remembered and honoured once they are up.
+  let interrupted: NodeJS.Signals | null = null;
+  const whileStarting = (signal: NodeJS.Signals): void => {
+    interrupted = signal;
+    console.log(`\n${signal}: stopping once the servers have started...`);
+  };
+  process.on('SIGINT', whileStarting);
+  process.on('SIGTERM', whileStarting);
   const stack = await ensureStack({ dataDir: join(REPO_ROOT, '.data'), database: 'tickets', log: (l) => console.log(`[stack] ${l}`) });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -31,30 +44,37 @@ async function main(): Promise<void> {
   try {
     await migrate(pool);
     demo = await seedDemoData(pool);
+  } catch (err) {
+    await stack.stop().catch((stopErr: unknown) => console.error(stopErr));
+    throw err;
   } finally {
     await pool.end();
   }
-
-  const worker = startNodeProcess('worker', 'src/workers/main.ts', env);
-  const api = startNodeProcess('api', 'src/api/main.ts', env);
-  let stopping = false;
-  const shutdown = async (why: string, code: number): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${why}: stopping the API, the worker and the servers this command started...`);
-    await Promise.all([stopProcess(api), stopProcess(worker)]);
-    await stack.stop().catch((err: unknown) => console.error(err));
-    console.log('stopped.');
-    process.exit(code);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT', 0));
-  process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
-  for (const [name, child] of [['api', api], ['worker', worker]] as const) {
-    child.once('exit', (code) => void shutdown(`${name} exited (code ${String(code)})`, 1));
+  process.off('SIGINT', whileStarting);
+  process.off('SIGTERM', whileStarting);
+  if (interrupted) {
+    await stack.stop();
+    process.exit(0);
   }
 
+  const log = (line: string): void => console.log(`[supervisor] ${line}`);
+  const supervised = superviseStack({
+    children: [
+      { name: 'worker', start: () => startNodeProcess('worker', tsNodeArgs('src/workers/main.ts'), env) },
+      { name: 'api', start: () => startNodeProcess('api', tsNodeArgs('src/api/main.ts'), env) },
+    ],
+    servers: stack,
+    log,
+  });
+  stopOnSignals(supervised, log);
+
   const apiUrl = `http://localhost:${config.PORT}`;
-  await waitForHttp(`${apiUrl}/health`, 90_000, () => api.exitCode === null);
+  try {
+    await waitForHttp(`${apiUrl}/health`, STARTUP_TIMEOUT_MS);
+  } catch (err) {
+    await supervised.stop('the API did not come up');
+    throw err;
+  }
   console.log(
     [
       '',
@@ -68,7 +88,7 @@ async function main(): Promise<void> {
       `  Admin          ${config.ADMIN_EMAIL} / ${process.env.ADMIN_PASSWORD ? '(ADMIN_PASSWORD)' : DEFAULT_ADMIN.password}`,
       `  Demo events    ${demo.eventIds.join(', ')}`,
       '',
-      'Ctrl-C stops everything this command started.',
+      'Ctrl-C stops everything this command started: the API, then the worker, then the servers.',
     ].join('\n'),
   );
 }

@@ -8,13 +8,21 @@ import { dirname, join } from 'node:path';
 import { ensureStack } from './lib/stack';
 import { REPO_ROOT } from './lib/processes';
 
+let interrupted = false;
+
 function run(label: string, args: string[], env: NodeJS.ProcessEnv): number {
+  if (interrupted) return 130;
   console.log(`\n== ${label}`);
   const result = spawnSync(process.execPath, args, { cwd: REPO_ROOT, env, stdio: 'inherit' });
   return result.status ?? 1;
 }
 
 async function main(): Promise<number> {
+  // A Ctrl-C reaches jest (our process group) but not the servers (a group of their own): rather than
+  // die at once, let the step under way stop, skip the rest, and stop the servers we started (finally).
+  process.on('SIGINT', () => {
+    interrupted = true;
+  });
   const stack = await ensureStack({ dataDir: join(REPO_ROOT, '.data'), database: 'tickets_test', log: (l) => console.log(`[stack] ${l}`) });
   const redisUrl = new URL(stack.redisUrl);
   redisUrl.pathname = '/1'; // tests flush nothing, but keep their keys apart from a running `npm start`

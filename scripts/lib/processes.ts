@@ -4,22 +4,42 @@ import { join } from 'node:path';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 
-/** Runs a TypeScript entry point of ours as a child process, its output prefixed with its name. */
-export function startNodeProcess(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', entry], {
+/** The node arguments that run one of our TypeScript entry points. */
+export function tsNodeArgs(entry: string): string[] {
+  return [require.resolve('ts-node/dist/bin.js'), '--transpile-only', entry];
+}
+
+export type OutputLine = (line: string, stream: 'stdout' | 'stderr') => void;
+
+/** Our output, each line prefixed with the child's name. */
+export function prefixedOutput(name: string): OutputLine {
+  return (line, stream) => (stream === 'stdout' ? process.stdout : process.stderr).write(`[${name}] ${line}\n`);
+}
+
+/**
+ * Runs node with `args` as a child process to be supervised, its output handed to `output` line by
+ * line. It gets a process group of its own, so a Ctrl-C in the terminal reaches only the supervisor,
+ * which stops its children in order; and an IPC channel, which closes if the supervisor dies, so the
+ * child can stop rather than outlive it (stopWhenParentGoes, src/shared/stop-when-parent-goes.ts).
+ */
+export function startNodeProcess(name: string, args: string[], env: NodeJS.ProcessEnv, output: OutputLine = prefixedOutput(name)): ChildProcess {
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    detached: true,
   });
-  const prefix = (chunk: Buffer): string =>
-    chunk
-      .toString()
-      .split('\n')
-      .filter((line) => line.length > 0)
-      .map((line) => `[${name}] ${line}\n`)
-      .join('');
-  child.stdout?.on('data', (chunk: Buffer) => process.stdout.write(prefix(chunk)));
-  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(prefix(chunk)));
+  for (const stream of ['stdout', 'stderr'] as const) {
+    let partial = '';
+    child[stream]?.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (line.length > 0) output(line, stream);
+    });
+    child[stream]?.on('end', () => {
+      if (partial.length > 0) output(partial, stream);
+    });
+  }
   return child;
 }
 

@@ -74,7 +74,7 @@ async function withConnection<T>(address: string, fn: (connection: Connection) =
 }
 
 /** A cheap TCP check first: Connection.connect to a closed port would wait for its timeout. */
-async function isTemporalUp(address: string, namespace?: string): Promise<boolean> {
+export async function isTemporalUp(address: string, namespace?: string): Promise<boolean> {
   const { host, port } = splitAddress(address);
   if (!(await isPortOpen(host, port))) return false;
   try {

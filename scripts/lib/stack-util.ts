@@ -299,15 +299,18 @@ export interface ManagedChild {
  * `${logsDir}/${name}.log` and its pid in `${runDir}/${name}.pid`.
  *
  * The child is unref()'d and has no pipes to us, so it never keeps a parent
- * alive that would otherwise exit; it stays in our process group on purpose
- * (Ctrl-C in a terminal reaches it too).
+ * alive that would otherwise exit. It runs in a process group of its own: a
+ * Ctrl-C in the terminal reaches only our group, so the processes that use
+ * the server (API, worker, jest) stop first and the caller stops the server
+ * last, with stop(). A caller that dies without stop() leaves it running; the
+ * next ensureStack() reuses it and `npm run stack -- stop` stops it.
  */
 export function spawnServer(ctx: StackContext, name: string, cmd: string, args: string[]): ManagedChild {
   const logFile = path.join(ctx.logsDir, `${name}.log`);
   const pidFile = path.join(ctx.runDir, `${name}.pid`);
   const fd = fs.openSync(logFile, 'a');
   fs.writeSync(fd, `\n=== ${new Date().toISOString()} ${cmd} ${args.join(' ')}\n`);
-  const child = spawn(cmd, args, { stdio: ['ignore', fd, fd] });
+  const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], detached: true });
   fs.closeSync(fd);
   child.unref();
 

@@ -1,4 +1,5 @@
 import { ConfigError } from '../config';
+import { stopWhenParentGoes } from '../shared/stop-when-parent-goes';
 import { startServer } from './server';
 
 /** The API process: `npm run api`. SIGINT/SIGTERM stop accepting, finish in-flight requests, close clients. */
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  stopWhenParentGoes();
 }
 
 main().catch((err: unknown) => {

@@ -5,6 +5,7 @@ import { createPool } from '../db/pool';
 import { createSimulatedProvider } from '../payments/simulated-provider';
 import { createRedis, createTemporalClient } from '../shared/clients';
 import { createLogger } from '../shared/logger';
+import { stopWhenParentGoes } from '../shared/stop-when-parent-goes';
 import { ticketKeysFromConfig } from '../tickets/ticket-keys';
 import { ensureReconciliationSchedule } from '../operations/reconciliation-schedule';
 import { createWorker } from './create-worker';
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
     temporal: temporal.client,
   });
   const schedule = await ensureReconciliationSchedule(temporal.client, { taskQueue: config.TEMPORAL_TASK_QUEUE, everyMinutes: config.RECONCILIATION_EVERY_MINUTES });
+  stopWhenParentGoes();
   console.log(`worker: polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS}; reconciliation every ${config.RECONCILIATION_EVERY_MINUTES} min (schedule ${schedule})`);
   try {
     await worker.run();

@@ -34,4 +34,3 @@ export async function startScratchPostgres(database = 'outage_test') {
     },
   };
 }
-

@@ -2,6 +2,7 @@ import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openap
 import type { NextFunction, Request, Response, Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { ZodTypeAny, z } from 'zod';
+import { AppError } from '../../domain/errors';
 import { errorSchema } from '../openapi/common-schemas';
 import { authenticate, type AccessRule } from '../middleware/authenticate';
 import { validationError } from '../middleware/error-handler';
@@ -104,7 +105,13 @@ function countRequest(spec: RouteSpec<ZodTypeAny, ZodTypeAny, ZodTypeAny>) {
     const email = (req.body as { email?: unknown } | undefined)?.email;
     const account = family === 'auth' && typeof email === 'string' ? email : null;
     const userId = (res.locals.user as { id?: string } | undefined)?.id ?? null;
-    limits.consume(family, { ip: req.ip, userId, account }).then(() => next(), next);
+    // Public reads (events, seat maps) stay available while Redis is down: nothing they do needs the
+    // budget's protection as much as buyers need to see what is on sale. Everything else fails closed.
+    const failOpen = spec.access === 'public' && spec.method === 'get';
+    limits.consume(family, { ip: req.ip, userId, account }).then(
+      () => next(),
+      (err: unknown) => (failOpen && err instanceof AppError && err.code === 'UNAVAILABLE' ? next() : next(err)),
+    );
   };
 }
 
