@@ -5,13 +5,17 @@
  * See `npm run bench -- --help`. Exit 1 only when correctness fails; missed speed targets are reported.
  */
 import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { Pool } from 'pg';
 import { migrate } from '../src/db/migrate';
 import { createPool } from '../src/db/pool';
 import { parseArgs, usage, UsageError, type BenchOptions } from './lib/bench-args';
 import { runBaseline, type BaselineResult } from './lib/bench-baseline';
+import { curveSvg } from './lib/bench-chart';
+import { curvePoints, renderCurve, runCurve, type CurveSummary } from './lib/bench-curve';
 import { cancelOpenWorkflows } from './lib/temporal-cleanup';
 import { pidsByComm, snapshot, usageBetween, type CpuGroup, type CpuUsage } from './lib/bench-cpu';
 import { createApiClient, type ApiClient } from './lib/bench-http';
@@ -27,6 +31,8 @@ const POOL_SIZE = 20;
 const ADMIN = { email: 'bench-admin@bench.example', password: 'bench-admin-password' };
 /** After the last abandoned hold's held_until: the release should be done well within this. */
 const EXPIRY_SETTLE_MS = 3000;
+/** For the bare statements alone: places enough that 20 callers never run out in a few seconds. */
+const BARE_VENUE = { rows: 100, seatsPerRow: 100, ga: 1_000_000 };
 
 function log(line: string): void {
   process.stderr.write(`[bench] ${line}\n`);
@@ -199,47 +205,149 @@ function runBare(sys: System, options: BenchOptions, sale: Sale): Promise<Baseli
   });
 }
 
+/**
+ * --curve: the latency-throughput curve of reservations next to the floor workflow's, step by step,
+ * the knees and ratios, written as JSON and drawn as an SVG next to it. Correctness of every step's
+ * event (zero oversell, invariants) is still checked; speed is reported, never asserted.
+ */
+async function curveRun(sys: System, options: BenchOptions, timestamp: string, bareSeconds?: number): Promise<{ ok: boolean; summary: CurveSummary }> {
+  const watch = watchForCrash([sys.children.api, ...sys.children.workers]);
+  const guarded = <T>(p: Promise<T>): Promise<T> => Promise.race([p, watch.crashed]);
+  const connection = await Connection.connect({ address: sys.stack.temporalAddress });
+  try {
+    const adminToken = await guarded(login(sys.api, ADMIN.email, ADMIN.password));
+    const shape = await guarded(createVenue(sys.api, adminToken, `${timestamp}-curve`, { rows: options.rows, seatsPerRow: options.seatsPerRow, ga: options.ga }));
+    const buyers = await guarded(registerBuyers(sys.api, options.buyers, `${timestamp}-curve`));
+    const events: string[] = [];
+    const summary = await guarded(
+      runCurve(
+        {
+          api: sys.api,
+          pool: sys.pool,
+          client: new Client({ connection, namespace: sys.stack.temporalNamespace }),
+          taskQueue: sys.taskQueue,
+          groups: cpuGroups(sys),
+          shape,
+          buyers,
+          newEvent: async (step) => {
+            const event = await createEvent(sys.api, adminToken, shape, `Bench curve ${timestamp} step ${step + 1}`);
+            events.push(event.eventId);
+            return event;
+          },
+          log,
+          onProgress: printProgress,
+          waitForExpiries: (load, eventId) => waitForExpiries(sys.pool, load, eventId, options.holdSeconds),
+          bareEvent: async () => {
+            const big = await createVenue(sys.api, adminToken, `${timestamp}-bare`, BARE_VENUE);
+            const event = await createEvent(sys.api, adminToken, big, `Bench bare statements ${timestamp}`);
+            events.push(event.eventId);
+            return { event, gaSectionId: big.gaSectionId };
+          },
+        },
+        { ...options, ...(bareSeconds ? { bareSeconds } : {}) },
+      ),
+    );
+    await guarded(cancelOpenWorkflows(sys.stack.temporalAddress, sys.stack.temporalNamespace, sys.taskQueue));
+    watch.dispose();
+    const checks = await Promise.all(events.map((id) => verifyEvent(sys.pool, id)));
+    const correct = checks.every((c) => c.oversold.total === 0 && c.sections.every((s) => s.ok));
+    const out = resolve(REPO_ROOT, options.out);
+    const svg = out.replace(/\.json$/, '.svg');
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, `${JSON.stringify({ options, environment: { node: process.version, cpus: cpus().length }, ...summary, correctness: { ok: correct, events: checks } }, null, 2)}\n`);
+    writeFileSync(svg, await curveSvg(curvePoints(summary), `Reservations vs the floor workflow (${cpus().length} cores, everything on one machine)`));
+    console.log(renderCurve(summary, correct));
+    console.log(`\nJSON: ${out}\nSVG:  ${svg}`);
+    return { ok: correct, summary };
+  } finally {
+    watch.dispose();
+    await connection.close();
+  }
+}
+
+/** The flash sale at --rate, then the bare hold transaction over the same mix; the report and its JSON. */
+async function saleRun(sys: System, options: BenchOptions, timestamp: string, setupStart: number, startedAt: Date): Promise<{ ok: boolean; report: BenchReport }> {
+  // A worker or the API dying mid-run must end the run with that error, not skew its numbers.
+  const watch = watchForCrash([sys.children.api, ...sys.children.workers]);
+  const guarded = <T>(p: Promise<T>): Promise<T> => Promise.race([p, watch.crashed]);
+  try {
+    const sale = await guarded(setUpSale(sys.api, options, timestamp));
+    const setupMs = performance.now() - setupStart;
+    log(`set up in ${(setupMs / 1000).toFixed(1)} s`);
+    const { load, cpu } = await guarded(runSale(sys, options, sale));
+    process.stdout.write('\n');
+    await guarded(waitForExpiries(sys.pool, load, sale.sale.eventId, options.holdSeconds));
+    const saleChecks = await verifySale(sys.pool, load, sale);
+    const leftovers = await guarded(cancelOpenWorkflows(sys.stack.temporalAddress, sys.stack.temporalNamespace, sys.taskQueue));
+    if (leftovers > 0) log(`cancelled ${leftovers} reservation workflow(s) still open after the sale (holds answered 503 or unpaid)`);
+    watch.dispose();
+
+    // Run after the sale, never alongside it: the two would compete for the same two cores.
+    const baseline = await runBare(sys, options, sale);
+    const verification: Verification = { ...saleChecks, baselineEvent: await verifyEvent(sys.pool, sale.bare.eventId) };
+
+    const report: BenchReport = {
+      options,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      environment: { node: process.version, cpus: cpus().length, temporal: sys.stack.temporalAddress, task_queue: sys.taskQueue },
+      ids: { venue: sale.shape.venueId, sale_event: sale.sale.eventId, bare_event: sale.bare.eventId },
+      setupMs,
+      load,
+      cpu,
+      verification,
+      baseline,
+    };
+    const v = verdicts(report);
+    console.log(renderReport(report, v));
+    const out = resolve(REPO_ROOT, options.out);
+    writeJson(out, report, v);
+    console.log(`\nJSON: ${out}`);
+    return { ok: v.correctnessOk, report };
+  } finally {
+    watch.dispose();
+  }
+}
+
+/**
+ * --smoke, for CI: every part of the benchmark runs briefly (a small sale with payments and expiries,
+ * the bare statements, one curve step with the floor workflow) and only correctness is judged: nothing
+ * oversold, every invariant holds, no hold left live, and each part actually measured something.
+ */
+async function smokeRun(sys: System, options: BenchOptions, timestamp: string, setupStart: number, startedAt: Date): Promise<boolean> {
+  const sale = await saleRun(sys, options, timestamp, setupStart, startedAt);
+  const curve = await curveRun(sys, { ...options, steps: [options.rate], stepSeconds: 3, out: options.out.replace(/\.json$/, '-curve.json') }, timestamp, 1);
+  const step = curve.summary.steps[0];
+  const load = sale.report.load;
+  const checks: Array<[string, boolean]> = [
+    ['sale: nothing oversold, every invariant holds', sale.ok],
+    ['sale: holds were made, paid and abandoned', load.holdsOk > 0 && load.confirmed > 0 && load.abandoned.length > 0],
+    ['sale: every abandoned hold was released', sale.report.verification.stuck.count === 0 && sale.report.verification.expiredReservations > 0],
+    ['sale: no hold answered 5xx', sale.report.verification.unknownOutcomeHolds === 0],
+    ['bare statement: holds were made', sale.report.baseline.holdsOk > 0],
+    ['curve: nothing oversold, every invariant holds', curve.ok],
+    ['curve: the floor workflow held and released without errors', !!step && step.floor.achieved_rate > 0 && step.floor.errors === 0 && step.floor.release_lag.count > 0],
+    ['curve: reservations held and were released', !!step && step.reservation.achieved_rate > 0 && step.reservation.release_lag.count > 0],
+    ['curve: bare seats and GA statements measured', curve.summary.bare.seats.holds_per_second > 0 && curve.summary.bare.ga.holds_per_second > 0],
+  ];
+  console.log(`\nSmoke checks (correctness only; speed is never judged here):\n${checks.map(([name, ok]) => `  ${ok ? 'OK  ' : 'FAIL'} ${name}`).join('\n')}`);
+  return checks.every(([, ok]) => ok);
+}
+
 async function run(options: BenchOptions, timestamp: string, cleanup: Cleanup): Promise<boolean> {
   const startedAt = new Date();
   const setupStart = performance.now();
   const sys = await startSystem(options, timestamp, cleanup);
-  // A worker or the API dying mid-run must end the run with that error, not skew its numbers.
-  const watch = watchForCrash([sys.children.api, ...sys.children.workers]);
-  const guarded = <T>(p: Promise<T>): Promise<T> => Promise.race([p, watch.crashed]);
-
-  const sale = await guarded(setUpSale(sys.api, options, timestamp));
-  const setupMs = performance.now() - setupStart;
-  log(`set up in ${(setupMs / 1000).toFixed(1)} s`);
-  const { load, cpu } = await guarded(runSale(sys, options, sale));
-  process.stdout.write('\n');
-  await guarded(waitForExpiries(sys.pool, load, sale.sale.eventId, options.holdSeconds));
-  const saleChecks = await verifySale(sys.pool, load, sale);
-  const leftovers = await guarded(cancelOpenWorkflows(sys.stack.temporalAddress, sys.stack.temporalNamespace, sys.taskQueue));
-  if (leftovers > 0) log(`cancelled ${leftovers} reservation workflow(s) still open after the sale (holds answered 503 or unpaid)`);
-  watch.dispose();
-
-  // Run after the sale, never alongside it: the two would compete for the same two cores.
-  const baseline = await runBare(sys, options, sale);
-  const verification: Verification = { ...saleChecks, baselineEvent: await verifyEvent(sys.pool, sale.bare.eventId) };
-
-  const report: BenchReport = {
-    options,
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    environment: { node: process.version, cpus: cpus().length, temporal: sys.stack.temporalAddress, task_queue: sys.taskQueue },
-    ids: { venue: sale.shape.venueId, sale_event: sale.sale.eventId, bare_event: sale.bare.eventId },
-    setupMs,
-    load,
-    cpu,
-    verification,
-    baseline,
-  };
-  const v = verdicts(report);
-  console.log(renderReport(report, v));
-  const out = resolve(REPO_ROOT, options.out);
-  writeJson(out, report, v);
-  console.log(`\nJSON: ${out}`);
-  return v.correctnessOk;
+  switch (options.mode) {
+    case 'curve':
+      return (await curveRun(sys, options, timestamp)).ok;
+    case 'smoke':
+      return smokeRun(sys, options, timestamp, setupStart, startedAt);
+    case 'waiting-room':
+      throw new UsageError('--waiting-room is not built yet');
+    case 'sale':
+      return (await saleRun(sys, options, timestamp, setupStart, startedAt)).ok;
+  }
 }
 
 async function main(): Promise<number> {

@@ -32,7 +32,7 @@ import { ensureStack } from './lib/stack';
 import { REPO_ROOT } from './lib/processes';
 
 /** The folder new histories go to: the change whose paths they record. */
-const CAMPAIGN = 'operations';
+const CAMPAIGN = 'performance';
 const HISTORIES = join(REPO_ROOT, 'test', 'replay', 'histories');
 
 interface Context {

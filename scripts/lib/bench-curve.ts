@@ -8,12 +8,14 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { snapshot, usageBetween, type CpuGroup, type CpuUsage } from './bench-cpu';
+import { runBaseline, type BaselineResult } from './bench-baseline';
 import { runFloorLoad, type FloorLoadResult } from './bench-floor';
 import type { ApiClient } from './bench-http';
 import { runLoad, type LoadProgress, type LoadResult } from './bench-load';
 import type { Buyer, SaleEvent, SaleShape } from './bench-setup';
 import { releaseLag, type ReleaseLag } from './bench-verify';
 import type { Percentiles } from './bench-stats';
+import type { CurvePoint } from './bench-chart';
 
 export const HOLD_P95_GOAL_MS = 100;
 export const RELEASE_LAG_P99_GOAL_MS = 1000;
@@ -33,6 +35,16 @@ export interface CurveContext {
   log(line: string): void;
   onProgress(progress: LoadProgress): void;
   waitForExpiries(load: LoadResult, eventId: string): Promise<void>;
+  /** An event of a venue large enough that the bare statements never run out of places. */
+  bareEvent(): Promise<{ event: SaleEvent; gaSectionId: string }>;
+}
+
+/** The hold transaction alone (no HTTP, no Temporal), closed loop, one kind of hold at a time. */
+export interface BareStatement {
+  callers: number;
+  holds_per_second: number;
+  hold: Percentiles;
+  outcomes: Record<string, number>;
 }
 
 export interface SeriesStep {
@@ -54,6 +66,7 @@ export interface CurveStep {
 
 export interface CurveSummary {
   steps: CurveStep[];
+  bare: { seats: BareStatement; ga: BareStatement };
   knee: { reservation: number | null; floor: number | null };
   saturation: { reservation: number; floor: number };
   ratios: {
@@ -65,7 +78,16 @@ export interface CurveSummary {
   };
 }
 
-export async function runCurve(ctx: CurveContext, options: { steps: number[]; stepSeconds: number; holdSeconds: number; abandonRate: number }): Promise<CurveSummary> {
+interface CurveOptions {
+  steps: number[];
+  stepSeconds: number;
+  holdSeconds: number;
+  abandonRate: number;
+  /** Seconds for each bare statement (seats, then GA). */
+  bareSeconds?: number;
+}
+
+export async function runCurve(ctx: CurveContext, options: CurveOptions): Promise<CurveSummary> {
   const steps: CurveStep[] = [];
   for (const [index, rate] of options.steps.entries()) {
     ctx.log(`step ${index + 1}/${options.steps.length}: reservations at ${rate}/s for ${options.stepSeconds} s`);
@@ -110,7 +132,32 @@ export async function runCurve(ctx: CurveContext, options: { steps: number[]; st
     });
     ctx.log(describe(steps[steps.length - 1]!, floor));
   }
-  return summarize(steps);
+  return summarize(steps, await runBare(ctx, options));
+}
+
+const BARE_CALLERS = 20;
+
+/** Seats and GA each alone: GA holds share one counter row per section, seat holds lock only their seats. */
+async function runBare(ctx: CurveContext, options: CurveOptions): Promise<CurveSummary['bare']> {
+  const seconds = options.bareSeconds ?? 5;
+  const { event, gaSectionId } = await ctx.bareEvent();
+  const one = async (only: 'seats' | 'ga'): Promise<BareStatement> => {
+    ctx.log(`bare hold statement, ${only} only: ${BARE_CALLERS} callers for ${seconds} s`);
+    const result: BaselineResult = await runBaseline({
+      pool: ctx.pool,
+      concurrency: BARE_CALLERS,
+      durationMs: seconds * 1000,
+      eventId: event.eventId,
+      gaSectionId,
+      seatIds: event.seatIds,
+      buyers: ctx.buyers,
+      holdSeconds: options.holdSeconds,
+      abandonRate: options.abandonRate,
+      only,
+    });
+    return { callers: BARE_CALLERS, holds_per_second: Math.round(result.holdsPerSecond * 10) / 10, hold: result.holdLatencyOk, outcomes: result.outcomes };
+  };
+  return { seats: await one('seats'), ga: await one('ga') };
 }
 
 function series(offered: number, held: number, windowMs: number, hold: Percentiles, lag: ReleaseLag | Percentiles, cpu: CpuUsage, errors: number): SeriesStep {
@@ -154,7 +201,7 @@ function ratio(a: number | null, b: number | null): number | null {
   return a !== null && b !== null && b > 0 ? Math.round((a / b) * 100) / 100 : null;
 }
 
-function summarize(steps: CurveStep[]): CurveSummary {
+function summarize(steps: CurveStep[], bare: CurveSummary['bare']): CurveSummary {
   const reservation = steps.map((s) => s.reservation);
   const floor = steps.map((s) => s.floor);
   const saturation = { reservation: Math.max(0, ...reservation.map((s) => s.achieved_rate)), floor: Math.max(0, ...floor.map((s) => s.achieved_rate)) };
@@ -163,6 +210,7 @@ function summarize(steps: CurveStep[]): CurveSummary {
   const comparable = steps.filter((s) => withinGoals(s.reservation) && withinGoals(s.floor));
   return {
     steps,
+    bare,
     knee: knees,
     saturation,
     ratios: {
@@ -183,3 +231,38 @@ function describe(step: CurveStep, floor: FloorLoadResult): string {
 }
 
 export { serverAndWorker };
+
+/** The chart's points: each step of each series at the rate offered and achieved. */
+export function curvePoints(summary: CurveSummary): CurvePoint[] {
+  return summary.steps.flatMap((step) =>
+    (['reservation', 'floor'] as const).map((name) => {
+      const s = step[name];
+      return { series: name, offered: s.offered_rate, achieved: s.achieved_rate, holdP50: s.hold.p50_ms, holdP95: s.hold.p95_ms, lagP99: s.release_lag.p99_ms };
+    }),
+  );
+}
+
+/** The table the run prints: one line per step and series, then the knees and ratios. */
+export function renderCurve(summary: CurveSummary, correct: boolean): string {
+  const header = 'offered/s  series        achieved/s  hold p50/p95/p99 ms     lag p50/p99 ms   CPU ms/hold: temporal / worker / api / postgres';
+  const row = (s: SeriesStep, name: string) =>
+    `${String(s.offered_rate).padStart(9)}  ${name.padEnd(12)}  ${String(s.achieved_rate).padStart(10)}  ` +
+    `${`${s.hold.p50_ms ?? '-'} / ${s.hold.p95_ms ?? '-'} / ${s.hold.p99_ms ?? '-'}`.padEnd(22)}  ${`${s.release_lag.p50_ms ?? '-'} / ${s.release_lag.p99_ms ?? '-'}`.padEnd(15)}  ` +
+    ['temporal server', 'worker', 'api', 'postgres'].map((g) => (s.cpu_ms_per_hold[g] ?? 0).toFixed(1)).join(' / ');
+  const lines = summary.steps.flatMap((step) => [row(step.reservation, 'reservation'), row(step.floor, 'floor')]);
+  const r = summary.ratios;
+  return [
+    '',
+    header,
+    ...lines,
+    '',
+    `knee (highest offered rate with hold p95 < ${HOLD_P95_GOAL_MS} ms and release lag p99 < ${RELEASE_LAG_P99_GOAL_MS} ms): reservations ${summary.knee.reservation ?? 'none'}/s, floor ${summary.knee.floor ?? 'none'}/s`,
+    `saturation (best rate achieved): reservations ${summary.saturation.reservation}/s, floor ${summary.saturation.floor}/s`,
+    `ratios to the floor: rate ${r.rate ?? '-'} (goal >= 0.8), Temporal server + worker CPU per hold ${r.server_and_worker_cpu?.toFixed(2) ?? '-'} (goal <= 1.25), knee ${r.knee ?? '-'} (goal >= 0.8)`,
+    ...(['seats', 'ga'] as const).map((kind) => {
+      const b = summary.bare[kind];
+      return `bare hold statement, ${kind === 'ga' ? 'GA' : kind} only (${b.callers} callers, no HTTP, no Temporal): ${b.holds_per_second} holds/s, p50/p95/p99 ${b.hold.p50_ms ?? '-'} / ${b.hold.p95_ms ?? '-'} / ${b.hold.p99_ms ?? '-'} ms`;
+    }),
+    `correctness (every step's event: nothing oversold, invariants hold): ${correct ? 'OK' : 'FAILED'}`,
+  ].join('\n');
+}

@@ -64,11 +64,13 @@ export class InventoryBelief {
     return this.free.size;
   }
 
-  nextRequest(now = Date.now()): HoldRequest {
+  /** `only` narrows the mix to one kind (the bare statement measured alone); seats may then run out. */
+  nextRequest(now = Date.now(), only?: HoldRequest['kind']): HoldRequest {
     this.returnLapsed(now);
     const count = 1 + Math.floor(this.random() * MAX_PER_REQUEST);
+    if (only === 'seats') return { kind: 'seats', seatIds: this.free.sample(count, this.random) };
     // Once the seat map looks empty, buyers turn to GA (as they would): the seat half of the mix is not lost.
-    if (this.free.size > 0 && this.random() < 0.5) return { kind: 'seats', seatIds: this.free.sample(count, this.random) };
+    if (only !== 'ga' && this.free.size > 0 && this.random() < 0.5) return { kind: 'seats', seatIds: this.free.sample(count, this.random) };
     return { kind: 'ga', quantity: count };
   }
 

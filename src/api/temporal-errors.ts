@@ -1,4 +1,4 @@
-import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { AppError, isErrorCode } from '../domain/errors';
 
@@ -23,4 +23,17 @@ export function isWorkflowGone(err: unknown): boolean {
 
 export function isTemporalTimeout(err: unknown): boolean {
   return err instanceof WorkflowUpdateRPCTimeoutOrCancelledError;
+}
+
+const GRPC_FAILED_PRECONDITION = 9;
+
+/**
+ * The workflow task that received the update failed as it completed (another event arrived while it
+ * ended the run), and the server dropped the update. Its outcome is unknown to the caller: what it
+ * wrote through local activities may have happened. Every action is idempotent, so a retry is safe.
+ */
+export function isUpdateDroppedWithItsTask(err: unknown): boolean {
+  if (!(err instanceof ServiceError)) return false;
+  const cause = err.cause as { code?: unknown; details?: unknown } | undefined;
+  return cause?.code === GRPC_FAILED_PRECONDITION && /unexpected workflow task failure/i.test(String(cause.details ?? ''));
 }

@@ -1,5 +1,7 @@
 // The worker bundles this file: it lists every workflow type the task queue serves.
-export { reservationWorkflow } from './reservation-workflow';
+export { reservationWorkflowV3 } from './reservation-workflow';
+// Runs started before the V3 type (and the V1 code before them) finish on the frozen code.
+export { reservationWorkflow } from './reservation-workflow-v2';
 export { latePaymentRefundWorkflow } from './late-payment-workflow';
 export { refundOrderWorkflow } from './refund-order-workflow';
 export { cancelEventWorkflow } from './cancel-event-workflow';

@@ -10,7 +10,9 @@ import type { ReservationActivities } from '../activities';
  */
 
 /**
- * The hold: bounded, so a database outage answers 503 within seconds. Each attempt's transaction ends
+ * The hold: bounded, so a database outage answers 503 within seconds. Its attempts are the bound:
+ * this SDK (1.24) does not stop a local activity's retries at scheduleToCloseTimeout (measured on the
+ * dev server: a 5 s budget of fast failures kept retrying for a minute). Each attempt's transaction ends
  * (its statements are cut off, or it rolls back) before the attempt's timeout, so a retry never races
  * an attempt nobody waits for any more.
  */
@@ -45,12 +47,18 @@ export const { abandonHold } = proxyActivities<ReservationActivities>({
 /**
  * The charge, while the buyer waits: transient processor errors are retried here for a few seconds
  * (the simulated slow card takes 3 s). Past that the outcome is unknown, and it is settled by its key.
+ * A regular activity on purpose: a confirm is an update, and an update is durable only once the
+ * workflow task that accepts it completes. As a local activity the charge (and the sale after it)
+ * would run inside that task; an operator's cancel or a webhook arriving meanwhile fails the task's
+ * completion, the server drops the update, and the workflow never learns of the money it took
+ * (seen on the dev server). Scheduling the activity commits the acceptance first.
  */
 export const { chargePayment } = proxyActivities<ReservationActivities>({
   startToCloseTimeout: '10s',
   scheduleToCloseTimeout: '15s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s' },
 });
+
 
 /** Settling a lost answer while the buyer waits: a few tries, then 503 (and nobody is charged again). */
 export const { resolveCharge: resolveChargeNow } = proxyActivities<ReservationActivities>({

@@ -5,8 +5,8 @@ import {
   condition,
   isCancellation,
   log,
-  patched,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -43,14 +43,6 @@ import {
   resolveChargeNow,
   sellHold,
 } from './reservation-activities';
-import { reservationWorkflowV1 } from './reservation-workflow-v1';
-
-/**
- * Marks runs that take the paths of the "exact money and inventory" change: settled charge keys,
- * locked sales, deduplicated notifications, validated updates, operator cancels through the mutex.
- * Runs started before it have no marker and finish on the frozen code they started with.
- */
-export const EXACT_MONEY_PATCH = 'exact-money-and-inventory';
 
 /** Updates one reservation accepts in its life: enough for any buyer, a bound for a runaway client. */
 export const MAX_ACTIONS_PER_RESERVATION = 100;
@@ -69,9 +61,7 @@ type ChargeSettlement = 'SOLD' | 'REFUNDED' | 'DECLINED' | 'VOIDED';
  * every charge ends as that sale or as a refund. Compensations (release, refund) are pushed as steps
  * succeed and run in reverse; no step that moves money or inventory can be cancelled half-way.
  */
-export async function reservationWorkflow(input: ReservationInput): Promise<ReservationOutcome> {
-  if (!patched(EXACT_MONEY_PATCH)) return reservationWorkflowV1(input);
-
+export async function reservationWorkflowV3(input: ReservationInput): Promise<ReservationOutcome> {
   const mutex = new WorkflowMutex();
   const compensations: Compensation[] = [];
   const notifications: PaymentNotification[] = [];
@@ -86,6 +76,7 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
   let firstHoldRequest: string | null = null;
   let deadline = Date.now() + input.holdSeconds * 1000;
   let deadlineMoves = 0;
+  let expiryTimer: { at: number; due: boolean; scope: CancellationScope | null } = { at: 0, due: false, scope: null };
 
   setHandler(reservationQuery, () => view);
   setHandler(
@@ -143,13 +134,14 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
 
   try {
     while (isOpen()) {
+      armExpiryTimer();
       const seen = deadlineMoves;
-      const woke = await condition(
-        () => deadlineMoves !== seen || notifications.length > 0 || !isOpen(),
-        Math.max(deadline - Date.now(), 1),
-      );
+      await condition(() => expiryTimer.due || deadlineMoves !== seen || notifications.length > 0 || !isOpen());
       if (notifications.length > 0) await exclusive(handleNotifications);
-      else if (!woke) await exclusive(expireIfDue);
+      else if (expiryTimer.due) {
+        await exclusive(expireIfDue);
+        expiryTimer.at = 0;
+      }
     }
   } catch (err) {
     if (!isCancellation(err)) throw err;
@@ -178,6 +170,29 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
   function isOpen(): boolean {
     const status = current().status;
     return status === 'HELD' || status === 'PAYMENT_PENDING';
+  }
+
+  /**
+   * One timer per deadline, armed again only when the deadline moves. A reservation that ends
+   * before its deadline (paid, cancelled) leaves it pending: the run's completion drops it, so no
+   * timer is cancelled (one command and one event fewer per reservation).
+   */
+  function armExpiryTimer(): void {
+    if (expiryTimer.at === deadline) return;
+    expiryTimer.scope?.cancel();
+    const timer = { at: deadline, due: false, scope: new CancellationScope() };
+    expiryTimer = timer;
+    timer.scope
+      .run(() => sleep(Math.max(deadline - Date.now(), 1)))
+      .then(
+        () => {
+          timer.due = true;
+        },
+        (err: unknown) => {
+          // Cancelled because the deadline moved (or the run was cancelled, which the loop handles).
+          if (!isCancellation(err)) throw err;
+        },
+      );
   }
 
   function setDeadline(at: number): void {
@@ -261,7 +276,6 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
         if (step) await step(closing);
       }
     });
-    log.info('reservation closed', { reservationId: input.reservationId, ...closing });
   }
 
   /** The deadline passed: a charge whose answer was lost may still turn out paid; otherwise release. */

@@ -175,3 +175,58 @@ describe('idempotent reservation requests', () => {
     expect(retried.body).toMatchObject({ reservation_id: first.body.reservation_id, status: 'CANCELLED' });
   });
 });
+
+describe('an operator cancelling the workflow on the real Temporal server', () => {
+  // The time-skipping test server does not fail a workflow task the way the dev server does when an
+  // event arrives during it; this is where a payment made inside an unaccepted update would be lost.
+  test('when an operator cancels while the card is being charged, the charge finishes, the buyer gets 200 and the sale stands, paid once', async () => {
+    const event = await freshEvent();
+    const buyer = await registerBuyer(e2e.api);
+    const held = await hold(buyer, { event_id: event.eventId, ga: [{ section_id: event.gaSectionId, quantity: 1 }] });
+    const id = held.body.reservation_id as string;
+    const paying = e2e.api.post(`/api/v1/reservations/${id}/confirm`, { payment_method_id: 'pm_card_slow' }, { token: buyer.token });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const handle = e2e.stack.server.deps.temporal.workflow.getHandle(reservationWorkflowId(id));
+    await handle.cancel();
+
+    const paid = await paying;
+    expect(paid.status).toBe(200);
+    expect(paid.body.status).toBe('CONFIRMED');
+    expect(await handle.result()).toMatchObject({ status: 'CONFIRMED' });
+    expect(await orderAndTickets(id)).toEqual({ order: 'CONFIRMED', tickets: ['ACTIVE'] });
+    expect(await simulatedLedger(e2e.stack.server.deps.redis).capturedCharges(id)).toHaveLength(1);
+    expect((await paymentsOf(pool(), id)).map((p) => p.status)).toEqual(['SUCCEEDED']);
+  });
+
+  test('when a webhook lands while a cancel is ending the run, the server drops the cancel: the buyer gets 503, a retry answers CANCELLED, and the money goes back', async () => {
+    const event = await freshEvent();
+    const buyer = await registerBuyer(e2e.api);
+    const held = await hold(buyer, { event_id: event.eventId, ga: [{ section_id: event.gaSectionId, quantity: 1 }] });
+    const id = held.body.reservation_id as string;
+    // The release waits on the section's counter, so the webhook's signal lands while the workflow
+    // task that releases and ends the run is still running: completing it then fails.
+    const locker = await pool().connect();
+    let cancelling: ReturnType<typeof e2e.api.delete>;
+    try {
+      await locker.query('BEGIN');
+      await locker.query('SELECT 1 FROM ga_inventory WHERE event_id = $1 AND section_id = $2 FOR UPDATE', [event.eventId, event.gaSectionId]);
+      cancelling = e2e.api.delete(`/api/v1/reservations/${id}`, { token: buyer.token });
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      expect((await postWebhook({ reservation_id: id, payment_id: `pay_${id}`, status: 'succeeded', amount_cents: held.body.total_price_cents })).status).toBe(202);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    } finally {
+      await locker.query('ROLLBACK');
+      locker.release();
+    }
+
+    const first = await cancelling;
+    expect(first.status).toBe(503);
+    expect(first.body.error).toBe('UNAVAILABLE');
+    const retried = await e2e.api.delete(`/api/v1/reservations/${id}`, { token: buyer.token });
+    expect(retried.status).toBe(200);
+    expect(retried.body.status).toBe('CANCELLED');
+    await eventually(async () => (await paymentsOf(pool(), id)).every((p) => p.status === 'REFUNDED'));
+    expect((await paymentsOf(pool(), id)).map((p) => p.status)).toEqual(['REFUNDED']);
+    expect(await orderAndTickets(id)).toEqual({ order: 'NONE', tickets: [] });
+  });
+});

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -140,20 +141,25 @@ describe('the provisioned Grafana dashboard', () => {
 });
 
 describe('logs', () => {
-  test('the API request id reaches the workflow and activity log lines (JSON), with the workflow id; no token or card data', async () => {
+  test('the API request id reaches the workflow and activity log lines (JSON), with the workflow id; no token or card data; nothing at INFO per reservation', async () => {
     const event = await createEventViaApi(e2e.api, e2e.admin, { rows: 1, seatsPerRow: 2 });
     const buyer = await registerBuyer(e2e.api);
     const held = await e2e.api.post('/api/v1/reservations', { event_id: event.eventId, seat_ids: [event.seatIds[1]] }, { token: buyer.token, headers: { 'x-request-id': 'trace-hold-1' } });
     const id = held.body.reservation_id as string;
     await e2e.api.post(`/api/v1/reservations/${id}/confirm`, { payment_method_id: 'pm_card_declined' }, { token: buyer.token, headers: { 'x-request-id': 'trace-pay-2' } });
-    await e2e.api.delete(`/api/v1/reservations/${id}`, { token: buyer.token, headers: { 'x-request-id': 'trace-cancel-3' } });
+    const raw = JSON.stringify({ reservation_id: id, payment_id: `pay_${id}`, status: 'failed', amount_cents: held.body.total_price_cents });
+    const signature = createHmac('sha256', e2e.stack.config.PAYMENT_WEBHOOK_SECRET).update(raw).digest('hex');
+    expect((await e2e.api.post('/api/v1/payments/webhook', undefined, { raw, headers: { 'x-signature': signature, 'x-request-id': 'trace-webhook-3' } })).status).toBe(202);
+    await e2e.api.delete(`/api/v1/reservations/${id}`, { token: buyer.token, headers: { 'x-request-id': 'trace-cancel-4' } });
     await new Promise((resolve) => setTimeout(resolve, 500));
 
     const ofThisWorkflow = jsonLines().filter((l) => l.workflowId === `reservation-${id}`);
-    const closed = ofThisWorkflow.find((l) => l.msg === 'reservation closed');
-    expect(closed).toMatchObject({ requestId: 'trace-cancel-3', reservationId: id, status: 'CANCELLED', level: 30 });
+    const failedPayment = ofThisWorkflow.find((l) => l.msg === 'provider reported a failed payment');
+    expect(failedPayment).toMatchObject({ requestId: 'trace-webhook-3', reservationId: id, level: 40 });
     const declined = ofThisWorkflow.find((l) => l.activityType === 'chargePayment');
     expect(declined).toMatchObject({ requestId: 'trace-pay-2' });
+    // A reservation's ordinary life (hold, decline, cancel) writes nothing at the default level.
+    expect(ofThisWorkflow.filter((l) => typeof l.level === 'number' && l.level < 40)).toEqual([]);
     const everything = workerLines.join('\n');
     expect(everything).not.toContain(buyer.token);
     expect(everything).not.toContain('pm_card_declined');

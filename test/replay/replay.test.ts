@@ -26,7 +26,7 @@ function histories() {
 const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never;
 
 describe('replaying recorded workflow histories', () => {
-  test('the committed histories cover the main paths of every change: the first recordings, exact money, orders and tickets, operations, the waiting room', () => {
+  test('the committed histories cover the main paths of every change: the first recordings, exact money, orders and tickets, operations, the waiting room, performance', () => {
     expect(files).toEqual(expect.arrayContaining(['paid-in-time', 'expired-unpaid', 'declined-three-times', 'extended-then-cancelled']));
     expect(files).toEqual(
       expect.arrayContaining(
@@ -37,6 +37,16 @@ describe('replaying recorded workflow histories', () => {
       ),
     );
     expect(files).toEqual(expect.arrayContaining(['orders-and-tickets/refund-order', 'operations/cancel-event', 'operations/reconciliation', 'waiting-room/on-sale-sold-out']));
+    // The reservationWorkflowV3 type (one expiry timer, no patch marker): every path of a reservation.
+    expect(files).toEqual(
+      expect.arrayContaining(
+        [
+          'paid-in-time', 'expired-unpaid', 'extended-then-cancelled', 'declined-three-times', 'flaky-processor-then-paid', 'rejected-seat-taken',
+          'paid-by-webhook', 'confirm-503-then-paid', 'hold-lost-and-refunded', 'webhook-refund', 'duplicate-webhook', 'operator-cancel',
+          'operator-cancel-during-payment',
+        ].map((name) => `performance/${name}`),
+      ),
+    );
   });
 
   test('the current workflow code replays every recorded history without a determinism error', async () => {
@@ -49,7 +59,7 @@ describe('replaying recorded workflow histories', () => {
 
   test('a change that breaks determinism (a sleep before the hold) makes replay fail, for old and new histories alike', async () => {
     const broken = await bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/nondeterministic-workflows'), logger: quiet });
-    for (const name of ['paid-in-time', 'exact-money/paid-in-time']) {
+    for (const name of ['paid-in-time', 'exact-money/paid-in-time', 'performance/paid-in-time']) {
       const [recorded] = histories().filter((h) => h.workflowId === name);
       await expect(Worker.runReplayHistory({ workflowBundle: broken }, recorded!.history, name)).rejects.toBeInstanceOf(DeterminismViolationError);
     }

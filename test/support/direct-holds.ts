@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { holdUpdate } from '../../src/workflows/definitions';
 import { reservationWorkflowId } from '../../src/workflows/ids';
-import type { reservationWorkflow } from '../../src/workflows/reservation-workflow';
+import type { reservationWorkflowV3 } from '../../src/workflows/reservation-workflow';
 import { reservationInput } from './workflow-harness';
 
 export interface PendingHold {
-  handle: WorkflowHandle<typeof reservationWorkflow>;
+  handle: WorkflowHandle<typeof reservationWorkflowV3>;
   heldUntil: number;
 }
 
@@ -22,7 +22,7 @@ export async function holdEachSeat(
   return Promise.all(
     hold.seatIds.map(async (seatId) => {
       const input = reservationInput({ eventId: hold.eventId, userId: hold.userId, seatIds: [seatId], holdSeconds: hold.holdSeconds });
-      const handle = await client.workflow.start<typeof reservationWorkflow>('reservationWorkflow', {
+      const handle = await client.workflow.start<typeof reservationWorkflowV3>('reservationWorkflowV3', {
         workflowId: reservationWorkflowId(input.reservationId),
         taskQueue,
         args: [input],

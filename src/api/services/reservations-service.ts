@@ -15,11 +15,11 @@ import {
   holdUpdate,
 } from '../../workflows/definitions';
 import { reservationWorkflowId } from '../../workflows/ids';
-import type { reservationWorkflow } from '../../workflows/reservation-workflow';
+import type { reservationWorkflowV3 } from '../../workflows/reservation-workflow';
 import type { ApiDeps } from '../deps';
 import type { AuthUser } from '../middleware/authenticate';
 import type { createReservationBody } from '../openapi/reservation-schemas';
-import { isTemporalTimeout, isWorkflowGone, refusalFrom } from '../temporal-errors';
+import { isTemporalTimeout, isUpdateDroppedWithItsTask, isWorkflowGone, refusalFrom } from '../temporal-errors';
 import { findGaSectionsOfEvent, findSeatsOfEvent, getEventRules } from './events-service';
 import { assertQueueAdmission } from './queue-admission';
 import { reservationIdFor } from './reservation-ids';
@@ -84,7 +84,7 @@ export async function createReservation(
     idempotencyKey,
     requestHash: idempotencyKey ? requestHash : null,
   };
-  const start = new WithStartWorkflowOperation<typeof reservationWorkflow>('reservationWorkflow', {
+  const start = new WithStartWorkflowOperation<typeof reservationWorkflowV3>('reservationWorkflowV3', {
     workflowId: reservationWorkflowId(reservationId),
     taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
     args: [input],
@@ -226,6 +226,7 @@ function translate(err: unknown): unknown {
   const refusal = refusalFrom(err);
   if (refusal) return refusal;
   if (isTemporalTimeout(err)) return new AppError('UNAVAILABLE', 'the reservation service did not answer in time; retry with the same key');
+  if (isUpdateDroppedWithItsTask(err)) return new AppError('UNAVAILABLE', 'the reservation service lost the answer; retry with the same key');
   return err;
 }
 
