@@ -61,7 +61,7 @@ export function createActivities({ pool, redis, payments, ticketKeys, temporal }
     const result = await asBusinessFailure(() => sellInventory(pool, { ...input, signTicket }));
     if (result.soldWithThisPayment && !result.alreadySold) {
       metrics.placesSold.add(countItems(result.view));
-      await announceInventoryChange(redis, result.view.event_id, 'sales', countItems(result.view));
+      await announceInventoryChange(redis, { ...touched(result.view), counter: 'sales', amount: countItems(result.view), cause: 'sale' });
     }
     return result;
   }
@@ -81,7 +81,7 @@ export function createActivities({ pool, redis, payments, ticketKeys, temporal }
         throw err;
       });
       metrics.placesHeld.add(countItems(view));
-      await announceInventoryChange(redis, view.event_id, 'holds', countItems(view));
+      await announceInventoryChange(redis, { ...touched(view), counter: 'holds', amount: countItems(view), cause: 'hold' });
       return view;
     },
 
@@ -143,7 +143,14 @@ export function createActivities({ pool, redis, payments, ticketKeys, temporal }
       if (released > 0 && !repeated) {
         metrics.placesReleased.add(released, { cause: input.reason });
         if (input.reason === 'HOLD_EXPIRED') metrics.releaseLag.record(Math.max(0, Date.now() - Date.parse(view.held_until)) / 1000);
-        await announceInventoryChange(redis, view.event_id, 'releases', released);
+        await announceInventoryChange(redis, {
+          eventId: view.event_id,
+          counter: 'releases',
+          amount: released,
+          cause: 'release',
+          seatIds: releasedSeats,
+          gaSectionIds: releasedGa.map((g) => g.section_id),
+        });
       }
       return { ...view, seats_released: releasedSeats, ga_released: releasedGa };
     },
@@ -155,7 +162,16 @@ export function createActivities({ pool, redis, payments, ticketKeys, temporal }
       if (returned > 0) {
         metrics.placesRefunded.add(returned);
         const { rows } = await pool.query<{ event_id: string }>('SELECT event_id FROM orders WHERE id = $1', [input.orderId]);
-        if (rows[0]) await announceInventoryChange(redis, rows[0].event_id, 'releases', returned);
+        if (rows[0]) {
+          await announceInventoryChange(redis, {
+            eventId: rows[0].event_id,
+            counter: 'releases',
+            amount: returned,
+            cause: 'refund',
+            seatIds: started.seatsReleased,
+            gaSectionIds: started.gaReleased.map((g) => g.section_id),
+          });
+        }
       }
       return started;
     },
@@ -176,6 +192,11 @@ export function createActivities({ pool, redis, payments, ticketKeys, temporal }
 }
 
 export type ReservationActivities = ReturnType<typeof createActivities>;
+
+/** The places of a reservation, as a change names them. */
+function touched(view: ReservationView): { eventId: string; seatIds: string[]; gaSectionIds: string[] } {
+  return { eventId: view.event_id, seatIds: view.seats.map((s) => s.seat_id), gaSectionIds: view.ga.map((g) => g.section_id) };
+}
 
 function countItems(view: ReservationView): number {
   return view.seats.length + view.ga.reduce((sum, g) => sum + g.quantity, 0);

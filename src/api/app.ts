@@ -1,3 +1,4 @@
+import compression from 'compression';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -43,6 +44,9 @@ export function createApp(deps: ApiDeps, log: (line: string) => void = console.e
   }
   app.use(securityHeaders);
   app.use(timeRequests(deps.metrics));
+  // gzip or br as the client accepts (1 KB and up); a response that is already encoded (the cached seat
+  // map) or says no-transform (a live stream) passes through as it is.
+  app.use(compression());
   // Every route declared with defineRoute counts against these (src/api/routes/define-route.ts).
   app.use((_req, res, next) => {
     res.locals.rateLimits = deps.rateLimits;

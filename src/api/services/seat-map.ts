@@ -14,30 +14,50 @@ export interface SeatMapFilter {
  * A map lives one second: lapsed holds turn AVAILABLE with time alone, without any version change.
  * Within that second, any hold, release or sale moves the event's version and so the key.
  */
-const CACHE_TTL_MS = 1000;
+export const SEAT_MAP_TTL_MS = 1000;
 /** Redis is an optimisation here: if it does not answer quickly, PostgreSQL does. */
 const CACHE_TIMEOUT_MS = 100;
 
-const cacheKey = (eventId: string, version: string): string => `seatmap:${eventId}:${version}`;
+const cacheKey = (eventId: string, version: string): string => `seatmap:v2:${eventId}:${version}`;
+
+/** The unfiltered map of an event and how long it may be served. */
+export interface SeatMapSnapshot {
+  map: SeatMapView;
+  /** The inventory version it was read under; null when Redis did not answer (then nothing is cached). */
+  version: string | null;
+  /** Date.now() after which it must not be served (at most SEAT_MAP_TTL_MS after it was read). */
+  expiresAt: number;
+}
 
 /**
- * The seat availability of an event (contract shape). The unfiltered map is cached in Redis under the
- * event's inventory version; filters are applied to the cached copy so one entry serves every query.
+ * The unfiltered map of an event, cached in Redis under the event's inventory version so every API
+ * process shares one read of PostgreSQL per version. The version is read first: a change announced
+ * after it moves the key on, and one announced before it is in what PostgreSQL answers.
  */
-export async function getSeatMap(db: Queryable, redis: Redis, eventId: string, filter: SeatMapFilter = {}): Promise<SeatMapView> {
+export async function seatMapSnapshot(db: Queryable, redis: Redis, eventId: string, knownVersion?: string | null): Promise<SeatMapSnapshot> {
   if (!isUuid(eventId)) throw eventNotFound(eventId);
   const id = eventId.toLowerCase();
-  const version = await bestEffort(redis.get(inventoryVersionKey(id)));
-  const key = version === undefined ? null : cacheKey(id, version ?? '0');
-  const cached = key ? await bestEffort(redis.get(key)) : undefined;
-  let map: SeatMapView;
-  if (typeof cached === 'string') {
-    map = JSON.parse(cached) as SeatMapView;
-  } else {
-    map = await loadSeatMap(db, id);
-    if (key) void bestEffort(redis.set(key, JSON.stringify(map), 'PX', CACHE_TTL_MS));
-  }
-  return applyFilter(map, filter);
+  const version = knownVersion !== undefined ? knownVersion : await readInventoryVersion(redis, id);
+  if (version === null) return { map: await loadSeatMap(db, id), version: null, expiresAt: 0 };
+  const key = cacheKey(id, version);
+  const cached = await bestEffort(redis.multi().get(key).pttl(key).exec());
+  const text = cached?.[0]?.[1];
+  const ttl = Number(cached?.[1]?.[1] ?? -1);
+  if (typeof text === 'string' && ttl > 0) return { map: JSON.parse(text) as SeatMapView, version, expiresAt: Date.now() + ttl };
+  const map = await loadSeatMap(db, id);
+  void bestEffort(redis.set(key, JSON.stringify(map), 'PX', SEAT_MAP_TTL_MS));
+  return { map, version, expiresAt: Date.now() + SEAT_MAP_TTL_MS };
+}
+
+/** The event's inventory version ('0' before any change), or null when Redis does not answer. */
+export async function readInventoryVersion(redis: Redis, eventId: string): Promise<string | null> {
+  const version = await bestEffort(redis.get(inventoryVersionKey(eventId.toLowerCase())));
+  return version === undefined ? null : (version ?? '0');
+}
+
+/** The seat availability of an event (contract shape), filtered. */
+export async function getSeatMap(db: Queryable, redis: Redis, eventId: string, filter: SeatMapFilter = {}): Promise<SeatMapView> {
+  return applyFilter((await seatMapSnapshot(db, redis, eventId)).map, filter);
 }
 
 /** Resolves to undefined instead of failing or hanging when Redis is down or slow. */
@@ -53,7 +73,7 @@ async function bestEffort<T>(command: Promise<T>): Promise<T | undefined> {
   }
 }
 
-function applyFilter(map: SeatMapView, filter: SeatMapFilter): SeatMapView {
+export function applyFilter(map: SeatMapView, filter: SeatMapFilter): SeatMapView {
   if (!filter.section_id && !filter.status) return map;
   const sectionId = filter.section_id?.toLowerCase();
   const sections = map.sections
