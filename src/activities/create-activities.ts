@@ -8,9 +8,9 @@ import type { GaRequest, ReservationView } from '../domain/reservation';
 import { extendHold, markPaymentPending } from '../inventory/extend';
 import type { OrderStatus } from '../orders/orders-repository';
 import { beginOrderRefund, completeOrderRefund, type RefundStart } from '../orders/refund-order';
-import { holdInventory } from '../inventory/hold';
+import { holdInventoryOnce } from '../inventory/hold';
 import { announceInventoryChange, countRejection } from '../inventory/inventory-signals';
-import { abandonHold, releaseInventory, type ReleaseStatus } from '../inventory/release';
+import { abandonHoldAndOffer, releaseInventory, type ReleaseStatus } from '../inventory/release';
 import { sellInventory, type SellResult } from '../inventory/sell';
 import {
   chargeOnce,
@@ -24,7 +24,9 @@ import {
 import type { PaymentProvider } from '../payments/provider';
 import { ticketSigner, type TicketKeys } from '../tickets/ticket-keys';
 import { createAppMetrics } from './app-metrics';
+import type { WaitlistOffer } from '../waitlist/offer-places';
 import { createOperationsActivities } from './operations-activities';
+import { DEFAULT_OFFER_SETTINGS, startOfferWorkflows, type OfferSettings } from './offer-workflows';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -32,8 +34,10 @@ export interface ActivityDeps {
   payments: PaymentProvider;
   /** The key tickets are signed with when a sale issues them. */
   ticketKeys: TicketKeys;
-  /** Operators' workflows act through the reservations' own workflows. */
+  /** Operators' workflows act through the reservations' own workflows; waiting-list offers start theirs. */
   temporal: Client;
+  /** The rules an offer's reservation workflow runs by (the configuration's payment grace and attempts). */
+  offerSettings?: OfferSettings;
 }
 
 export interface HoldActivityInput {
@@ -53,9 +57,30 @@ export interface HoldActivityInput {
  * lost reply) and turns a business refusal into a non-retryable ApplicationFailure whose type is the
  * contract's error code; anything else is thrown as is and retried with backoff.
  */
-export function createActivities({ pool, redis, payments, ticketKeys, temporal }: ActivityDeps) {
+export function createActivities({ pool, redis, payments, ticketKeys, temporal, offerSettings = DEFAULT_OFFER_SETTINGS }: ActivityDeps) {
   const signTicket = ticketSigner(ticketKeys);
   const metrics = createAppMetrics();
+
+  /**
+   * Freed places that became waiting-list holds: announced (once, by the call that made them) and
+   * handed to workflows of their own (by every call, which is harmless: see startOfferWorkflows).
+   */
+  async function takeOver(offers: WaitlistOffer[], madeNow: boolean): Promise<void> {
+    if (offers.length === 0) return;
+    if (madeNow) {
+      const places = offers.reduce((sum, o) => sum + o.seatIds.length + o.ga.reduce((n, g) => n + g.quantity, 0), 0);
+      metrics.placesHeld.add(places);
+      await announceInventoryChange(redis, {
+        eventId: offers[0]!.eventId,
+        counter: 'holds',
+        amount: places,
+        cause: 'offer',
+        seatIds: offers.flatMap((o) => o.seatIds),
+        gaSectionIds: offers.flatMap((o) => o.ga.map((g) => g.section_id)),
+      });
+    }
+    await startOfferWorkflows(temporal, offerSettings, offers);
+  }
 
   async function sell(input: { reservationId: string; paymentId: string }): Promise<SellResult> {
     const result = await asBusinessFailure(() => sellInventory(pool, { ...input, signTicket }));
@@ -71,8 +96,8 @@ export function createActivities({ pool, redis, payments, ticketKeys, temporal }
 
     async holdInventory(input: HoldActivityInput): Promise<ReservationView> {
       const mustCommitBy = attemptDeadline();
-      const view = await asBusinessFailure(() =>
-        holdInventory(pool, { ...input, heldUntil: new Date(input.heldUntil), ...(mustCommitBy ? { mustCommitBy } : {}) }),
+      const { view, created } = await asBusinessFailure(() =>
+        holdInventoryOnce(pool, { ...input, heldUntil: new Date(input.heldUntil), ...(mustCommitBy ? { mustCommitBy } : {}) }),
       ).catch(async (err: unknown) => {
         if (err instanceof ApplicationFailure) {
           metrics.holdsRefused.add(1, { code: err.type ?? 'UNKNOWN' });
@@ -80,14 +105,19 @@ export function createActivities({ pool, redis, payments, ticketKeys, temporal }
         }
         throw err;
       });
-      metrics.placesHeld.add(countItems(view));
-      await announceInventoryChange(redis, { ...touched(view), counter: 'holds', amount: countItems(view), cause: 'hold' });
+      // A hold an earlier attempt (or a waiting-list offer) made was counted and announced then.
+      if (created) {
+        metrics.placesHeld.add(countItems(view));
+        await announceInventoryChange(redis, { ...touched(view), counter: 'holds', amount: countItems(view), cause: 'hold' });
+      }
       return view;
     },
 
     /** Undoes a hold whose outcome the workflow never learned (every attempt failed or timed out). */
     async abandonHold(input: { reservationId: string }): Promise<{ abandoned: boolean }> {
-      return abandonHold(pool, input.reservationId);
+      const { abandoned, offers } = await abandonHoldAndOffer(pool, input.reservationId);
+      await takeOver(offers, abandoned);
+      return { abandoned };
     },
 
     async extendHold(input: { reservationId: string; heldUntil: string; kind: 'EXTENSION' | 'PAYMENT_GRACE' }): Promise<ReservationView> {
@@ -138,7 +168,7 @@ export function createActivities({ pool, redis, payments, ticketKeys, temporal }
     },
 
     async releaseInventory(input: { reservationId: string; status: ReleaseStatus; reason: string }): Promise<ReservationView> {
-      const { view, releasedSeats, releasedGa, repeated } = await releaseInventory(pool, { ...input, actor: `workflow:${input.reason}` });
+      const { view, releasedSeats, releasedGa, repeated, offers } = await releaseInventory(pool, { ...input, actor: `workflow:${input.reason}` });
       const released = releasedSeats.length + releasedGa.reduce((sum, g) => sum + g.quantity, 0);
       if (released > 0 && !repeated) {
         metrics.placesReleased.add(released, { cause: input.reason });
@@ -152,12 +182,13 @@ export function createActivities({ pool, redis, payments, ticketKeys, temporal }
           gaSectionIds: releasedGa.map((g) => g.section_id),
         });
       }
+      await takeOver(offers, !repeated);
       return { ...view, seats_released: releasedSeats, ga_released: releasedGa };
     },
 
     /** An order's refund begins: tickets cancelled and inventory back on sale, in one transaction. */
-    async beginOrderRefund(input: { orderId: string; actor: string; reason: string }): Promise<RefundStart> {
-      const started = await asBusinessFailure(() => beginOrderRefund(pool, input));
+    async beginOrderRefund(input: { orderId: string; actor: string; reason: string }): Promise<Omit<RefundStart, 'offers'>> {
+      const { offers, ...started } = await asBusinessFailure(() => beginOrderRefund(pool, input));
       const returned = started.seatsReleased.length + started.gaReleased.reduce((sum, g) => sum + g.quantity, 0);
       if (returned > 0) {
         metrics.placesRefunded.add(returned);
@@ -173,6 +204,7 @@ export function createActivities({ pool, redis, payments, ticketKeys, temporal }
           });
         }
       }
+      await takeOver(offers, returned > 0);
       return started;
     },
 

@@ -20,6 +20,7 @@ import { createTicketsRouter } from './routes/tickets-router';
 import { createQueueRouter } from './routes/queue-router';
 import { createReservationsRouter } from './routes/reservations-router';
 import { createVenuesRouter } from './routes/venues-router';
+import { createWaitlistRouter } from './routes/waitlist-router';
 
 /**
  * The API. `log` receives unexpected errors (500s); `accessLog`, when given, gets one JSON line per
@@ -67,6 +68,7 @@ export function createApp(deps: ApiDeps, log: (line: string) => void = console.e
   app.use(`${api}/auth`, createAuthRouter(deps, registry, `${api}/auth`));
   app.use(`${api}/venues`, createVenuesRouter(deps, registry, `${api}/venues`));
   app.use(`${api}/events`, createEventsRouter(deps, registry, `${api}/events`));
+  app.use(`${api}/events`, createWaitlistRouter(deps, registry, `${api}/events`));
   app.use(`${api}/reservations`, createReservationsRouter(deps, registry, `${api}/reservations`));
   app.use(`${api}/queue`, createQueueRouter(deps, registry, `${api}/queue`));
   app.use(`${api}/payments`, createPaymentsRouter(deps, registry, `${api}/payments`));
