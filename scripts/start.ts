@@ -9,11 +9,13 @@ import { migrate } from '../src/db/migrate';
 import { createPool } from '../src/db/pool';
 import { seedDemoData } from '../src/demo/seed-demo-data';
 import { ensureStack } from './lib/stack';
+import { planProcesses, processCounts } from './lib/process-counts';
 import { REPO_ROOT, startNodeProcess, stopProcess, waitForHttp } from './lib/processes';
 
 const DEFAULT_ADMIN = { email: 'admin@example.com', password: 'admin-password' };
 
 async function main(): Promise<void> {
+  const counts = processCounts(process.argv.slice(2), process.env);
   const stack = await ensureStack({ dataDir: join(REPO_ROOT, '.data'), database: 'tickets', log: (l) => console.log(`[stack] ${l}`) });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -35,31 +37,35 @@ async function main(): Promise<void> {
     await pool.end();
   }
 
-  const worker = startNodeProcess('worker', 'src/workers/main.ts', env);
-  const api = startNodeProcess('api', 'src/api/main.ts', env);
+  // `--apis N --workers M`: every process serves everything (live updates and offers go through Redis).
+  const plan = planProcesses(counts, env, config.PORT, config.WORKER_METRICS_PORT);
+  const children = plan.map((p) => ({ ...p, child: startNodeProcess(p.name, p.entry, p.env) }));
   let stopping = false;
   const shutdown = async (why: string, code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
     console.log(`\n${why}: stopping the API, the worker and the servers this command started...`);
-    await Promise.all([stopProcess(api), stopProcess(worker)]);
+    await Promise.all(children.map((c) => stopProcess(c.child)));
     await stack.stop().catch((err: unknown) => console.error(err));
     console.log('stopped.');
     process.exit(code);
   };
   process.on('SIGINT', () => void shutdown('SIGINT', 0));
   process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
-  for (const [name, child] of [['api', api], ['worker', worker]] as const) {
+  for (const { name, child } of children) {
     child.once('exit', (code) => void shutdown(`${name} exited (code ${String(code)})`, 1));
   }
 
   const apiUrl = `http://localhost:${config.PORT}`;
-  await waitForHttp(`${apiUrl}/health`, 90_000, () => api.exitCode === null);
+  for (const { child, port } of children.filter((c) => c.port !== undefined)) {
+    await waitForHttp(`http://localhost:${String(port)}/health`, 90_000, () => child.exitCode === null);
+  }
   console.log(
     [
       '',
       'Ticket inventory is up:',
-      `  API            ${apiUrl}/api/v1`,
+      `  API            ${apiUrl}/api/v1${counts.apis > 1 ? ` (and the same on ports ${config.PORT + 1}–${config.PORT + counts.apis - 1})` : ''}`,
+      `  Processes      ${counts.apis} API, ${counts.workers} worker (npm start -- --apis N --workers M)`,
       `  OpenAPI        ${apiUrl}/openapi.json`,
       `  Health         ${apiUrl}/health`,
       `  Metrics        ${apiUrl}/metrics`,
