@@ -147,11 +147,11 @@ describe('live seat map over Server-Sent Events', () => {
 });
 
 /** fetch() adds Cache-Control: no-cache to a conditional request, which rightly defeats If-None-Match. */
-function conditionalGet(url: string, etag: string): Promise<{ status: number; etag: string | undefined }> {
+function conditionalGet(url: string, etag: string): Promise<{ status: number; etag: string | undefined; encoding?: string }> {
   return new Promise((resolve, reject) => {
     get(url, { headers: { 'if-none-match': etag } }, (res) => {
       res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, etag: res.headers.etag }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, etag: res.headers.etag, ...(res.headers['content-encoding'] ? { encoding: res.headers['content-encoding'] } : {}) }));
     }).on('error', reject);
   });
 }
@@ -168,6 +168,8 @@ describe('the seat map under a sale', () => {
     expect(etag).toMatch(/^W\/".+"$/);
     expect(((await first.json()) as { total_available: number }).total_available).toBe(1000);
     expect(await conditionalGet(url, etag)).toEqual({ status: 304, etag });
+    // A client that asks for no encoding (curl, a script) gets plain JSON.
+    expect(await conditionalGet(url, 'W/"another"')).toEqual({ status: 200, etag });
     const br = await fetch(url, { headers: { 'accept-encoding': 'br' } });
     expect(br.headers.get('content-encoding')).toBe('br');
     expect(((await br.json()) as { total_available: number }).total_available).toBe(1000);

@@ -122,7 +122,8 @@ export function createEventsRouter(deps: ApiDeps, registry: OpenAPIRegistry, bas
         res.status(304).end();
         return;
       }
-      const encoding = (req.acceptsEncodings('br', 'gzip', 'identity') || 'identity') as Encoding;
+      // No Accept-Encoding means identity in practice (curl, scripts), whatever the RFC allows.
+      const encoding = (req.get('accept-encoding') ? req.acceptsEncodings('br', 'gzip', 'identity') || 'identity' : 'identity') as Encoding;
       const body = await map.body(encoding);
       res.setHeader('Content-Type', 'application/json; charset=utf-8');
       if (encoding !== 'identity') res.setHeader('Content-Encoding', encoding);

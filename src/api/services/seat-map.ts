@@ -22,7 +22,8 @@ const cacheKey = (eventId: string, version: string): string => `seatmap:v2:${eve
 
 /** The unfiltered map of an event and how long it may be served. */
 export interface SeatMapSnapshot {
-  map: SeatMapView;
+  /** The map serialized (as cached): the unfiltered answer is these bytes, never parsed again. */
+  json: string;
   /** The inventory version it was read under; null when Redis did not answer (then nothing is cached). */
   version: string | null;
   /** Date.now() after which it must not be served (at most SEAT_MAP_TTL_MS after it was read). */
@@ -38,15 +39,15 @@ export async function seatMapSnapshot(db: Queryable, redis: Redis, eventId: stri
   if (!isUuid(eventId)) throw eventNotFound(eventId);
   const id = eventId.toLowerCase();
   const version = knownVersion !== undefined ? knownVersion : await readInventoryVersion(redis, id);
-  if (version === null) return { map: await loadSeatMap(db, id), version: null, expiresAt: 0 };
+  if (version === null) return { json: JSON.stringify(await loadSeatMap(db, id)), version: null, expiresAt: 0 };
   const key = cacheKey(id, version);
   const cached = await bestEffort(redis.multi().get(key).pttl(key).exec());
   const text = cached?.[0]?.[1];
   const ttl = Number(cached?.[1]?.[1] ?? -1);
-  if (typeof text === 'string' && ttl > 0) return { map: JSON.parse(text) as SeatMapView, version, expiresAt: Date.now() + ttl };
-  const map = await loadSeatMap(db, id);
-  void bestEffort(redis.set(key, JSON.stringify(map), 'PX', SEAT_MAP_TTL_MS));
-  return { map, version, expiresAt: Date.now() + SEAT_MAP_TTL_MS };
+  if (typeof text === 'string' && ttl > 0) return { json: text, version, expiresAt: Date.now() + ttl };
+  const json = JSON.stringify(await loadSeatMap(db, id));
+  void bestEffort(redis.set(key, json, 'PX', SEAT_MAP_TTL_MS));
+  return { json, version, expiresAt: Date.now() + SEAT_MAP_TTL_MS };
 }
 
 /** The event's inventory version ('0' before any change), or null when Redis does not answer. */
@@ -57,7 +58,7 @@ export async function readInventoryVersion(redis: Redis, eventId: string): Promi
 
 /** The seat availability of an event (contract shape), filtered. */
 export async function getSeatMap(db: Queryable, redis: Redis, eventId: string, filter: SeatMapFilter = {}): Promise<SeatMapView> {
-  return applyFilter((await seatMapSnapshot(db, redis, eventId)).map, filter);
+  return applyFilter(JSON.parse((await seatMapSnapshot(db, redis, eventId)).json) as SeatMapView, filter);
 }
 
 /** Resolves to undefined instead of failing or hanging when Redis is down or slow. */
