@@ -13,6 +13,8 @@ export interface BenchOptions {
   out: string;
   workers: number;
   baselineSeconds: number;
+  /** --live: fans' reads of the seat map, live-stream clients and a waiting list alongside the sale. */
+  live: { mapRate: number; sseClients: number; waitlistSeats: number; waitlistFans: number; offerSeconds: number } | null;
 }
 
 interface FlagSpec {
@@ -31,6 +33,10 @@ const FLAGS: FlagSpec[] = [
   { name: '--rate', value: 'N', help: 'offered load: hold attempts started per second, open loop (default 100)' },
   { name: '--out', value: 'FILE', help: 'JSON results (default bench-results/bench-<timestamp>.json)' },
   { name: '--workers', value: 'N', help: 'Temporal worker processes (default 1)' },
+  { name: '--live', value: '', help: 'also: seat-map reads at --map-rate, live-stream (SSE) clients and a waiting list, during the sale' },
+  { name: '--map-rate', value: 'N', help: 'with --live: seat-map reads per second, open loop, gzip (default 200)' },
+  { name: '--sse-clients', value: 'N', help: 'with --live: live-stream clients on the sale event (default 4)' },
+  { name: '--waitlist-fans', value: 'N', help: 'with --live: fans in line for a 10-seat section whose holds and offers lapse every 4 s (default 100)' },
 ];
 
 export function usage(): string {
@@ -74,6 +80,10 @@ export function parseArgs(argv: string[], timestamp: string): BenchOptions | nul
     if (arg === '--help' || arg === '-h') return null;
     const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     if (!FLAGS.some((f) => f.name === name)) throw new UsageError(`unknown argument "${arg}" (see --help)`);
+    if (name === '--live') {
+      values.set(name, 'yes');
+      continue;
+    }
     const value = inline ?? argv[++i];
     if (value === undefined) throw new UsageError(`${name} needs a value`);
     values.set(name, value);
@@ -96,5 +106,14 @@ export function parseArgs(argv: string[], timestamp: string): BenchOptions | nul
     out: get('--out', `bench-results/bench-${timestamp}.json`),
     workers: int('--workers', 1, 1, 16),
     baselineSeconds: Math.min(durationSeconds, 15),
+    live: values.has('--live')
+      ? {
+          mapRate: numberFlag(get('--map-rate', '200'), '--map-rate', { integer: false, min: 1, max: 10_000 }),
+          sseClients: int('--sse-clients', 4, 1, 1000),
+          waitlistSeats: 10,
+          waitlistFans: int('--waitlist-fans', 100, 1, 5000),
+          offerSeconds: 4,
+        }
+      : null,
   };
 }
