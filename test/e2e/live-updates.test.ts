@@ -1,5 +1,6 @@
 import { get } from 'node:http';
 import { startServer, type RunningServer } from '../../src/api/server';
+import { SEAT_MAP_TTL_MS } from '../../src/api/services/seat-map';
 import { inventoryStreamKey } from '../../src/inventory/inventory-signals';
 import { useE2eStack } from '../support/e2e-stack';
 import { httpClient } from '../support/http';
@@ -114,6 +115,25 @@ describe('live seat map over Server-Sent Events', () => {
     expect(new Set(ids).size).toBe(3);
   });
 
+  test('a fan who loads the map and opens the stream from its X-Last-Event-Id gets every change made in between', async () => {
+    const event = await createEventViaApi(e2e.api, e2e.admin, { rows: 1, seatsPerRow: 3 });
+    const buyer = await registerBuyer(e2e.api);
+    expect((await hold(buyer, event, { seat_ids: [event.seatIds[0]] })).status).toBe(201);
+    const map = await e2e.api.get(`/api/v1/events/${event.eventId}/seats`);
+    const position = map.headers.get('x-last-event-id')!;
+    expect(position).toMatch(/^\d+-\d+$/);
+    // The map may be the one read just before the first hold (within its bound): then that hold comes after it.
+    const firstInMap = map.body.sections[0].seats[0].status === 'HELD';
+    expect((await hold(buyer, event, { seat_ids: [event.seatIds[1]] })).status).toBe(201);
+
+    const stream = await openSse(`${e2e.stack.url}/api/v1/events/${event.eventId}/stream?last_event_id=${position}`);
+    open.push(stream);
+    await stream.waitFor((e) => e.event === 'ready');
+    const replayed = stream.events.filter((e) => e.event === 'inventory');
+    expect(replayed.map((e) => e.data.seats[0].seat_id)).toEqual(firstInMap ? [event.seatIds[1]] : [event.seatIds[0], event.seatIds[1]]);
+    expect(replayed.every((e) => e.data.seats[0].status === 'HELD')).toBe(true);
+  });
+
   test('a fan whose Last-Event-ID is older than the changes kept is told to reload the map', async () => {
     const event = await createEventViaApi(e2e.api, e2e.admin, { rows: 1, seatsPerRow: 2 });
     const redis = e2e.stack.server.deps.redis;
@@ -176,6 +196,7 @@ describe('the seat map under a sale', () => {
 
     // Readers keep the map hot in every cache while a buyer pays for a seat.
     const seat = event.seatIds[7]!;
+    /** When the bound after the sale's commit has passed. */
     let soldAt = Infinity;
     const stale: string[] = [];
     let reading = true;
@@ -192,10 +213,11 @@ describe('the seat map under a sale', () => {
     const held = await hold(buyer, event, { seat_ids: [seat] });
     const paid = await e2e.api.post(`/api/v1/reservations/${held.body.reservation_id}/confirm`, { payment_method_id: 'pm_card_visa' }, { token: buyer.token });
     expect(paid.status).toBe(200);
-    soldAt = Date.now();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    soldAt = Date.now() + SEAT_MAP_TTL_MS;
+    await new Promise((resolve) => setTimeout(resolve, SEAT_MAP_TTL_MS + 300));
     reading = false;
     await Promise.all(readers);
+    // Beyond the cache's bound, not one read shows the sold seat AVAILABLE.
     expect(stale).toEqual([]);
 
     const after = await conditionalGet(url, etag);

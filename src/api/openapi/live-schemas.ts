@@ -44,9 +44,11 @@ export const streamReloadSchema = z
 export const STREAM_DESCRIPTION = [
   'Server-Sent Events (text/event-stream), one connection per seat map. Events:',
   '',
-  '- `ready` (id: the current position) once the stream is live: load the seat map after it (or resume from the map you have with Last-Event-ID); its data is a StreamReady.',
+  'Load the seat map first and open the stream with its X-Last-Event-Id (as Last-Event-ID or ?last_event_id=): every change after the map is then sent, none twice.',
+  '',
+  '- `ready` (id: the current position) once the stream is live, after any replayed changes; its data is a StreamReady.',
   '- `inventory` (id: the change) for every hold, release, sale, refund and waiting-list offer of the event, in order; its data is an InventoryChange with the seats and sections as they are now.',
-  '- `reload` (id: the current position) when changes after the client\'s Last-Event-ID are no longer kept (about the last 1,000 changes are), or were missed: load the seat map again; its data is a StreamReload.',
+  '- `reload` (id: the current position) when changes after the client\'s Last-Event-ID are no longer kept (about the last 1,000 changes are), or were missed: load the seat map again and reopen the stream from its X-Last-Event-Id; its data is a StreamReload.',
   '- `heartbeat` (no id) every SSE_HEARTBEAT_SECONDS (15 s) when nothing changes; its data is {time}.',
   '',
   'Every API process serves every change, whichever process or worker made it (Redis Stream per event, rung on pub/sub). A change reaches connected clients well within a second.',

@@ -103,7 +103,9 @@ export function createEventsRouter(deps: ApiDeps, registry: OpenAPIRegistry, bas
         200: {
           description:
             'sections with their seats (SEATED) or counts (GA). Carries an ETag (send it back as If-None-Match) and is gzip or br ' +
-            'encoded when the client accepts it. A sold or held seat is never shown AVAILABLE more than 1 s after its change was committed.',
+            'encoded when the client accepts it. A map is at most 1 s old: a sold or held seat is never shown AVAILABLE more than 1 s after ' +
+            'its change was committed (usually a few milliseconds). X-Last-Event-Id names the last change the map contains: open the ' +
+            'live stream with it (Last-Event-ID, or ?last_event_id=) to get every change after it.',
           schema: seatMapSchema,
           links: seatMapLinks,
         },
@@ -115,6 +117,7 @@ export function createEventsRouter(deps: ApiDeps, registry: OpenAPIRegistry, bas
       if (!isUuid(params.id)) throw eventNotFound(params.id);
       const map = await seatMaps.rendition(deps.pool, deps.redis, params.id, query);
       res.setHeader('ETag', map.etag);
+      if (map.position) res.setHeader('X-Last-Event-Id', map.position);
       // Clients may keep it but must ask again (If-None-Match) before using it: it changes by the second.
       res.setHeader('Cache-Control', 'no-cache');
       res.setHeader('Vary', 'Accept-Encoding');

@@ -16,7 +16,11 @@ export class SeatMapRendition {
   readonly etag: string;
   private readonly encoded = new Map<Exclude<Encoding, 'identity'>, Promise<Buffer>>();
 
-  constructor(readonly identity: Buffer) {
+  constructor(
+    readonly identity: Buffer,
+    /** The change-stream id the map reflects (see SeatMapSnapshot.position). */
+    readonly position: string | null,
+  ) {
     // Weak: the same map is sent in several encodings. From the bytes, so a version change that left
     // this view as it was still answers 304.
     this.etag = `W/"${createHash('sha1').update(identity).digest('base64url')}"`;
@@ -49,9 +53,9 @@ const SWEEP_ABOVE = 256;
  * The seat map as the route sends it. On top of the Redis entry that all processes share, each process
  * keeps the latest version's map already serialized and compressed per filter: under an on-sale the
  * same map is asked for hundreds of times a second, and serializing and compressing it each time would
- * cost more CPU than everything else the request does. An entry is used only while the event's version
- * (read from Redis on every request) is the one it was read under, and never past its expiry; the
- * requests that find none wait on one load.
+ * cost more CPU than everything else the request does. The event's version is read from Redis on every
+ * request; a newer one is loaded (once, whoever asks) while the map in hand is still served, but never
+ * past its expiry: no map older than SEAT_MAP_TTL_MS from its read of PostgreSQL is ever sent.
  */
 export class SeatMapResponses {
   private readonly entries = new Map<string, Entry>();
@@ -66,7 +70,7 @@ export class SeatMapResponses {
     if (!rendition) {
       const unfiltered = !filter.section_id && !filter.status;
       const json = unfiltered ? entry.snapshot.json : JSON.stringify(applyFilter(JSON.parse(entry.snapshot.json) as SeatMapView, filter));
-      rendition = new SeatMapRendition(Buffer.from(json));
+      rendition = new SeatMapRendition(Buffer.from(json), entry.snapshot.position);
       entry.renditions.set(key, rendition);
     }
     return rendition;
@@ -78,7 +82,20 @@ export class SeatMapResponses {
 
   private async entryFor(db: Queryable, redis: Redis, eventId: string, version: string): Promise<Entry> {
     const current = this.entries.get(eventId);
-    if (current && current.snapshot.version === version && Date.now() < current.snapshot.expiresAt) return current;
+    const fresh = current !== undefined && Date.now() < current.snapshot.expiresAt;
+    if (current && fresh && current.snapshot.version === version) return current;
+    const load = this.load(db, redis, eventId, version);
+    // The map moved on but the one in hand is within its bound: it is served while the new one loads,
+    // so a sale changing the version ten times a second never makes readers queue behind the reloads.
+    if (current && fresh) {
+      load.catch(() => undefined);
+      return current;
+    }
+    return load;
+  }
+
+  /** One load per event and version, whoever asks. */
+  private load(db: Queryable, redis: Redis, eventId: string, version: string): Promise<Entry> {
     const loadKey = `${eventId}:${version}`;
     let load = this.loading.get(loadKey);
     if (!load) {

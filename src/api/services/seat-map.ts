@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Queryable } from '../../db/transaction';
-import { inventoryVersionKey } from '../../inventory/inventory-signals';
+import { inventoryStreamKey, inventoryVersionKey } from '../../inventory/inventory-signals';
 import type { GaMapSection, SeatMapView, SeatStatus, SeatedMapSection } from '../openapi/event-schemas';
 import { eventNotFound } from './events-service';
 import { isUuid } from './venues-service';
@@ -11,8 +11,9 @@ export interface SeatMapFilter {
 }
 
 /**
- * A map lives one second: lapsed holds turn AVAILABLE with time alone, without any version change.
- * Within that second, any hold, release or sale moves the event's version and so the key.
+ * The bound: no map is served more than this after it was read from PostgreSQL. Lapsed holds turn
+ * AVAILABLE with time alone, without any version change; any hold, release or sale moves the event's
+ * version, and so the key, at once.
  */
 export const SEAT_MAP_TTL_MS = 1000;
 /** Redis is an optimisation here: if it does not answer quickly, PostgreSQL does. */
@@ -26,6 +27,11 @@ export interface SeatMapSnapshot {
   json: string;
   /** The inventory version it was read under; null when Redis did not answer (then nothing is cached). */
   version: string | null;
+  /**
+   * The event's change-stream id read before PostgreSQL was: every change after it may be missing from
+   * the map, every change up to it is in it. A live client resumes from here (X-Last-Event-Id).
+   */
+  position: string | null;
   /** Date.now() after which it must not be served (at most SEAT_MAP_TTL_MS after it was read). */
   expiresAt: number;
 }
@@ -39,15 +45,21 @@ export async function seatMapSnapshot(db: Queryable, redis: Redis, eventId: stri
   if (!isUuid(eventId)) throw eventNotFound(eventId);
   const id = eventId.toLowerCase();
   const version = knownVersion !== undefined ? knownVersion : await readInventoryVersion(redis, id);
-  if (version === null) return { json: JSON.stringify(await loadSeatMap(db, id)), version: null, expiresAt: 0 };
+  if (version === null) return { json: JSON.stringify(await loadSeatMap(db, id)), version: null, position: null, expiresAt: 0 };
   const key = cacheKey(id, version);
-  const cached = await bestEffort(redis.multi().get(key).pttl(key).exec());
+  const cached = await bestEffort(redis.multi().get(key).pttl(key).xrevrange(inventoryStreamKey(id), '+', '-', 'COUNT', 1).exec());
   const text = cached?.[0]?.[1];
   const ttl = Number(cached?.[1]?.[1] ?? -1);
-  if (typeof text === 'string' && ttl > 0) return { json: text, version, expiresAt: Date.now() + ttl };
+  // Stored as "<position>\n<json>": one key, one read.
+  if (typeof text === 'string' && ttl > 0) {
+    const cut = text.indexOf('\n');
+    return { json: text.slice(cut + 1), version, position: text.slice(0, cut) || null, expiresAt: Date.now() + ttl };
+  }
+  const last = (cached?.[2]?.[1] ?? []) as Array<[string, string[]]>;
+  const position = cached ? (last[0]?.[0] ?? '0-0') : null;
   const json = JSON.stringify(await loadSeatMap(db, id));
-  void bestEffort(redis.set(key, json, 'PX', SEAT_MAP_TTL_MS));
-  return { json, version, expiresAt: Date.now() + SEAT_MAP_TTL_MS };
+  void bestEffort(redis.set(key, `${position ?? ''}\n${json}`, 'PX', SEAT_MAP_TTL_MS));
+  return { json, version, position, expiresAt: Date.now() + SEAT_MAP_TTL_MS };
 }
 
 /** The event's inventory version ('0' before any change), or null when Redis does not answer. */
