@@ -54,8 +54,9 @@ const SWEEP_ABOVE = 256;
  * keeps the latest version's map already serialized and compressed per filter: under an on-sale the
  * same map is asked for hundreds of times a second, and serializing and compressing it each time would
  * cost more CPU than everything else the request does. The event's version is read from Redis on every
- * request; a newer one is loaded (once, whoever asks) while the map in hand is still served, but never
- * past its expiry: no map older than SEAT_MAP_TTL_MS from its read of PostgreSQL is ever sent.
+ * request; a newer one is loaded once, by the first request that sees it, while the map in hand still
+ * answers the requests that come meanwhile, but never past its expiry: no map older than
+ * SEAT_MAP_TTL_MS from its read of PostgreSQL is ever sent.
  */
 export class SeatMapResponses {
   private readonly entries = new Map<string, Entry>();
@@ -84,14 +85,11 @@ export class SeatMapResponses {
     const current = this.entries.get(eventId);
     const fresh = current !== undefined && Date.now() < current.snapshot.expiresAt;
     if (current && fresh && current.snapshot.version === version) return current;
-    const load = this.load(db, redis, eventId, version);
-    // The map moved on but the one in hand is within its bound: it is served while the new one loads,
-    // so a sale changing the version ten times a second never makes readers queue behind the reloads.
-    if (current && fresh) {
-      load.catch(() => undefined);
-      return current;
-    }
-    return load;
+    // The first request to see a new version waits for it (a buyer sees their own hold at once); those
+    // that come while it loads get the map in hand, within its bound, so a sale changing the version ten
+    // times a second never makes readers queue behind the reloads.
+    if (current && fresh && this.loading.has(`${eventId}:${version}`)) return current;
+    return this.load(db, redis, eventId, version);
   }
 
   /** One load per event and version, whoever asks. */
