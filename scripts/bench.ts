@@ -24,6 +24,8 @@ import { startChildren, stopChildren, watchForCrash, type Children } from './lib
 import { renderReport, verdicts, writeJson, type BenchReport, type Verification } from './lib/bench-report';
 import { createEvent, createVenue, login, registerBuyers, type Buyer, type SaleEvent, type SaleShape } from './lib/bench-setup';
 import { lastShortHoldDeadline, releaseLag, stuckHolds, verifyEvent } from './lib/bench-verify';
+import { LiveLoad, measureLive, setUpWaitlistStage, type LiveReport } from './lib/bench-live';
+import { renderLive } from './lib/bench-live-report';
 import { REPO_ROOT } from './lib/processes';
 import { ensureStack, type Stack } from './lib/stack';
 
@@ -141,7 +143,9 @@ interface System {
 
 /** Servers (reused or started), schema, then the worker(s) and the API as children on a task queue of their own. */
 async function startSystem(options: BenchOptions, timestamp: string, cleanup: Cleanup): Promise<System> {
-  const stack = await ensureStack({ dataDir: join(REPO_ROOT, '.data'), database: 'tickets_bench', temporalUi: false, log: (l) => log(`stack: ${l}`) });
+  // BENCH_DATABASE: a database of its own, e.g. for a branch whose migrations main does not have yet.
+  const database = process.env.BENCH_DATABASE ?? 'tickets_bench';
+  const stack = await ensureStack({ dataDir: join(REPO_ROOT, '.data'), database, temporalUi: false, log: (l) => log(`stack: ${l}`) });
   cleanup.stack = stack;
   const pool = createPool({ DATABASE_URL: stack.databaseUrl, DATABASE_POOL_SIZE: POOL_SIZE, DATABASE_STATEMENT_TIMEOUT_MS: 60_000 });
   cleanup.pool = pool;
@@ -272,11 +276,14 @@ async function saleRun(sys: System, options: BenchOptions, timestamp: string, se
   const guarded = <T>(p: Promise<T>): Promise<T> => Promise.race([p, watch.crashed]);
   try {
     const sale = await guarded(setUpSale(sys.api, options, timestamp));
+    const live = options.live ? await guarded(startLive(sys, options, sale, timestamp)) : null;
     const setupMs = performance.now() - setupStart;
     log(`set up in ${(setupMs / 1000).toFixed(1)} s`);
     const { load, cpu } = await guarded(runSale(sys, options, sale));
     process.stdout.write('\n');
-    await guarded(waitForExpiries(sys.pool, load, sale.sale.eventId, options.holdSeconds));
+    const liveSamples = live ? await guarded(live.load.stop()) : null;
+    await guarded(waitForExpiries(sys.pool, load, sale.sale.eventId, Math.max(options.holdSeconds, options.live?.offerSeconds ?? 0)));
+    const liveReport: LiveReport | null = live && liveSamples ? await measureLive(sys.pool, liveSamples, live.options, live.stage) : null;
     const saleChecks = await verifySale(sys.pool, load, sale);
     const leftovers = await guarded(cancelOpenWorkflows(sys.stack.temporalAddress, sys.stack.temporalNamespace, sys.taskQueue));
     if (leftovers > 0) log(`cancelled ${leftovers} reservation workflow(s) still open after the sale (holds answered 503 or unpaid)`);
@@ -297,9 +304,11 @@ async function saleRun(sys: System, options: BenchOptions, timestamp: string, se
       cpu,
       verification,
       baseline,
+      ...(liveReport ? { live: liveReport } : {}),
     };
     const v = verdicts(report);
     console.log(renderReport(report, v));
+    if (liveReport) console.log(renderLive(liveReport));
     const out = resolve(REPO_ROOT, options.out);
     writeJson(out, report, v);
     console.log(`\nJSON: ${out}`);
@@ -332,6 +341,18 @@ async function smokeRun(sys: System, options: BenchOptions, timestamp: string, s
   ];
   console.log(`\nSmoke checks (correctness only; speed is never judged here):\n${checks.map(([name, ok]) => `  ${ok ? 'OK  ' : 'FAIL'} ${name}`).join('\n')}`);
   return checks.every(([, ok]) => ok);
+}
+
+/** --live: the waiting list's event and its fans, then the readers, the stream clients and the line, started just before the sale. */
+async function startLive(sys: System, options: BenchOptions, sale: Sale, tag: string) {
+  const o = options.live!;
+  const liveOptions = { port: sys.children.apiPort, saleEventId: sale.sale.eventId, ...o };
+  const adminToken = await login(sys.api, ADMIN.email, ADMIN.password);
+  const stage = await setUpWaitlistStage(sys.api, adminToken, tag, liveOptions);
+  log(`live: ${o.mapRate} seat-map reads/s, ${o.sseClients} stream clients, waiting list of ${stage.fans.length} fans for ${stage.seatIds.length} seats (event ${stage.eventId})`);
+  const load = new LiveLoad(sys.api, liveOptions, stage);
+  await load.start();
+  return { load, stage, options: liveOptions };
 }
 
 async function run(options: BenchOptions, timestamp: string, cleanup: Cleanup): Promise<boolean> {

@@ -10,6 +10,7 @@ import { migrate } from '../src/db/migrate';
 import { createPool } from '../src/db/pool';
 import { seedDemoData } from '../src/demo/seed-demo-data';
 import { ensureStack } from './lib/stack';
+import { planProcesses, processCounts } from './lib/process-counts';
 import { REPO_ROOT, startNodeProcess, tsNodeArgs, waitForHttp } from './lib/processes';
 import { stopOnSignals, superviseStack } from './lib/supervised-stack';
 
@@ -18,6 +19,8 @@ const DEFAULT_ADMIN = { email: 'admin@example.com', password: 'admin-password' }
 const STARTUP_TIMEOUT_MS = 90_000;
 
 async function main(): Promise<void> {
+  // `--apis N --workers M`: every process serves everything (live updates and offers go through Redis).
+  const counts = processCounts(process.argv.slice(2), process.env);
   // The servers run in a process group of their own, out of reach of a Ctrl-C: one pressed while they
   // start must not leave them behind, so it is remembered and honoured once they are up.
   let interrupted: NodeJS.Signals | null = null;
@@ -58,19 +61,19 @@ async function main(): Promise<void> {
   }
 
   const log = (line: string): void => console.log(`[supervisor] ${line}`);
+  // Workers first, APIs last: the stop goes the other way (the APIs, then the workers).
+  const plan = planProcesses(counts, env, config.PORT, config.WORKER_METRICS_PORT);
   const supervised = superviseStack({
-    children: [
-      { name: 'worker', start: () => startNodeProcess('worker', tsNodeArgs('src/workers/main.ts'), env) },
-      { name: 'api', start: () => startNodeProcess('api', tsNodeArgs('src/api/main.ts'), env) },
-    ],
+    children: plan.map((p) => ({ name: p.name, start: () => startNodeProcess(p.name, tsNodeArgs(p.entry), p.env) })),
     servers: stack,
     log,
   });
   stopOnSignals(supervised, log);
 
   const apiUrl = `http://localhost:${config.PORT}`;
+  const apiPorts = plan.flatMap((p) => (p.port === undefined ? [] : [p.port]));
   try {
-    await waitForHttp(`${apiUrl}/health`, STARTUP_TIMEOUT_MS);
+    for (const port of apiPorts) await waitForHttp(`http://localhost:${port}/health`, STARTUP_TIMEOUT_MS);
   } catch (err) {
     await supervised.stop('the API did not come up');
     throw err;
@@ -79,7 +82,7 @@ async function main(): Promise<void> {
     [
       '',
       'Ticket inventory is up:',
-      `  API            ${apiUrl}/api/v1`,
+      `  API            ${apiUrl}/api/v1${apiPorts.length > 1 ? ` (and ${apiPorts.slice(1).map((port) => `:${port}`).join(', ')}: ${apiPorts.length} API processes, ${counts.workers} worker(s))` : ''}`,
       `  OpenAPI        ${apiUrl}/openapi.json`,
       `  Health         ${apiUrl}/health`,
       `  Metrics        ${apiUrl}/metrics`,
@@ -88,7 +91,7 @@ async function main(): Promise<void> {
       `  Admin          ${config.ADMIN_EMAIL} / ${process.env.ADMIN_PASSWORD ? '(ADMIN_PASSWORD)' : DEFAULT_ADMIN.password}`,
       `  Demo events    ${demo.eventIds.join(', ')}`,
       '',
-      'Ctrl-C stops everything this command started: the API, then the worker, then the servers.',
+      'Ctrl-C stops everything this command started: the API(s), then the worker(s), then the servers.',
     ].join('\n'),
   );
 }

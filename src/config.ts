@@ -49,6 +49,8 @@ const configSchema = z.object({
   WAITING_ROOM_ADMISSION_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   /** How often the on-sale workflow looks at the sale (a durable timer). */
   WAITING_ROOM_TICK_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  /** How often a live-updates stream (Server-Sent Events) says it is alive when nothing changes. */
+  SSE_HEARTBEAT_SECONDS: z.coerce.number().min(0.1).max(300).default(15),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Minutes between reconciliation runs (the Temporal Schedule `reconciliation`, created by the worker). */
   RECONCILIATION_EVERY_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),

@@ -22,6 +22,8 @@ export interface BenchOptions {
   stepSeconds: number;
   /** --waiting-room: fans who join the queue at once. */
   fans: number;
+  /** --live: fans' reads of the seat map, live-stream clients and a waiting list alongside the sale. */
+  live: { mapRate: number; sseClients: number; waitlistSeats: number; waitlistFans: number; offerSeconds: number } | null;
 }
 
 interface FlagSpec {
@@ -45,7 +47,11 @@ const FLAGS: FlagSpec[] = [
   { name: 'step-seconds', value: 'S', help: 'with --curve: seconds per step (default 20)' },
   { name: 'waiting-room', help: 'a high-demand on-sale: --fans join the waiting room at once, are admitted and buy; next to the same sale without a waiting room' },
   { name: 'fans', value: 'N', help: 'with --waiting-room: fans joining at once (default 2000)' },
-  { name: 'smoke', help: 'a short run (about 20 s) that checks correctness only (zero oversell, invariants), for CI' },
+  { name: 'smoke', help: 'every part briefly (a small sale, the bare statements, one curve step with the floor): correctness checks only, for CI (about 40 s)' },
+  { name: 'live', help: 'also: seat-map reads at --map-rate, live-stream (SSE) clients and a waiting list, during the sale' },
+  { name: 'map-rate', value: 'N', help: 'with --live: seat-map reads per second, open loop, gzip (default 200)' },
+  { name: 'sse-clients', value: 'N', help: 'with --live: live-stream clients on the sale event (default 4)' },
+  { name: 'waitlist-fans', value: 'N', help: 'with --live: fans in line for a 10-seat section whose holds and offers lapse every 4 s (default 100)' },
 ];
 
 export function usage(): string {
@@ -106,6 +112,7 @@ export function parseArgs(argv: string[], timestamp: string): BenchOptions | nul
   const modes = (['curve', 'waiting-room', 'smoke'] as const).filter((m) => values[m] === true);
   if (modes.length > 1) throw new UsageError(`--${modes.join(' and --')} cannot be combined`);
   const mode: BenchMode = modes[0] ?? 'sale';
+  if (values.live === true && mode !== 'sale') throw new UsageError(`--live goes with the flash sale, not with --${mode}`);
   const smoke = mode === 'smoke';
   const seats = int('seats', smoke ? 200 : 2000, 1, 100_000);
   const durationSeconds = int('duration', smoke ? 8 : 45, 1, 3600);
@@ -128,5 +135,15 @@ export function parseArgs(argv: string[], timestamp: string): BenchOptions | nul
     steps,
     stepSeconds: int('step-seconds', 20, 3, 600),
     fans: int('fans', 2000, 1, 100_000),
+    live:
+      values.live === true
+        ? {
+            mapRate: numberFlag(get('map-rate', '200'), 'map-rate', { integer: false, min: 1, max: 10_000 }),
+            sseClients: int('sse-clients', 4, 1, 1000),
+            waitlistSeats: 10,
+            waitlistFans: int('waitlist-fans', 100, 1, 5000),
+            offerSeconds: 4,
+          }
+        : null,
   };
 }

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import type { BenchOptions } from './bench-args';
 import type { BaselineResult } from './bench-baseline';
 import type { CpuUsage } from './bench-cpu';
+import type { LiveReport } from './bench-live';
 import type { LoadResult } from './bench-load';
 import { perSecond, type Percentiles } from './bench-stats';
 import type { EventVerification, ReleaseLag, StuckHolds } from './bench-verify';
@@ -39,6 +40,8 @@ export interface BenchReport {
   cpu: CpuUsage;
   verification: Verification;
   baseline: BaselineResult;
+  /** --live only. */
+  live?: LiveReport;
 }
 
 interface Row {

@@ -8,9 +8,9 @@ import type { GaRequest, ReservationView } from '../domain/reservation';
 import { extendHold, markPaymentPending } from '../inventory/extend';
 import type { OrderStatus } from '../orders/orders-repository';
 import { beginOrderRefund, completeOrderRefund, type RefundStart } from '../orders/refund-order';
-import { holdInventory } from '../inventory/hold';
+import { holdInventoryOnce } from '../inventory/hold';
 import { announceInventoryChange, countRejection } from '../inventory/inventory-signals';
-import { abandonHold, releaseInventory, type ReleaseStatus } from '../inventory/release';
+import { abandonHoldAndOffer, releaseInventory, type ReleaseStatus } from '../inventory/release';
 import { sellInventory, type SellResult } from '../inventory/sell';
 import {
   chargeOnce,
@@ -24,7 +24,9 @@ import {
 import type { PaymentProvider } from '../payments/provider';
 import { ticketSigner, type TicketKeys } from '../tickets/ticket-keys';
 import { createAppMetrics } from './app-metrics';
+import type { WaitlistOffer } from '../waitlist/offer-places';
 import { createOperationsActivities } from './operations-activities';
+import { DEFAULT_OFFER_SETTINGS, startOfferWorkflows, type OfferSettings } from './offer-workflows';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -32,8 +34,10 @@ export interface ActivityDeps {
   payments: PaymentProvider;
   /** The key tickets are signed with when a sale issues them. */
   ticketKeys: TicketKeys;
-  /** Operators' workflows act through the reservations' own workflows. */
+  /** Operators' workflows act through the reservations' own workflows; waiting-list offers start theirs. */
   temporal: Client;
+  /** The rules an offer's reservation workflow runs by (the configuration's payment grace and attempts). */
+  offerSettings?: OfferSettings;
 }
 
 export interface HoldActivityInput {
@@ -53,15 +57,36 @@ export interface HoldActivityInput {
  * lost reply) and turns a business refusal into a non-retryable ApplicationFailure whose type is the
  * contract's error code; anything else is thrown as is and retried with backoff.
  */
-export function createActivities({ pool, redis, payments, ticketKeys, temporal }: ActivityDeps) {
+export function createActivities({ pool, redis, payments, ticketKeys, temporal, offerSettings = DEFAULT_OFFER_SETTINGS }: ActivityDeps) {
   const signTicket = ticketSigner(ticketKeys);
   const metrics = createAppMetrics();
+
+  /**
+   * Freed places that became waiting-list holds: announced (once, by the call that made them) and
+   * handed to workflows of their own (by every call, which is harmless: see startOfferWorkflows).
+   */
+  async function takeOver(offers: WaitlistOffer[], madeNow: boolean): Promise<void> {
+    if (offers.length === 0) return;
+    if (madeNow) {
+      const places = offers.reduce((sum, o) => sum + o.seatIds.length + o.ga.reduce((n, g) => n + g.quantity, 0), 0);
+      metrics.placesHeld.add(places);
+      await announceInventoryChange(redis, {
+        eventId: offers[0]!.eventId,
+        counter: 'holds',
+        amount: places,
+        cause: 'offer',
+        seatIds: offers.flatMap((o) => o.seatIds),
+        gaSectionIds: offers.flatMap((o) => o.ga.map((g) => g.section_id)),
+      });
+    }
+    await startOfferWorkflows(temporal, offerSettings, offers);
+  }
 
   async function sell(input: { reservationId: string; paymentId: string }): Promise<SellResult> {
     const result = await asBusinessFailure(() => sellInventory(pool, { ...input, signTicket }));
     if (result.soldWithThisPayment && !result.alreadySold) {
       metrics.placesSold.add(countItems(result.view));
-      await announceInventoryChange(redis, result.view.event_id, 'sales', countItems(result.view));
+      await announceInventoryChange(redis, { ...touched(result.view), counter: 'sales', amount: countItems(result.view), cause: 'sale' });
     }
     return result;
   }
@@ -74,8 +99,8 @@ export function createActivities({ pool, redis, payments, ticketKeys, temporal }
 
     async holdInventory(input: HoldActivityInput): Promise<ReservationView> {
       const mustCommitBy = attemptDeadline();
-      const view = await asBusinessFailure(() =>
-        holdInventory(pool, { ...input, heldUntil: new Date(input.heldUntil), ...(mustCommitBy ? { mustCommitBy } : {}) }),
+      const { view, created } = await asBusinessFailure(() =>
+        holdInventoryOnce(pool, { ...input, heldUntil: new Date(input.heldUntil), ...(mustCommitBy ? { mustCommitBy } : {}) }),
       ).catch(async (err: unknown) => {
         if (err instanceof ApplicationFailure) {
           metrics.holdsRefused.add(1, { code: err.type ?? 'UNKNOWN' });
@@ -83,14 +108,19 @@ export function createActivities({ pool, redis, payments, ticketKeys, temporal }
         }
         throw err;
       });
-      metrics.placesHeld.add(countItems(view));
-      await announceInventoryChange(redis, view.event_id, 'holds', countItems(view));
+      // A hold an earlier attempt (or a waiting-list offer) made was counted and announced then.
+      if (created) {
+        metrics.placesHeld.add(countItems(view));
+        await announceInventoryChange(redis, { ...touched(view), counter: 'holds', amount: countItems(view), cause: 'hold' });
+      }
       return view;
     },
 
     /** Undoes a hold whose outcome the workflow never learned (every attempt failed or timed out). */
     async abandonHold(input: { reservationId: string }): Promise<{ abandoned: boolean }> {
-      return abandonHold(pool, input.reservationId);
+      const { abandoned, offers } = await abandonHoldAndOffer(pool, input.reservationId);
+      await takeOver(offers, abandoned);
+      return { abandoned };
     },
 
     async extendHold(input: { reservationId: string; heldUntil: string; kind: 'EXTENSION' | 'PAYMENT_GRACE' }): Promise<ReservationView> {
@@ -141,25 +171,43 @@ export function createActivities({ pool, redis, payments, ticketKeys, temporal }
     },
 
     async releaseInventory(input: { reservationId: string; status: ReleaseStatus; reason: string }): Promise<ReservationView> {
-      const { view, releasedSeats, releasedGa, repeated } = await releaseInventory(pool, { ...input, actor: `workflow:${input.reason}` });
+      const { view, releasedSeats, releasedGa, repeated, offers } = await releaseInventory(pool, { ...input, actor: `workflow:${input.reason}` });
       const released = releasedSeats.length + releasedGa.reduce((sum, g) => sum + g.quantity, 0);
       if (released > 0 && !repeated) {
         metrics.placesReleased.add(released, { cause: input.reason });
         if (input.reason === 'HOLD_EXPIRED') metrics.releaseLag.record(Math.max(0, Date.now() - Date.parse(view.held_until)) / 1000);
-        await announceInventoryChange(redis, view.event_id, 'releases', released);
+        await announceInventoryChange(redis, {
+          eventId: view.event_id,
+          counter: 'releases',
+          amount: released,
+          cause: 'release',
+          seatIds: releasedSeats,
+          gaSectionIds: releasedGa.map((g) => g.section_id),
+        });
       }
+      await takeOver(offers, !repeated);
       return { ...view, seats_released: releasedSeats, ga_released: releasedGa };
     },
 
     /** An order's refund begins: tickets cancelled and inventory back on sale, in one transaction. */
-    async beginOrderRefund(input: { orderId: string; actor: string; reason: string }): Promise<RefundStart> {
-      const started = await asBusinessFailure(() => beginOrderRefund(pool, input));
+    async beginOrderRefund(input: { orderId: string; actor: string; reason: string }): Promise<Omit<RefundStart, 'offers'>> {
+      const { offers, ...started } = await asBusinessFailure(() => beginOrderRefund(pool, input));
       const returned = started.seatsReleased.length + started.gaReleased.reduce((sum, g) => sum + g.quantity, 0);
       if (returned > 0) {
         metrics.placesRefunded.add(returned);
         const { rows } = await pool.query<{ event_id: string }>('SELECT event_id FROM orders WHERE id = $1', [input.orderId]);
-        if (rows[0]) await announceInventoryChange(redis, rows[0].event_id, 'releases', returned);
+        if (rows[0]) {
+          await announceInventoryChange(redis, {
+            eventId: rows[0].event_id,
+            counter: 'releases',
+            amount: returned,
+            cause: 'refund',
+            seatIds: started.seatsReleased,
+            gaSectionIds: started.gaReleased.map((g) => g.section_id),
+          });
+        }
       }
+      await takeOver(offers, returned > 0);
       return started;
     },
 
@@ -179,6 +227,11 @@ export function createActivities({ pool, redis, payments, ticketKeys, temporal }
 }
 
 export type ReservationActivities = ReturnType<typeof createActivities>;
+
+/** The places of a reservation, as a change names them. */
+function touched(view: ReservationView): { eventId: string; seatIds: string[]; gaSectionIds: string[] } {
+  return { eventId: view.event_id, seatIds: view.seats.map((s) => s.seat_id), gaSectionIds: view.ga.map((g) => g.section_id) };
+}
 
 function countItems(view: ReservationView): number {
   return view.seats.length + view.ga.reduce((sum, g) => sum + g.quantity, 0);

@@ -1,3 +1,4 @@
+import compression from 'compression';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -19,6 +20,7 @@ import { createTicketsRouter } from './routes/tickets-router';
 import { createQueueRouter } from './routes/queue-router';
 import { createReservationsRouter } from './routes/reservations-router';
 import { createVenuesRouter } from './routes/venues-router';
+import { createWaitlistRouter } from './routes/waitlist-router';
 
 /**
  * The API. `log` receives unexpected errors (500s); `accessLog`, when given, gets one JSON line per
@@ -43,6 +45,9 @@ export function createApp(deps: ApiDeps, log: (line: string) => void = console.e
   }
   app.use(securityHeaders);
   app.use(timeRequests(deps.metrics));
+  // gzip or br as the client accepts (1 KB and up); a response that is already encoded (the cached seat
+  // map) or says no-transform (a live stream) passes through as it is.
+  app.use(compression());
   // Every route declared with defineRoute counts against these (src/api/routes/define-route.ts).
   app.use((_req, res, next) => {
     res.locals.rateLimits = deps.rateLimits;
@@ -63,6 +68,7 @@ export function createApp(deps: ApiDeps, log: (line: string) => void = console.e
   app.use(`${api}/auth`, createAuthRouter(deps, registry, `${api}/auth`));
   app.use(`${api}/venues`, createVenuesRouter(deps, registry, `${api}/venues`));
   app.use(`${api}/events`, createEventsRouter(deps, registry, `${api}/events`));
+  app.use(`${api}/events`, createWaitlistRouter(deps, registry, `${api}/events`));
   app.use(`${api}/reservations`, createReservationsRouter(deps, registry, `${api}/reservations`));
   app.use(`${api}/queue`, createQueueRouter(deps, registry, `${api}/queue`));
   app.use(`${api}/payments`, createPaymentsRouter(deps, registry, `${api}/payments`));

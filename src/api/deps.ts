@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { Config } from '../config';
 import type { TicketKeys } from '../tickets/ticket-keys';
+import type { LiveInventory } from './live/live-inventory';
 import type { ApiMetrics } from './metrics';
 import type { RateLimits } from './services/rate-limit';
 
@@ -17,4 +18,6 @@ export interface ApiDeps {
   ticketKeys: TicketKeys;
   /** Request budgets per user and IP (429 beyond), shared by every API process through Redis. */
   rateLimits: RateLimits;
+  /** Live seat and GA changes (Server-Sent Events); absent where only some routers are mounted (tests). */
+  live?: LiveInventory;
 }

@@ -38,6 +38,8 @@ export function timeRequests(metrics: ApiMetrics): RequestHandler {
   return (req, res, next) => {
     const end = metrics.requestDuration.startTimer();
     res.on('finish', () => {
+      // A live stream lasts as long as its client watches: its length is not a latency.
+      if (String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) return;
       const route = req.route ? `${req.baseUrl}${String((req.route as { path: string }).path)}` : 'unmatched';
       end({ method: req.method, route, status: String(res.statusCode) });
     });

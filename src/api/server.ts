@@ -8,6 +8,7 @@ import { createLogger } from '../shared/logger';
 import { temporalClientMetrics } from '../shared/temporal-client-metrics';
 import { ticketKeysFromConfig } from '../tickets/ticket-keys';
 import { createApp } from './app';
+import { LiveInventory } from './live/live-inventory';
 import type { ApiDeps } from './deps';
 import { createMetrics, registerDatabaseGauges } from './metrics';
 import { createRateLimits } from './services/rate-limit';
@@ -43,9 +44,19 @@ export async function startServer(options: { config?: Config; port?: number; log
     await closeClients();
     throw err;
   }
-  const deps: ApiDeps = { config, pool, redis, temporal, metrics, ticketKeys: ticketKeysFromConfig(config), rateLimits: createRateLimits(redis, config) };
   // Tests pass their own `log` and keep the console quiet; the API process logs JSON lines.
   const logger = options.log ? undefined : createLogger('api', config.LOG_LEVEL);
+  const live = new LiveInventory(redis, pool, { heartbeatMs: config.SSE_HEARTBEAT_SECONDS * 1000, log: (line) => logger?.warn(line) });
+  const deps: ApiDeps = {
+    config,
+    pool,
+    redis,
+    temporal,
+    metrics,
+    ticketKeys: ticketKeysFromConfig(config),
+    rateLimits: createRateLimits(redis, config),
+    live,
+  };
   const app = createApp(deps, options.log ?? ((line) => logger?.error(line)), logger);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(options.port ?? config.PORT, () => resolve(s)).on('error', reject);
@@ -57,6 +68,8 @@ export async function startServer(options: { config?: Config; port?: number; log
     port,
     deps,
     async stop() {
+      // Live streams never end by themselves: ended here, their clients reconnect to another process.
+      live.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

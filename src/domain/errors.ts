@@ -37,6 +37,10 @@ export const ERROR_STATUS = {
   REFUND_NOT_POSSIBLE: 409,
   /** The event sells without a waiting room (it is not high_demand): no queue to join. */
   NO_WAITING_ROOM: 409,
+  /** A waiting list was asked for places the section has for sale: they can be held instead. */
+  TICKETS_AVAILABLE: 409,
+  /** The fan is in line for the event already (or holds an offer from it): one place in line per fan and event. */
+  ALREADY_ON_WAITLIST: 409,
   /** An earlier charge of the reservation has no known outcome yet; a new one waits for it. */
   PAYMENT_IN_PROGRESS: 409,
   /** A sale was asked to use money that is not (or no longer) this reservation's captured payment. */

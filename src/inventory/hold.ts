@@ -51,12 +51,21 @@ interface Item {
  * Retrying the same reservation returns the hold already made (Temporal retries activities).
  */
 export async function holdInventory(pool: Pool, cmd: HoldCommand): Promise<ReservationView> {
-  await withTransaction(pool, (db) => holdInTransaction(db, cmd));
-  // Read after COMMIT: the GA counter is a hot row, and its lock should not wait on this read.
-  return requireReservationView(pool, cmd.reservationId);
+  return (await holdInventoryOnce(pool, cmd)).view;
 }
 
-async function holdInTransaction(db: PoolClient, cmd: HoldCommand): Promise<void> {
+/**
+ * The same, saying whether this call made the hold. `created` is false when the reservation already
+ * existed: an earlier attempt made it, or a waiting-list offer did (src/waitlist), whose workflow
+ * adopts the hold as it is, held_until included.
+ */
+export async function holdInventoryOnce(pool: Pool, cmd: HoldCommand): Promise<{ view: ReservationView; created: boolean }> {
+  const created = await withTransaction(pool, (db) => holdInTransaction(db, cmd));
+  // Read after COMMIT: the GA counter is a hot row, and its lock should not wait on this read.
+  return { view: await requireReservationView(pool, cmd.reservationId), created };
+}
+
+async function holdInTransaction(db: PoolClient, cmd: HoldCommand): Promise<boolean> {
   if (cmd.mustCommitBy) await limitStatementsTo(db, cmd.mustCommitBy);
   const sale = await readSaleWindow(db, cmd.eventId);
   // First in the lock order: this buyer's other holds of the event wait here, so two at once cannot
@@ -66,7 +75,7 @@ async function holdInTransaction(db: PoolClient, cmd: HoldCommand): Promise<void
   // hold is this reservation's, so the retry succeeds instead of finding "its" seats taken.
   await lockReservationAttempts(db, cmd.reservationId);
   const existing = await db.query('SELECT 1 FROM reservations WHERE id = $1', [cmd.reservationId]);
-  if (existing.rowCount) return;
+  if (existing.rowCount) return false;
 
   refuseOutsideSale(cmd.eventId, sale);
   if (sale.presale) await assertWithinPresaleLimit(db, cmd, sale.presale);
@@ -129,6 +138,7 @@ async function holdInTransaction(db: PoolClient, cmd: HoldCommand): Promise<void
   if (cmd.mustCommitBy && Date.now() >= cmd.mustCommitBy.getTime()) {
     throw new Error('the hold attempt outlived its deadline and was rolled back');
   }
+  return true;
 }
 
 /** Every statement of the attempt ends before its deadline, with a margin for the commit. */

@@ -4,6 +4,7 @@ import type { ReleasedGa, ReservationView } from '../domain/reservation';
 import { appendAudit } from './audit';
 import { lockReservation, lockReservationAttempts } from './locks';
 import { loadReleased, requireReservationView } from './reservation-view';
+import { offerFreedPlaces, offersMadeAfter, type WaitlistOffer } from '../waitlist/offer-places';
 
 export type ReleaseStatus = 'EXPIRED' | 'CANCELLED';
 
@@ -21,6 +22,11 @@ export interface ReleaseResult {
   releasedGa: ReleasedGa[];
   /** True when the reservation was already closed: this call changed nothing. */
   repeated: boolean;
+  /**
+   * Holds the freed places became for fans on the event's waiting lists, made in the same transaction
+   * (on a repeated call: the ones the first call made). Each needs its reservation workflow started.
+   */
+  offers: WaitlistOffer[];
 }
 
 /**
@@ -42,6 +48,12 @@ export async function releaseInventory(pool: Pool, cmd: ReleaseCommand): Promise
  * reservation, which its buyer never saw. Nothing to do if no attempt committed.
  */
 export async function abandonHold(pool: Pool, reservationId: string): Promise<{ abandoned: boolean }> {
+  const { abandoned } = await abandonHoldAndOffer(pool, reservationId);
+  return { abandoned };
+}
+
+/** The same, with the waiting-list offers the freed places became (their workflows must be started). */
+export async function abandonHoldAndOffer(pool: Pool, reservationId: string): Promise<{ abandoned: boolean; offers: WaitlistOffer[] }> {
   return withTransaction(pool, async (db) => {
     await lockReservationAttempts(db, reservationId);
     const released = await releaseInTransaction(db, {
@@ -50,26 +62,35 @@ export async function abandonHold(pool: Pool, reservationId: string): Promise<{ 
       reason: 'HOLD_ABANDONED',
       actor: 'workflow:HOLD_ABANDONED',
     });
-    if (!released) return { abandoned: false };
-    // Money recorded against it (a provider notification) keeps the row, closed, for the books.
-    const money = await db.query(
-      `SELECT 1 FROM payments WHERE reservation_id = $1 UNION ALL SELECT 1 FROM payment_notifications WHERE reservation_id = $1 LIMIT 1`,
+    if (!released) return { abandoned: false, offers: [] };
+    // Money recorded against it (a provider notification) keeps the row, closed, for the books; so
+    // does a waiting-list offer, which its fan can read.
+    const kept = await db.query(
+      `SELECT 1 FROM payments WHERE reservation_id = $1 UNION ALL SELECT 1 FROM payment_notifications WHERE reservation_id = $1
+       UNION ALL SELECT 1 FROM waitlist_entries WHERE reservation_id = $1 LIMIT 1`,
       [reservationId],
     );
-    if (money.rowCount === 0) {
+    if (kept.rowCount === 0) {
       await db.query('DELETE FROM ga_holds WHERE reservation_id = $1', [reservationId]);
       await db.query('DELETE FROM reservations WHERE id = $1', [reservationId]);
     }
-    return { abandoned: true };
+    return { abandoned: true, offers: released.offers };
   });
 }
 
 async function releaseInTransaction(db: PoolClient, cmd: ReleaseCommand): Promise<ReleaseResult | null> {
   const reservation = await lockReservation(db, cmd.reservationId);
   if (!reservation) return null;
+  const source = `reservation:${cmd.reservationId}`;
   if (reservation.status === 'EXPIRED' || reservation.status === 'CANCELLED') {
     const released = await loadReleased(db, cmd.reservationId);
-    return { view: await requireReservationView(db, cmd.reservationId), releasedSeats: released.seats, releasedGa: released.ga, repeated: true };
+    return {
+      view: await requireReservationView(db, cmd.reservationId),
+      releasedSeats: released.seats,
+      releasedGa: released.ga,
+      repeated: true,
+      offers: await offersMadeAfter(db, source),
+    };
   }
   if (reservation.status === 'CONFIRMED' || reservation.status === 'REFUNDED') {
     throw new Error(`reservation ${cmd.reservationId} is ${reservation.status}; sold inventory is not released here`);
@@ -95,11 +116,18 @@ async function releaseInTransaction(db: PoolClient, cmd: ReleaseCommand): Promis
     ],
     cmd.reason,
   );
+  // After the release's own locks (reservation, seats, GA counters), as the lock order wants.
+  const offers = await offerFreedPlaces(db, {
+    eventId: reservation.event_id,
+    sectionIds: [...new Set([...seats.rows.map((s) => s.section_id), ...ga.map((g) => g.section_id)])],
+    source,
+  });
   return {
     view: await requireReservationView(db, cmd.reservationId),
     releasedSeats: seats.rows.map((s) => s.id).sort(),
     releasedGa: ga.map((g) => ({ section_id: g.section_id, quantity: g.quantity })),
     repeated: false,
+    offers,
   };
 }
 

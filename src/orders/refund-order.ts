@@ -4,6 +4,7 @@ import { AppError } from '../domain/errors';
 import { appendAudit } from '../inventory/audit';
 import { lockReservation } from '../inventory/locks';
 import { recordTicketEvents } from '../tickets/issue-tickets';
+import { offerFreedPlaces, offersMadeAfter, type WaitlistOffer } from '../waitlist/offer-places';
 import type { OrderStatus } from './orders-repository';
 
 export interface RefundStart {
@@ -14,6 +15,8 @@ export interface RefundStart {
   /** What this call put back on sale (nothing when the refund had already started). */
   seatsReleased: string[];
   gaReleased: Array<{ section_id: string; quantity: number }>;
+  /** Holds the returned places became for fans on the waiting lists (a repeated call: those the first made). */
+  offers: WaitlistOffer[];
 }
 
 /**
@@ -31,8 +34,9 @@ export async function beginOrderRefund(pool: Pool, cmd: { orderId: string; actor
     );
     const order = rows[0];
     if (!order) throw new AppError('NOT_FOUND', 'order not found');
-    const start = { orderId: cmd.orderId, paymentId: order.payment_id, status: order.status, seatsReleased: [], gaReleased: [] };
-    if (order.status !== 'CONFIRMED') return start;
+    const source = `order:${cmd.orderId}`;
+    const start = { orderId: cmd.orderId, paymentId: order.payment_id, status: order.status, seatsReleased: [], gaReleased: [], offers: [] };
+    if (order.status !== 'CONFIRMED') return { ...start, offers: await offersMadeAfter(db, source) };
 
     await lockReservation(db, order.reservation_id);
     const seatsReleased = await returnSeats(db, order.reservation_id);
@@ -55,7 +59,13 @@ export async function beginOrderRefund(pool: Pool, cmd: { orderId: string; actor
       ],
       `order ${cmd.orderId}: ${cmd.reason}`,
     );
-    return { ...start, status: 'REFUNDING', seatsReleased: seatsReleased.map((s) => s.id), gaReleased };
+    // After the refund's own locks (order, reservation, seats, GA counters), as the lock order wants.
+    const offers = await offerFreedPlaces(db, {
+      eventId: order.event_id,
+      sectionIds: [...new Set([...seatsReleased.map((s) => s.section_id), ...gaReleased.map((g) => g.section_id)])],
+      source,
+    });
+    return { ...start, status: 'REFUNDING', seatsReleased: seatsReleased.map((s) => s.id), gaReleased, offers };
   });
 }
 

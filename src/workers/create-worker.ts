@@ -12,7 +12,10 @@ import type { TicketKeys } from '../tickets/ticket-keys';
 export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/interceptors')];
 
 export interface WorkerDeps {
-  config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'DATABASE_POOL_SIZE'>;
+  config: Pick<
+    Config,
+    'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'DATABASE_POOL_SIZE' | 'PAYMENT_GRACE_SECONDS' | 'MAX_PAYMENT_ATTEMPTS'
+  >;
   pool: Pool;
   redis: Redis;
   payments: PaymentProvider;
@@ -37,7 +40,18 @@ export async function createWorker(deps: WorkerDeps): Promise<{ worker: Worker; 
     namespace: deps.config.TEMPORAL_NAMESPACE,
     taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
     activities: {
-      ...createActivities({ pool: deps.pool, redis: deps.redis, payments: deps.payments, ticketKeys: deps.ticketKeys, temporal: deps.temporal }),
+      ...createActivities({
+        pool: deps.pool,
+        redis: deps.redis,
+        payments: deps.payments,
+        ticketKeys: deps.ticketKeys,
+        temporal: deps.temporal,
+        offerSettings: {
+          taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+          paymentGraceSeconds: deps.config.PAYMENT_GRACE_SECONDS,
+          maxPaymentAttempts: deps.config.MAX_PAYMENT_ATTEMPTS,
+        },
+      }),
       ...createWaitingRoomActivities({ pool: deps.pool, redis: deps.redis }),
     },
     ...(deps.workflowBundle

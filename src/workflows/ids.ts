@@ -2,6 +2,9 @@
  * Workflow ids are derived from business ids in exactly one place, so the API, the worker and an
  * operator typing `temporal workflow describe -w reservation-<id>` all agree.
  */
+/** The workflow type every new reservation starts as (older runs finish as `reservationWorkflow`). */
+export const RESERVATION_WORKFLOW_TYPE = 'reservationWorkflowV3';
+
 export function reservationWorkflowId(reservationId: string): string {
   return `reservation-${reservationId}`;
 }

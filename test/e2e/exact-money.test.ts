@@ -4,6 +4,7 @@ import { simulatedLedger } from '../../src/payments/simulated-provider';
 import { reservationWorkflowId } from '../../src/workflows/ids';
 import { paymentsOf } from '../support/db-queries';
 import { useE2eStack } from '../support/e2e-stack';
+import type { HttpResponse } from '../support/http';
 import { createEventViaApi, registerBuyer, type ApiEvent, type Buyer } from '../support/scenario';
 
 /** Reservations whose next charge finds the processor unreachable (the request never leaves). */
@@ -206,7 +207,7 @@ describe('an operator cancelling the workflow on the real Temporal server', () =
     // The release waits on the section's counter, so the webhook's signal lands while the workflow
     // task that releases and ends the run is still running: completing it then fails.
     const locker = await pool().connect();
-    let cancelling: ReturnType<typeof e2e.api.delete>;
+    let cancelling!: Promise<HttpResponse>;
     try {
       await locker.query('BEGIN');
       await locker.query('SELECT 1 FROM ga_inventory WHERE event_id = $1 AND section_id = $2 FOR UPDATE', [event.eventId, event.gaSectionId]);

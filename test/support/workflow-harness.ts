@@ -10,7 +10,7 @@ import type { ReservationInput } from '../../src/domain/reservation';
 import type { PaymentProvider } from '../../src/payments/provider';
 import { createSimulatedProvider } from '../../src/payments/simulated-provider';
 import { holdUpdate } from '../../src/workflows/definitions';
-import { reservationWorkflowId } from '../../src/workflows/ids';
+import { RESERVATION_WORKFLOW_TYPE, reservationWorkflowId } from '../../src/workflows/ids';
 import type { reservationWorkflowV3 } from '../../src/workflows/reservation-workflow';
 import { createPool } from '../../src/db/pool';
 import { createRedis } from '../../src/shared/clients';
@@ -72,7 +72,7 @@ export function reservationInput(overrides: Partial<ReservationInput> & Pick<Res
 
 /** Starts a reservation the way the API does (start, then the hold update) and returns its handle and hold. */
 export async function startReservation(env: TestWorkflowEnvironment, taskQueue: string, input: ReservationInput) {
-  const handle = await env.client.workflow.start<typeof reservationWorkflowV3>('reservationWorkflowV3', {
+  const handle = await env.client.workflow.start<typeof reservationWorkflowV3>(RESERVATION_WORKFLOW_TYPE, {
     workflowId: reservationWorkflowId(input.reservationId),
     taskQueue,
     args: [input],

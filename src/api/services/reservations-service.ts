@@ -14,7 +14,7 @@ import {
   extendUpdate,
   holdUpdate,
 } from '../../workflows/definitions';
-import { reservationWorkflowId } from '../../workflows/ids';
+import { RESERVATION_WORKFLOW_TYPE, reservationWorkflowId } from '../../workflows/ids';
 import type { reservationWorkflowV3 } from '../../workflows/reservation-workflow';
 import type { ApiDeps } from '../deps';
 import type { AuthUser } from '../middleware/authenticate';
@@ -84,7 +84,7 @@ export async function createReservation(
     idempotencyKey,
     requestHash: idempotencyKey ? requestHash : null,
   };
-  const start = new WithStartWorkflowOperation<typeof reservationWorkflowV3>('reservationWorkflowV3', {
+  const start = new WithStartWorkflowOperation<typeof reservationWorkflowV3>(RESERVATION_WORKFLOW_TYPE, {
     workflowId: reservationWorkflowId(reservationId),
     taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
     args: [input],

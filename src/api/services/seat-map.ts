@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Queryable } from '../../db/transaction';
-import { inventoryVersionKey } from '../../inventory/inventory-signals';
+import { inventoryStreamKey, inventoryVersionKey } from '../../inventory/inventory-signals';
 import type { GaMapSection, SeatMapView, SeatStatus, SeatedMapSection } from '../openapi/event-schemas';
 import { eventNotFound } from './events-service';
 import { isUuid } from './venues-service';
@@ -11,33 +11,66 @@ export interface SeatMapFilter {
 }
 
 /**
- * A map lives one second: lapsed holds turn AVAILABLE with time alone, without any version change.
- * Within that second, any hold, release or sale moves the event's version and so the key.
+ * The bound: no map is served more than this after it was read from PostgreSQL. Lapsed holds turn
+ * AVAILABLE with time alone, without any version change; any hold, release or sale moves the event's
+ * version, and so the key, at once.
  */
-const CACHE_TTL_MS = 1000;
+export const SEAT_MAP_TTL_MS = 1000;
 /** Redis is an optimisation here: if it does not answer quickly, PostgreSQL does. */
 const CACHE_TIMEOUT_MS = 100;
 
-const cacheKey = (eventId: string, version: string): string => `seatmap:${eventId}:${version}`;
+const cacheKey = (eventId: string, version: string): string => `seatmap:v2:${eventId}:${version}`;
+
+/** The unfiltered map of an event and how long it may be served. */
+export interface SeatMapSnapshot {
+  /** The map serialized (as cached): the unfiltered answer is these bytes, never parsed again. */
+  json: string;
+  /** The inventory version it was read under; null when Redis did not answer (then nothing is cached). */
+  version: string | null;
+  /**
+   * The event's change-stream id read before PostgreSQL was: every change after it may be missing from
+   * the map, every change up to it is in it. A live client resumes from here (X-Last-Event-Id).
+   */
+  position: string | null;
+  /** Date.now() after which it must not be served (at most SEAT_MAP_TTL_MS after it was read). */
+  expiresAt: number;
+}
 
 /**
- * The seat availability of an event (contract shape). The unfiltered map is cached in Redis under the
- * event's inventory version; filters are applied to the cached copy so one entry serves every query.
+ * The unfiltered map of an event, cached in Redis under the event's inventory version so every API
+ * process shares one read of PostgreSQL per version. The version is read first: a change announced
+ * after it moves the key on, and one announced before it is in what PostgreSQL answers.
  */
-export async function getSeatMap(db: Queryable, redis: Redis, eventId: string, filter: SeatMapFilter = {}): Promise<SeatMapView> {
+export async function seatMapSnapshot(db: Queryable, redis: Redis, eventId: string, knownVersion?: string | null): Promise<SeatMapSnapshot> {
   if (!isUuid(eventId)) throw eventNotFound(eventId);
   const id = eventId.toLowerCase();
-  const version = await bestEffort(redis.get(inventoryVersionKey(id)));
-  const key = version === undefined ? null : cacheKey(id, version ?? '0');
-  const cached = key ? await bestEffort(redis.get(key)) : undefined;
-  let map: SeatMapView;
-  if (typeof cached === 'string') {
-    map = JSON.parse(cached) as SeatMapView;
-  } else {
-    map = await loadSeatMap(db, id);
-    if (key) void bestEffort(redis.set(key, JSON.stringify(map), 'PX', CACHE_TTL_MS));
+  const version = knownVersion !== undefined ? knownVersion : await readInventoryVersion(redis, id);
+  if (version === null) return { json: JSON.stringify(await loadSeatMap(db, id)), version: null, position: null, expiresAt: 0 };
+  const key = cacheKey(id, version);
+  const cached = await bestEffort(redis.multi().get(key).pttl(key).xrevrange(inventoryStreamKey(id), '+', '-', 'COUNT', 1).exec());
+  const text = cached?.[0]?.[1];
+  const ttl = Number(cached?.[1]?.[1] ?? -1);
+  // Stored as "<position>\n<json>": one key, one read.
+  if (typeof text === 'string' && ttl > 0) {
+    const cut = text.indexOf('\n');
+    return { json: text.slice(cut + 1), version, position: text.slice(0, cut) || null, expiresAt: Date.now() + ttl };
   }
-  return applyFilter(map, filter);
+  const last = (cached?.[2]?.[1] ?? []) as Array<[string, string[]]>;
+  const position = cached ? (last[0]?.[0] ?? '0-0') : null;
+  const json = JSON.stringify(await loadSeatMap(db, id));
+  void bestEffort(redis.set(key, `${position ?? ''}\n${json}`, 'PX', SEAT_MAP_TTL_MS));
+  return { json, version, position, expiresAt: Date.now() + SEAT_MAP_TTL_MS };
+}
+
+/** The event's inventory version ('0' before any change), or null when Redis does not answer. */
+export async function readInventoryVersion(redis: Redis, eventId: string): Promise<string | null> {
+  const version = await bestEffort(redis.get(inventoryVersionKey(eventId.toLowerCase())));
+  return version === undefined ? null : (version ?? '0');
+}
+
+/** The seat availability of an event (contract shape), filtered. */
+export async function getSeatMap(db: Queryable, redis: Redis, eventId: string, filter: SeatMapFilter = {}): Promise<SeatMapView> {
+  return applyFilter(JSON.parse((await seatMapSnapshot(db, redis, eventId)).json) as SeatMapView, filter);
 }
 
 /** Resolves to undefined instead of failing or hanging when Redis is down or slow. */
@@ -53,7 +86,7 @@ async function bestEffort<T>(command: Promise<T>): Promise<T | undefined> {
   }
 }
 
-function applyFilter(map: SeatMapView, filter: SeatMapFilter): SeatMapView {
+export function applyFilter(map: SeatMapView, filter: SeatMapFilter): SeatMapView {
   if (!filter.section_id && !filter.status) return map;
   const sectionId = filter.section_id?.toLowerCase();
   const sections = map.sections
