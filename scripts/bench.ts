@@ -5,7 +5,7 @@
  * See `npm run bench -- --help`. Exit 1 only when correctness fails; missed speed targets are reported.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -26,6 +26,7 @@ import { createEvent, createVenue, login, registerBuyers, type Buyer, type SaleE
 import { lastShortHoldDeadline, releaseLag, stuckHolds, verifyEvent } from './lib/bench-verify';
 import { LiveLoad, measureLive, setUpWaitlistStage, type LiveReport } from './lib/bench-live';
 import { renderLive } from './lib/bench-live-report';
+import { measureWorkerCache, renderWorkerCache } from './lib/bench-worker-cache';
 import { REPO_ROOT } from './lib/processes';
 import { ensureStack, type Stack } from './lib/stack';
 
@@ -343,6 +344,28 @@ async function smokeRun(sys: System, options: BenchOptions, timestamp: string, s
   return checks.every(([, ok]) => ok);
 }
 
+/** --worker-cache: one worker, --workflows open reservations, its memory before and after (see bench-worker-cache.ts). */
+async function workerCacheRun(sys: System, options: BenchOptions, timestamp: string): Promise<boolean> {
+  const worker = sys.children.workers[0];
+  if (!worker?.pid || options.workers !== 1) throw new UsageError('--worker-cache measures one worker: leave --workers at 1');
+  const adminToken = await login(sys.api, ADMIN.email, ADMIN.password);
+  const shape = await createVenue(sys.api, adminToken, `${timestamp}-cache`, { rows: options.rows, seatsPerRow: options.seatsPerRow, ga: options.ga });
+  const event = await createEvent(sys.api, adminToken, shape, `Bench worker cache ${timestamp}`);
+  const buyers = await registerBuyers(sys.api, Math.min(options.buyers, 50), `${timestamp}-cache`);
+  const workerLog = readFileSync(sys.children.logFiles[0] ?? '', 'utf8');
+  const maxCached = /caching up to (\d+) workflows/.exec(workerLog)?.[1];
+  const result = await measureWorkerCache({ api: sys.api, workerPid: worker.pid, event, buyers, workflows: options.workflows, maxCached: maxCached ? Number(maxCached) : null, log });
+  await cancelOpenWorkflows(sys.stack.temporalAddress, sys.stack.temporalNamespace, sys.taskQueue);
+  const check = await verifyEvent(sys.pool, event.eventId);
+  const ok = check.oversold.total === 0 && check.sections.every((s) => s.ok);
+  console.log(renderWorkerCache(result));
+  const out = resolve(REPO_ROOT, options.out);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify({ options, environment: { node: process.version, cpus: cpus().length }, ...result, correctness: { ok, event: check } }, null, 2)}\n`);
+  console.log(`\nJSON: ${out}`);
+  return ok;
+}
+
 /** --live: the waiting list's event and its fans, then the readers, the stream clients and the line, started just before the sale. */
 async function startLive(sys: System, options: BenchOptions, sale: Sale, tag: string) {
   const o = options.live!;
@@ -362,6 +385,8 @@ async function run(options: BenchOptions, timestamp: string, cleanup: Cleanup): 
   switch (options.mode) {
     case 'curve':
       return (await curveRun(sys, options, timestamp)).ok;
+    case 'worker-cache':
+      return workerCacheRun(sys, options, timestamp);
     case 'smoke':
       return smokeRun(sys, options, timestamp, setupStart, startedAt);
     case 'waiting-room':

@@ -56,6 +56,17 @@ const configSchema = z.object({
   RECONCILIATION_EVERY_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   /** An event's cancellation looks once more after this long: longer than a hold under way may take to commit. */
   CANCEL_EVENT_STRAGGLER_SECONDS: z.coerce.number().int().min(0).max(300).default(15),
+  /*
+   * Reservation workflows a worker keeps in memory between their tasks (its sticky cache). Unset: the
+   * SDK's default, from the heap limit. A cached workflow's next task (a payment, its timer) runs at once;
+   * an evicted one is first replayed from its history. See the README's "Worker settings".
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  /*
+   * How long a workflow's next task waits for the worker that has it cached before any worker may take
+   * it. After a worker dies this is the delay of every timer and signal of the workflows it had cached.
+   */
+  WORKER_STICKY_TIMEOUT_SECONDS: z.coerce.number().min(0.5).max(60).default(3),
   /** The worker's Prometheus endpoint (the SDK's metrics and the app's); 0 turns it off. */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),

@@ -43,7 +43,10 @@ async function main(): Promise<void> {
   });
   const schedule = await ensureReconciliationSchedule(temporal.client, { taskQueue: config.TEMPORAL_TASK_QUEUE, everyMinutes: config.RECONCILIATION_EVERY_MINUTES });
   stopWhenParentGoes();
-  console.log(`worker: polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS}; reconciliation every ${config.RECONCILIATION_EVERY_MINUTES} min (schedule ${schedule})`);
+  console.log(
+    `worker: polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS}; ` +
+      `caching up to ${worker.options.maxCachedWorkflows} workflows; reconciliation every ${config.RECONCILIATION_EVERY_MINUTES} min (schedule ${schedule})`,
+  );
   try {
     await worker.run();
   } finally {

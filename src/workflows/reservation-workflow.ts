@@ -103,6 +103,9 @@ export async function reservationWorkflowV3(input: ReservationInput): Promise<Re
     const key = `${notification.paymentId}:${notification.status}`;
     if (notificationsSeen.has(key)) return;
     notificationsSeen.add(key);
+    // Logged here, not where it is handled: only here is the log line still under the request id of
+    // the webhook that delivered it (an update handled in the same task would lend it its own).
+    if (notification.status !== 'succeeded') log.warn('provider reported a failed payment', { reservationId: input.reservationId, ...notification });
     notifications.push(notification);
   });
 
@@ -493,10 +496,7 @@ export async function reservationWorkflowV3(input: ReservationInput): Promise<Re
   /** Payments the provider reports asynchronously: a sale while held, a refund otherwise. */
   async function handleNotifications(): Promise<void> {
     for (const notification of notifications.splice(0)) {
-      if (notification.status !== 'succeeded') {
-        log.warn('provider reported a failed payment', { reservationId: input.reservationId, ...notification });
-        continue;
-      }
+      if (notification.status !== 'succeeded') continue;
       const { paymentId, state, reservationId } = await recordProviderPayment({
         reservationId: input.reservationId,
         providerPaymentId: notification.paymentId,

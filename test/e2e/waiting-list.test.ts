@@ -9,8 +9,11 @@ import { openSse } from '../support/sse';
 const e2e = useE2eStack();
 const pool = () => e2e.stack.server.deps.pool;
 
-/** Offers are held for the event's hold duration: short here, so an unpaid one lapses within the test. */
-const OFFER_SECONDS = 3;
+/**
+ * Offers are held for the event's hold duration: short here, so an unpaid one lapses within the test,
+ * yet long enough for the test to act on an offer before it lapses on a busy machine (3 s was not).
+ */
+const OFFER_SECONDS = 5;
 
 function freshEvent(shape: { rows?: number; seatsPerRow?: number; gaCapacity?: number }): Promise<ApiEvent> {
   return createEventViaApi(e2e.api, e2e.admin, { ...shape, event: { hold_duration_seconds: OFFER_SECONDS } });

@@ -11,9 +11,9 @@ export interface SeatMapFilter {
 }
 
 /**
- * The bound: no map is served more than this after it was read from PostgreSQL. Lapsed holds turn
- * AVAILABLE with time alone, without any version change; any hold, release or sale moves the event's
- * version, and so the key, at once.
+ * The bound: no map is served more than this after it was read from PostgreSQL, nor past the first
+ * held_until in it. Lapsed holds turn AVAILABLE with time alone, without any version change; any hold,
+ * release or sale moves the event's version, and so the key, at once.
  */
 export const SEAT_MAP_TTL_MS = 1000;
 /** Redis is an optimisation here: if it does not answer quickly, PostgreSQL does. */
@@ -45,7 +45,7 @@ export async function seatMapSnapshot(db: Queryable, redis: Redis, eventId: stri
   if (!isUuid(eventId)) throw eventNotFound(eventId);
   const id = eventId.toLowerCase();
   const version = knownVersion !== undefined ? knownVersion : await readInventoryVersion(redis, id);
-  if (version === null) return { json: JSON.stringify(await loadSeatMap(db, id)), version: null, position: null, expiresAt: 0 };
+  if (version === null) return { json: JSON.stringify((await loadSeatMap(db, id)).view), version: null, position: null, expiresAt: 0 };
   const key = cacheKey(id, version);
   const cached = await bestEffort(redis.multi().get(key).pttl(key).xrevrange(inventoryStreamKey(id), '+', '-', 'COUNT', 1).exec());
   const text = cached?.[0]?.[1];
@@ -57,9 +57,10 @@ export async function seatMapSnapshot(db: Queryable, redis: Redis, eventId: stri
   }
   const last = (cached?.[2]?.[1] ?? []) as Array<[string, string[]]>;
   const position = cached ? (last[0]?.[0] ?? '0-0') : null;
-  const json = JSON.stringify(await loadSeatMap(db, id));
-  void bestEffort(redis.set(key, `${position ?? ''}\n${json}`, 'PX', SEAT_MAP_TTL_MS));
-  return { json, version, position, expiresAt: Date.now() + SEAT_MAP_TTL_MS };
+  const { view, freshForMs } = await loadSeatMap(db, id);
+  const json = JSON.stringify(view);
+  void bestEffort(redis.set(key, `${position ?? ''}\n${json}`, 'PX', freshForMs));
+  return { json, version, position, expiresAt: Date.now() + freshForMs };
 }
 
 /** The event's inventory version ('0' before any change), or null when Redis does not answer. */
@@ -103,6 +104,8 @@ interface SectionRow {
   capacity: number | null;
   ga_available: number | null;
   read_at: Date;
+  /** The earliest held_until still ahead: then a seat or GA place goes back on sale with no version change. */
+  next_lapse: Date | null;
 }
 
 interface SeatRow {
@@ -113,7 +116,8 @@ interface SeatRow {
   status: SeatStatus;
 }
 
-async function loadSeatMap(db: Queryable, eventId: string): Promise<SeatMapView> {
+/** The map, and how long it stays true without a version change: until SEAT_MAP_TTL_MS or the next hold lapses. */
+async function loadSeatMap(db: Queryable, eventId: string): Promise<{ view: SeatMapView; freshForMs: number }> {
   const [sections, seats] = await Promise.all([loadSections(db, eventId), loadSeats(db, eventId)]);
   if (sections === null) throw eventNotFound(eventId);
   const bySection = new Map<string, SeatRow[]>();
@@ -123,11 +127,15 @@ async function loadSeatMap(db: Queryable, eventId: string): Promise<SeatMapView>
     else bySection.set(seat.section_id, [seat]);
   }
   const views = sections.rows.map((s) => toSectionView(s, bySection.get(s.section_id) ?? []));
+  const untilLapse = sections.nextLapse ? sections.nextLapse.getTime() - sections.readAt.getTime() : Infinity;
   return {
-    event_id: eventId,
-    sections: views,
-    total_available: views.reduce((sum, s) => sum + s.available_count, 0),
-    last_updated: sections.readAt.toISOString(),
+    view: {
+      event_id: eventId,
+      sections: views,
+      total_available: views.reduce((sum, s) => sum + s.available_count, 0),
+      last_updated: sections.readAt.toISOString(),
+    },
+    freshForMs: Math.max(1, Math.min(SEAT_MAP_TTL_MS, Math.ceil(untilLapse))),
   };
 }
 
@@ -145,7 +153,7 @@ function toSectionView(s: SectionRow, seats: SeatRow[]): SeatedMapSection | GaMa
 }
 
 /** The event's on-sale sections in venue order; null when the event does not exist. */
-async function loadSections(db: Queryable, eventId: string): Promise<{ rows: SectionRow[]; readAt: Date } | null> {
+async function loadSections(db: Queryable, eventId: string): Promise<{ rows: SectionRow[]; readAt: Date; nextLapse: Date | null } | null> {
   // LEFT JOIN from the event, so an existing event with no priced section still answers (with no sections).
   const { rows } = await db.query<Omit<SectionRow, 'section_id'> & { section_id: string | null }>(
     `SELECT s.id AS section_id, s.name, s.kind, p.price_cents, g.capacity,
@@ -153,7 +161,9 @@ async function loadSections(db: Queryable, eventId: string): Promise<{ rows: Sec
               SELECT sum(h.quantity) FROM ga_holds h
                WHERE h.event_id = g.event_id AND h.section_id = g.section_id AND h.status = 'HELD' AND h.held_until <= now()
             ), 0)), 0)::int AS ga_available,
-            now() AS read_at
+            now() AS read_at,
+            LEAST((SELECT min(held_until) FROM seats WHERE event_id = e.id AND status = 'HELD' AND held_until > now()),
+                  (SELECT min(held_until) FROM ga_holds WHERE event_id = e.id AND status = 'HELD' AND held_until > now())) AS next_lapse
        FROM events e
        LEFT JOIN event_prices p ON p.event_id = e.id
        LEFT JOIN sections s ON s.id = p.section_id
@@ -164,7 +174,7 @@ async function loadSections(db: Queryable, eventId: string): Promise<{ rows: Sec
   );
   const first = rows[0];
   if (!first) return null;
-  return { rows: rows.filter((r): r is SectionRow => r.section_id !== null), readAt: first.read_at };
+  return { rows: rows.filter((r): r is SectionRow => r.section_id !== null), readAt: first.read_at, nextLapse: first.next_lapse };
 }
 
 /** Seats in print order: rows by length then text (so Z < AA), then by number. */
