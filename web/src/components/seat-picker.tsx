@@ -39,16 +39,17 @@ export function SeatPicker({ event, canHold, queueToken }: Props): JSX.Element {
       .catch(() => sessionStorage.removeItem(holdKey(event.id)));
   }, [event.id, canHold]);
 
-  // A pick someone else has just taken is no longer the fan's pick.
+  // A pick someone else has just taken is no longer the fan's pick. While the fan's own hold is on its
+  // way, the stream may tell of it before the answer does: that is not someone else.
   useEffect(() => {
-    if (!map || selected.size === 0) return;
+    if (!map || selected.size === 0 || busy) return;
     const free = new Set(map.sections.flatMap((s) => (s.kind === 'SEATED' ? s.seats.filter((seat) => seat.status === 'AVAILABLE').map((seat) => seat.seat_id) : [])));
     const still = [...selected].filter((id) => free.has(id));
     if (still.length !== selected.size) {
       setSelected(new Set(still));
       setMessage({ kind: 'info', text: 'A seat you picked was just taken by another fan.' });
     }
-  }, [map]);
+  }, [map, busy]);
 
   const sectionNames = useMemo(() => new Map(map?.sections.map((s) => [s.section_id, s.name]) ?? []), [map]);
   const mine = useMemo(() => new Set(hold?.seats.map((s) => s.seat_id) ?? []), [hold]);
