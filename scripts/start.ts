@@ -82,6 +82,7 @@ async function main(): Promise<void> {
     [
       '',
       'Ticket inventory is up:',
+      `  Web page       ${apiUrl}/  (fans: browse, queue, hold, pay, tickets; door staff: ${apiUrl}/scanner)`,
       `  API            ${apiUrl}/api/v1${apiPorts.length > 1 ? ` (and ${apiPorts.slice(1).map((port) => `:${port}`).join(', ')}: ${apiPorts.length} API processes, ${counts.workers} worker(s))` : ''}`,
       `  OpenAPI        ${apiUrl}/openapi.json`,
       `  Health         ${apiUrl}/health`,

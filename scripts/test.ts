@@ -41,7 +41,8 @@ async function main(): Promise<number> {
     const extra = process.argv.slice(2);
     if (extra.length === 0) {
       if (run('type check (tsc --noEmit)', [bin('typescript', 'bin/tsc'), '--noEmit', '-p', '.'], env) !== 0) return 1;
-      if (run('lint (eslint)', [bin('eslint', 'bin/eslint.js'), 'src', 'test', 'scripts'], env) !== 0) return 1;
+      if (run('type check of the web page (tsc --noEmit -p web)', [bin('typescript', 'bin/tsc'), '--noEmit', '-p', 'web'], env) !== 0) return 1;
+      if (run('lint (eslint)', [bin('eslint', 'bin/eslint.js'), 'src', 'test', 'scripts', 'web/src'], env) !== 0) return 1;
     }
     return run('jest', [bin('jest', 'bin/jest.js'), ...extra], env);
   } finally {

@@ -8,6 +8,7 @@ import { answerUnsupportedMethods } from './middleware/method-not-allowed';
 import { requestId } from './middleware/request-id';
 import { securityHeaders } from './middleware/security-headers';
 import { timeRequests } from './metrics';
+import { serveWebPage } from './web-page';
 import { buildOpenApiDocument } from './openapi/document';
 import { createRegistry } from './openapi/registry';
 import { createAdminRouter } from './routes/admin-router';
@@ -82,6 +83,8 @@ export function createApp(deps: ApiDeps, log: (line: string) => void = console.e
     res.json(document);
   });
   answerUnsupportedMethods(app);
+  // After every API route and the 405s: the page never answers for a path of the API.
+  app.use(serveWebPage());
   app.use(notFoundRoute);
   app.use(errorHandler(log));
   return app;
