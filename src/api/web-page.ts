@@ -40,8 +40,10 @@ export function serveWebPage(distDir: string = WEB_DIST_DIR): RequestHandler {
   return (req, res, next) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || NOT_THE_PAGE.test(req.path)) return next();
     files(req, res, () => {
-      // A missing asset (a file name with an extension) is a 404, not the page in its place.
-      if (/\.[a-z0-9]+$/i.test(req.path) || !existsSync(index) || !req.accepts('html')) return next();
+      // A missing asset (a file name with an extension) is a 404, not the page in its place; so is an
+      // unknown path asked for by an API client (Accept: */* or JSON): only a browser's navigation,
+      // which asks for HTML first, gets the page.
+      if (/\.[a-z0-9]+$/i.test(req.path) || !existsSync(index) || req.accepts(['json', 'html']) !== 'html') return next();
       pageHeaders(res, index);
       res.sendFile(index);
     });

@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 
 describe('the API serves the web page', () => {
-  test('the page at / and at its own routes, with a CSP of its own; the API, OpenAPI, health and metrics paths are not swallowed', async () => {
+  test('the page at / and at its own routes, with a CSP of its own; the API, OpenAPI, health and metrics paths and API clients\' unknown paths are not swallowed', async () => {
     for (const path of ['/', '/events/00000000-0000-4000-8000-000000000000', '/tickets', '/scanner']) {
       const res = await e2e.api.get(path, { headers: { accept: 'text/html' } });
       expect(res.status).toBe(200);
@@ -32,6 +32,12 @@ describe('the API serves the web page', () => {
     expect((await e2e.api.get('/metrics/extra', { headers: { accept: 'text/html' } })).status).toBe(404);
     expect((await e2e.api.get('/assets/no-such-file.js')).status).toBe(404);
     expect((await e2e.api.post('/')).status).toBe(404);
+    // An API client (no preference, or JSON) asking for an unknown path gets the API's 404, not the page.
+    for (const accept of ['*/*', 'application/json']) {
+      const unknown = await e2e.api.get('/nowhere', { headers: { accept } });
+      expect(unknown.status).toBe(404);
+      expect(unknown.body.error).toBe('NOT_FOUND');
+    }
   });
 });
 
