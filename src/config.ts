@@ -57,8 +57,8 @@ const configSchema = z.object({
   /** An event's cancellation looks once more after this long: longer than a hold under way may take to commit. */
   CANCEL_EVENT_STRAGGLER_SECONDS: z.coerce.number().int().min(0).max(300).default(15),
   /*
-   * Reservation workflows a worker keeps in memory between their tasks (its sticky cache). Unset: the
-   * SDK's default, from the heap limit. A cached workflow's next task (a payment, its timer) runs at once;
+   * Reservation workflows a worker keeps in memory between their tasks (its sticky cache). Unset: as
+   * many as fit in half the heap (see createWorker). A cached workflow's next task (a payment, its timer) runs at once;
    * an evicted one is first replayed from its history. See the README's "Worker settings".
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).optional(),

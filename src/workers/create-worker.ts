@@ -39,15 +39,14 @@ export interface WorkerDeps {
 
 /** Measured with `npm run bench -- --worker-cache`: 200-235 KiB of resident memory per cached reservation workflow. */
 const CACHED_WORKFLOW_BYTES = 256 * 1024;
-const CACHE_SIZE_CAP = 5000;
 
 /**
- * 5000 reservations (about 1.2 GiB), or what fits in half the heap. The SDK's own default assumes
- * 1.7 MiB per workflow and kept about 2300; reservations are small, and one still cached when its
- * payment arrives is not replayed from its history first.
+ * As many reservations as fit in half the heap (about 8,300 with a 4 GiB heap), so that an open hold is
+ * still cached when its payment or its timer comes and is not first replayed from its history. The
+ * SDK's own default assumes 1.7 MiB per workflow and keeps about 2,300.
  */
 function defaultCacheSize(): number {
-  return Math.max(10, Math.min(CACHE_SIZE_CAP, Math.floor(getHeapStatistics().heap_size_limit / 2 / CACHED_WORKFLOW_BYTES)));
+  return Math.max(10, Math.floor(getHeapStatistics().heap_size_limit / 2 / CACHED_WORKFLOW_BYTES));
 }
 
 /**
