@@ -12,7 +12,7 @@ export interface JsonResponse {
 }
 
 export interface ApiClient {
-  call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, token?: string): Promise<JsonResponse>;
+  call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, token?: string, headers?: Record<string, string>): Promise<JsonResponse>;
   close(): void;
 }
 
@@ -23,14 +23,22 @@ const REQUEST_TIMEOUT_MS = 30_000;
 export function createApiClient(port: number, maxSockets: number): ApiClient {
   const agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
   return {
-    call: (method, path, body, token) => send(agent, port, method, path, body, token),
+    call: (method, path, body, token, headers) => send(agent, port, method, path, body, token, headers),
     close: () => agent.destroy(),
   };
 }
 
-function send(agent: Agent, port: number, method: string, path: string, body: unknown, token: string | undefined): Promise<JsonResponse> {
+function send(
+  agent: Agent,
+  port: number,
+  method: string,
+  path: string,
+  body: unknown,
+  token: string | undefined,
+  extra: Record<string, string> = {},
+): Promise<JsonResponse> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
-  const headers: Record<string, string | number> = { accept: 'application/json' };
+  const headers: Record<string, string | number> = { ...extra, accept: 'application/json' };
   if (payload !== undefined) {
     headers['content-type'] = 'application/json';
     headers['content-length'] = Buffer.byteLength(payload);

@@ -24,6 +24,9 @@ export interface LoadConfig {
   onProgress(progress: LoadProgress): void;
 }
 
+/** What one buyer's turn needs (the waiting room makes turns of its own, outside runLoad's schedule). */
+export type AttemptConfig = Pick<LoadConfig, 'api' | 'eventId' | 'gaSectionId' | 'holdSeconds' | 'abandonRate'>;
+
 export interface LoadProgress {
   elapsedMs: number;
   attempts: number;
@@ -85,7 +88,7 @@ interface Attempt {
 }
 
 /** Mutable tallies of one run, kept together so the attempt code stays short. */
-class Tally {
+export class Tally {
   attempts = 0;
   holdsOk = 0;
   conflicts = 0;
@@ -115,7 +118,7 @@ function errorCode(res: JsonResponse): string {
   return stringField(res.body, 'error') ?? `HTTP_${res.status}`;
 }
 
-function holdBody(cfg: LoadConfig, request: HoldRequest, abandon: boolean): Record<string, unknown> {
+function holdBody(cfg: AttemptConfig, request: HoldRequest, abandon: boolean): Record<string, unknown> {
   return {
     event_id: cfg.eventId,
     ...(request.kind === 'seats' ? { seat_ids: request.seatIds } : { ga: [{ section_id: cfg.gaSectionId, quantity: request.quantity }] }),
@@ -134,7 +137,7 @@ async function timed(fn: () => Promise<JsonResponse>): Promise<{ res: JsonRespon
   }
 }
 
-async function confirm(cfg: LoadConfig, tally: Tally, buyer: Buyer, reservationId: string): Promise<void> {
+async function confirm(cfg: AttemptConfig, tally: Tally, buyer: Buyer, reservationId: string): Promise<void> {
   const { res, ms } = await timed(() =>
     cfg.api.call('POST', `/api/v1/reservations/${reservationId}/confirm`, { payment_method_id: 'pm_card_visa' }, buyer.token),
   );
@@ -156,11 +159,12 @@ async function confirm(cfg: LoadConfig, tally: Tally, buyer: Buyer, reservationI
 }
 
 /** One buyer's turn: a hold, then either walk away (the hold expires) or pay for it. */
-async function attempt(cfg: LoadConfig, tally: Tally, belief: InventoryBelief, buyer: Buyer): Promise<void> {
+export async function attempt(cfg: AttemptConfig, tally: Tally, belief: InventoryBelief, buyer: Buyer): Promise<void> {
   const abandon = Math.random() < cfg.abandonRate;
   const request = belief.nextRequest();
   tally.mix.inc(request.kind);
-  const { res, ms } = await timed(() => cfg.api.call('POST', '/api/v1/reservations', holdBody(cfg, request, abandon), buyer.token));
+  const queueToken = buyer.queueToken ? { 'x-queue-token': buyer.queueToken } : undefined;
+  const { res, ms } = await timed(() => cfg.api.call('POST', '/api/v1/reservations', holdBody(cfg, request, abandon), buyer.token, queueToken));
   tally.holdAll.add(ms);
   if (res instanceof Error) {
     tally.errors++;
@@ -187,7 +191,7 @@ async function attempt(cfg: LoadConfig, tally: Tally, belief: InventoryBelief, b
 }
 
 async function afterHold(
-  cfg: LoadConfig,
+  cfg: AttemptConfig,
   tally: Tally,
   belief: InventoryBelief,
   buyer: Buyer,
@@ -282,7 +286,7 @@ export async function runLoad(cfg: LoadConfig): Promise<LoadResult> {
   return toResult(tally, windowMs, performance.now() - start - windowMs, scheduled, notStarted);
 }
 
-function toResult(tally: Tally, windowMs: number, drainMs: number, offered: number, notStarted: number): LoadResult {
+export function toResult(tally: Tally, windowMs: number, drainMs: number, offered: number, notStarted: number): LoadResult {
   return {
     windowMs,
     drainMs,

@@ -4,6 +4,8 @@ import { arrayField, expectStatus, field, stringField, type ApiClient } from './
 export interface Buyer {
   id: string;
   token: string;
+  /** A high-demand event's admission: sent with holds as X-Queue-Token. */
+  queueToken?: string;
 }
 
 export interface SaleShape {
@@ -76,8 +78,8 @@ export async function createVenue(
   return { venueId: requireString(venue, 'id', 'create venue'), seatedSectionId: sectionId('SEATED'), gaSectionId: sectionId('GA') };
 }
 
-/** An event on sale now; tickets per order capped at 6 as the brief's flash sale. */
-export async function createEvent(api: ApiClient, adminToken: string, shape: SaleShape, name: string): Promise<SaleEvent> {
+/** An event on sale now; tickets per order capped at 6 as the brief's flash sale. `highDemand`: sold through a waiting room. */
+export async function createEvent(api: ApiClient, adminToken: string, shape: SaleShape, name: string, highDemand = false): Promise<SaleEvent> {
   const res = await api.call(
     'POST',
     `${API}/events`,
@@ -90,6 +92,7 @@ export async function createEvent(api: ApiClient, adminToken: string, shape: Sal
         { section_id: shape.gaSectionId, price_cents: 6_000 },
       ],
       max_tickets_per_order: 6,
+      ...(highDemand ? { high_demand: true } : {}),
     },
     adminToken,
   );
