@@ -16,6 +16,7 @@ import { parseArgs, usage, UsageError, type BenchOptions } from './lib/bench-arg
 import { runBaseline, type BaselineResult } from './lib/bench-baseline';
 import { curveSvg } from './lib/bench-chart';
 import { curvePoints, renderCurve, runCurve, type CurveSummary } from './lib/bench-curve';
+import { cancelEventRun } from './lib/bench-cancel-event';
 import { cancelOpenWorkflows } from './lib/temporal-cleanup';
 import { pidsByComm, snapshot, usageBetween, type CpuGroup, type CpuUsage } from './lib/bench-cpu';
 import { createApiClient, type ApiClient } from './lib/bench-http';
@@ -430,6 +431,8 @@ async function run(options: BenchOptions, timestamp: string, cleanup: Cleanup): 
       return workerCacheRun(sys, options, timestamp);
     case 'smoke':
       return smokeRun(sys, options, timestamp, setupStart, startedAt);
+    case 'cancel-event':
+      return cancelEventRun(sys, options, timestamp, ADMIN, log);
     case 'waiting-room':
       return waitingRoomRun(sys, options, timestamp, startedAt);
     case 'sale':

@@ -1,7 +1,7 @@
 /** Command-line flags of `npm run bench` (node:util parseArgs, then checked and given defaults). */
 import { parseArgs as parseFlags } from 'node:util';
 
-export type BenchMode = 'sale' | 'curve' | 'waiting-room' | 'smoke' | 'worker-cache';
+export type BenchMode = 'sale' | 'curve' | 'waiting-room' | 'smoke' | 'worker-cache' | 'cancel-event';
 
 export interface BenchOptions {
   mode: BenchMode;
@@ -24,6 +24,8 @@ export interface BenchOptions {
   fans: number;
   /** --worker-cache: open reservations to measure the worker's memory with. */
   workflows: number;
+  /** --cancel-event: confirmed orders of the event that is then cancelled. */
+  orders: number;
   /** --live: fans' reads of the seat map, live-stream clients and a waiting list alongside the sale. */
   live: { mapRate: number; sseClients: number; waitlistSeats: number; waitlistFans: number; offerSeconds: number } | null;
 }
@@ -51,6 +53,8 @@ const FLAGS: FlagSpec[] = [
   { name: 'fans', value: 'N', help: 'with --waiting-room: fans joining at once (default 2000)' },
   { name: 'worker-cache', help: 'the worker memory one cached reservation workflow costs: --workflows open holds, then paid (WORKER_MAX_CACHED_WORKFLOWS is set from it)' },
   { name: 'workflows', value: 'N', help: 'with --worker-cache: open reservations (default 1000)' },
+  { name: 'cancel-event', help: 'an event with --orders paid orders and open holds: reconciled, cancelled (time to DONE, refunds/s, each payment refunded once), reconciled again; then a seeded inconsistency that reconciliation must name' },
+  { name: 'orders', value: 'N', help: 'with --cancel-event: confirmed orders, seats and GA, made through the API (default 300)' },
   { name: 'smoke', help: 'every part briefly (a small sale, the bare statements, one curve step with the floor): correctness checks only, for CI (about 40 s)' },
   { name: 'live', help: 'also: seat-map reads at --map-rate, live-stream (SSE) clients and a waiting list, during the sale' },
   { name: 'map-rate', value: 'N', help: 'with --live: seat-map reads per second, open loop, gzip (default 200)' },
@@ -113,7 +117,7 @@ export function parseArgs(argv: string[], timestamp: string): BenchOptions | nul
   const int = (name: string, fallback: number, min: number, max: number): number =>
     numberFlag(get(name, String(fallback)), name, { integer: true, min, max });
 
-  const modes = (['curve', 'waiting-room', 'smoke', 'worker-cache'] as const).filter((m) => values[m] === true);
+  const modes = (['curve', 'waiting-room', 'smoke', 'worker-cache', 'cancel-event'] as const).filter((m) => values[m] === true);
   if (modes.length > 1) throw new UsageError(`--${modes.join(' and --')} cannot be combined`);
   const mode: BenchMode = modes[0] ?? 'sale';
   if (values.live === true && mode !== 'sale') throw new UsageError(`--live goes with the flash sale, not with --${mode}`);
@@ -140,6 +144,7 @@ export function parseArgs(argv: string[], timestamp: string): BenchOptions | nul
     stepSeconds: int('step-seconds', 20, 3, 600),
     fans: int('fans', 2000, 1, 100_000),
     workflows: int('workflows', 1000, 1, 50_000),
+    orders: int('orders', 300, 1, 5000),
     live:
       values.live === true
         ? {
