@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
+import { watchConnection } from './transaction';
 
 const MIGRATIONS_DIR = join(__dirname, 'migrations');
 /** Any constant shared by every migrating process: two starting at once take turns. */
@@ -26,6 +27,7 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
 /** Applies the versioned migrations not yet applied, each in its own transaction. Returns their names. */
 export async function migrate(pool: Pool): Promise<string[]> {
   const client = await pool.connect();
+  const lost = watchConnection(client);
   const applied: string[] = [];
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
@@ -52,7 +54,7 @@ export async function migrate(pool: Pool): Promise<string[]> {
     }
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
-    client.release();
+    lost.release();
   }
   return applied;
 }
