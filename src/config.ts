@@ -64,9 +64,10 @@ const configSchema = z.object({
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).optional(),
   /*
    * How long a workflow's next task waits for the worker that has it cached before any worker may take
-   * it. After a worker dies this is the delay of every timer and signal of the workflows it had cached.
+   * it. After a worker dies this is the delay of every timer and signal of the workflows it had cached;
+   * under overload, a shorter one sends tasks to be replayed elsewhere (see the README's "Worker settings").
    */
-  WORKER_STICKY_TIMEOUT_SECONDS: z.coerce.number().min(0.5).max(60).default(3),
+  WORKER_STICKY_TIMEOUT_SECONDS: z.coerce.number().min(0.5).max(60).default(10),
   /** The worker's Prometheus endpoint (the SDK's metrics and the app's); 0 turns it off. */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),

@@ -84,8 +84,8 @@ export async function createWorker(deps: WorkerDeps): Promise<{ worker: Worker; 
     maxConcurrentLocalActivityExecutions: deps.config.DATABASE_POOL_SIZE,
     shutdownGraceTime: deps.shutdownGraceTime ?? '10s',
     maxCachedWorkflows: deps.config.WORKER_MAX_CACHED_WORKFLOWS ?? defaultCacheSize(),
-    // The SDK's 10 s made every timer of a killed worker's workflows 10 s late; a live worker answers its
-    // sticky queue in milliseconds, so 3 s only moves tasks away from one that is truly stuck or gone.
+    // The SDK's 10 s by default: 3 s cut the lag of a killed worker's timers from 10 s to 4 s, but near
+    // saturation it sent queued tasks to be replayed (hold p95 at 24/s: 2.0 s against 0.48 s).
     stickyQueueScheduleToStartTimeout: deps.config.WORKER_STICKY_TIMEOUT_SECONDS * 1000,
   });
   return { worker, connection };
