@@ -1,11 +1,14 @@
-import { ActivityFailure, allHandlersFinished, condition, continueAsNew, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, condition, continueAsNew, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { OnSaleCarried, OnSaleInput, OnSaleLimits, OnSaleMeasure, OnSaleOutcome, OnSalePhase, OnSaleView } from '../domain/on-sale';
+import { refillAdmissionBudget } from './admission-budget';
 import { businessFailure } from './failures';
 import { admitFans, measureOnSale, publishOnSale } from './on-sale-activities';
 import { onSaleQuery, setOnSaleLimitsUpdate } from './on-sale-definitions';
 
 /** Continue as new past this many history events, unless the input says otherwise (or the server suggests it first). */
 export const ON_SALE_MAX_HISTORY_EVENTS = 4000;
+/** A late tick admits what the time since the last one earned (admission-budget.ts). */
+export const ADMISSION_CATCH_UP_PATCH = 'on-sale-admission-catch-up';
 /** The admission rate fans are told about is measured over this much recent time. */
 const RATE_WINDOW_MS = 30_000;
 
@@ -73,9 +76,16 @@ export async function onSaleWorkflow(input: OnSaleInput): Promise<OnSaleOutcome>
     }
     if (measure.available === 0 && measure.held === 0) return end('SOLD_OUT');
 
-    const elapsedSeconds = Math.max(now - lastTickAt, 0) / 1000;
+    const elapsedMs = now - lastTickAt;
     lastTickAt = now;
-    state.budget = Math.min(state.budget + limits.maxAdmissionsPerSecond * elapsedSeconds, Math.max(limits.maxAdmissionsPerSecond * (limits.tickMs / 1000), 1));
+    state.budget = refillAdmissionBudget({
+      budget: state.budget,
+      perSecond: limits.maxAdmissionsPerSecond,
+      tickMs: limits.tickMs,
+      elapsedMs,
+      // Sales under way before this change replay with the old bucket, which may admit fewer in a tick.
+      catchUp: patched(ADMISSION_CATCH_UP_PATCH),
+    });
     // Everything left is in someone's hold: wait for holds to be paid (sold out) or to lapse (back on sale).
     phase = measure.available === 0 ? 'PAUSED_NO_INVENTORY' : 'ADMITTING';
     const room = Math.max(limits.maxActive - measure.active, 0);

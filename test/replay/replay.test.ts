@@ -26,7 +26,7 @@ function histories() {
 const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never;
 
 describe('replaying recorded workflow histories', () => {
-  test('the committed histories cover the main paths of every change: the first recordings, exact money, orders and tickets, operations, the waiting room, performance', () => {
+  test('the committed histories cover the main paths of every change: the first recordings, exact money, orders and tickets, operations, the waiting room, performance, the admission catch-up', () => {
     expect(files).toEqual(expect.arrayContaining(['paid-in-time', 'expired-unpaid', 'declined-three-times', 'extended-then-cancelled']));
     expect(files).toEqual(
       expect.arrayContaining(
@@ -37,6 +37,8 @@ describe('replaying recorded workflow histories', () => {
       ),
     );
     expect(files).toEqual(expect.arrayContaining(['orders-and-tickets/refund-order', 'operations/cancel-event', 'operations/reconciliation', 'waiting-room/on-sale-sold-out']));
+    // The on-sale's admission budget that catches up after a late tick (patch 'on-sale-admission-catch-up').
+    expect(files).toEqual(expect.arrayContaining(['admission-catch-up/on-sale-sold-out']));
     // The reservationWorkflowV3 type (one expiry timer, no patch marker): every path of a reservation.
     expect(files).toEqual(
       expect.arrayContaining(
