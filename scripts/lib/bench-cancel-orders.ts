@@ -3,8 +3,9 @@
  * then confirm with the simulated card), so the cancellation has real orders, payments and tickets
  * to undo.
  */
+import { mapWithConcurrency } from '../../src/shared/concurrency';
 import { expectStatus, stringField, type ApiClient, type JsonResponse } from './bench-http';
-import { mapLimit, type Buyer, type SaleEvent, type SaleShape } from './bench-setup';
+import { type Buyer, type SaleEvent, type SaleShape } from './bench-setup';
 
 /** Several buyers' requests at once, as in a sale, without queueing behind the two cores. */
 const CONCURRENCY = 12;
@@ -77,7 +78,7 @@ async function buy(api: ApiClient, eventId: string, buyer: Buyer, body: HoldBody
 export async function makeOrders(api: ApiClient, shape: SaleShape, event: SaleEvent, seats: SeatPool, buyers: Buyer[], count: number): Promise<MadeOrders> {
   const started = performance.now();
   const bodies = Array.from({ length: count }, (_, i) => orderBody(i, seats, shape.gaSectionId));
-  await mapLimit(bodies, CONCURRENCY, (body, i) => buy(api, event.eventId, buyers[i % buyers.length] as Buyer, body));
+  await mapWithConcurrency(bodies, CONCURRENCY, (body, i) => buy(api, event.eventId, buyers[i % buyers.length] as Buyer, body));
   const seatTickets = bodies.reduce((n, b) => n + (b.seat_ids?.length ?? 0), 0);
   const gaTickets = bodies.reduce((n, b) => n + (b.ga?.reduce((m, g) => m + g.quantity, 0) ?? 0), 0);
   return { orders: count, seatTickets, gaTickets, elapsedMs: performance.now() - started };
@@ -90,5 +91,5 @@ export function makeOpenHolds(api: ApiClient, shape: SaleShape, event: SaleEvent
       ? { seat_ids: seats.take(1), hold_duration_seconds: OPEN_HOLD_SECONDS }
       : { ga: [{ section_id: shape.gaSectionId, quantity: 2 }], hold_duration_seconds: OPEN_HOLD_SECONDS },
   );
-  return mapLimit(bodies, CONCURRENCY, (body, i) => hold(api, event.eventId, buyers[(i * 7) % buyers.length] as Buyer, body));
+  return mapWithConcurrency(bodies, CONCURRENCY, (body, i) => hold(api, event.eventId, buyers[(i * 7) % buyers.length] as Buyer, body));
 }

@@ -4,10 +4,11 @@
  * reaches them), and a waiting list on an event of its own whose places keep coming back: its holds
  * expire unpaid, each release offers them to the next fans, whose offers expire in turn.
  */
+import { mapWithConcurrency } from '../../src/shared/concurrency';
 import { Agent, get, request } from 'node:http';
 import type { Pool } from 'pg';
 import { expectStatus, field, type ApiClient } from './bench-http';
-import { createVenue, mapLimit, registerBuyers, type Buyer } from './bench-setup';
+import { createVenue, registerBuyers, type Buyer } from './bench-setup';
 import { LatencyLog, summarize, type Percentiles } from './bench-stats';
 
 const HOST = '127.0.0.1';
@@ -104,7 +105,7 @@ export class LiveLoad {
   async start(): Promise<void> {
     for (let i = 0; i < this.o.sseClients; i++) await this.openStream();
     // Every seat held, then the line: the holds lapse within offerSeconds and the offers begin.
-    await mapLimit(this.stage.holders, 8, async (holder, i) => {
+    await mapWithConcurrency(this.stage.holders, 8, async (holder, i) => {
       const res = await this.api.call(
         'POST',
         `${API}/reservations`,
@@ -126,7 +127,7 @@ export class LiveLoad {
     await this.readLoop;
     // The line stops here: fans still waiting leave, so no offer outlives the run (the bench's clean-up
     // cancels the workflows left on its task queue, and a cancelled offer would offer onwards).
-    await mapLimit(this.stage.fans, 8, (fan) => this.api.call('DELETE', `${API}/events/${this.stage.eventId}/waitlist`, undefined, fan.token));
+    await mapWithConcurrency(this.stage.fans, 8, (fan) => this.api.call('DELETE', `${API}/events/${this.stage.eventId}/waitlist`, undefined, fan.token));
     for (const close of this.streams) close();
     this.agent.destroy();
     return {

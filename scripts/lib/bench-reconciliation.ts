@@ -4,6 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
+import { withTransaction } from '../../src/db/transaction';
 import type { ReconciliationReport } from '../../src/operations/reconciliation-reports';
 import { expectStatus, stringField, type ApiClient } from './bench-http';
 
@@ -56,9 +57,7 @@ export interface SeededInconsistency {
  * its holds, and a seat HELD past its deadline with no workflow of its own to release it.
  */
 export async function seedInconsistency(pool: Pool, s: Omit<SeededInconsistency, 'expected'>): Promise<SeededInconsistency> {
-  const db = await pool.connect();
-  try {
-    await db.query('BEGIN');
+  await withTransaction(pool, async (db) => {
     const ga = await db.query('UPDATE ga_inventory SET held = held + 1 WHERE event_id = $1 AND section_id = $2', [s.eventId, s.gaSectionId]);
     const seat = await db.query(
       `UPDATE seats SET status = 'HELD', reservation_id = $3, held_until = now() - interval '10 minutes'
@@ -66,13 +65,7 @@ export async function seedInconsistency(pool: Pool, s: Omit<SeededInconsistency,
       [s.seatId, s.eventId, s.reservationId],
     );
     if (ga.rowCount !== 1 || seat.rowCount !== 1) throw new Error(`seeding changed ${ga.rowCount} counter(s) and ${seat.rowCount} seat(s), expected 1 and 1`);
-    await db.query('COMMIT');
-  } catch (err) {
-    await db.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    db.release();
-  }
+  });
   return {
     ...s,
     expected: [
@@ -84,9 +77,7 @@ export async function seedInconsistency(pool: Pool, s: Omit<SeededInconsistency,
 
 /** Puts back exactly what seedInconsistency changed, and nothing else. */
 export async function undoSeeded(pool: Pool, s: SeededInconsistency): Promise<void> {
-  const db = await pool.connect();
-  try {
-    await db.query('BEGIN');
+  await withTransaction(pool, async (db) => {
     const ga = await db.query('UPDATE ga_inventory SET held = held - 1 WHERE event_id = $1 AND section_id = $2 AND held > 0', [s.eventId, s.gaSectionId]);
     const seat = await db.query(
       `UPDATE seats SET status = 'AVAILABLE', reservation_id = NULL, held_until = NULL
@@ -94,13 +85,7 @@ export async function undoSeeded(pool: Pool, s: SeededInconsistency): Promise<vo
       [s.seatId, s.reservationId],
     );
     if (ga.rowCount !== 1 || seat.rowCount !== 1) throw new Error(`undoing the seed changed ${ga.rowCount} counter(s) and ${seat.rowCount} seat(s), expected 1 and 1`);
-    await db.query('COMMIT');
-  } catch (err) {
-    await db.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    db.release();
-  }
+  });
 }
 
 /** The seeded rows are named, each under its check, and nothing else is reported. */

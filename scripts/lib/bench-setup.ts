@@ -1,4 +1,5 @@
 /** Everything a flash sale needs, made through the public API as an operator and buyers would. */
+import { mapWithConcurrency } from '../../src/shared/concurrency';
 import { arrayField, expectStatus, field, stringField, type ApiClient } from './bench-http';
 
 export interface Buyer {
@@ -25,19 +26,6 @@ const BUYER_PASSWORD = 'bench-buyer-password';
 /** Registration hashes a password with scrypt (CPU-bound on the API): a few at a time is as fast as many. */
 const REGISTER_CONCURRENCY = 8;
 
-/** Runs fn over items with at most `limit` in flight; results keep the items' order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return results;
-}
 
 function requireString(value: unknown, key: string, what: string): string {
   const v = stringField(value, key);
@@ -114,7 +102,7 @@ async function availableSeats(api: ApiClient, eventId: string, sectionId: string
 
 export async function registerBuyers(api: ApiClient, count: number, tag: string): Promise<Buyer[]> {
   const indexes = Array.from({ length: count }, (_, i) => i);
-  return mapLimit(indexes, REGISTER_CONCURRENCY, async (i) => {
+  return mapWithConcurrency(indexes, REGISTER_CONCURRENCY, async (i) => {
     const res = await api.call('POST', `${API}/auth/register`, {
       email: `bench-${tag}-${i}@bench.example`,
       password: BUYER_PASSWORD,

@@ -4,9 +4,10 @@
  * worker's sticky cache; the worker's resident set is sampled before and after N of them, then once
  * more after they are all paid, so the cost of evicting (a replay on the next task) shows as latency.
  */
+import { mapWithConcurrency } from '../../src/shared/concurrency';
 import { readFileSync } from 'node:fs';
 import { stringField, type ApiClient } from './bench-http';
-import { mapLimit, type Buyer, type SaleEvent } from './bench-setup';
+import { type Buyer, type SaleEvent } from './bench-setup';
 import { summarize, type Percentiles } from './bench-stats';
 
 export interface WorkerCacheInput {
@@ -55,7 +56,7 @@ async function settledRss(pid: number): Promise<number> {
 async function holdMany(input: WorkerCacheInput, seatIds: readonly string[], errors: Map<string, number>): Promise<{ ids: Array<[string, Buyer]>; ms: number[] }> {
   const ms: number[] = [];
   const ids: Array<[string, Buyer]> = [];
-  await mapLimit(seatIds, CONCURRENCY, async (seatId, i) => {
+  await mapWithConcurrency(seatIds, CONCURRENCY, async (seatId, i) => {
     const buyer = input.buyers[i % input.buyers.length] as Buyer;
     const started = performance.now();
     const res = await input.api.call('POST', '/api/v1/reservations', { event_id: input.event.eventId, seat_ids: [seatId] }, buyer.token);
@@ -85,7 +86,7 @@ export async function measureWorkerCache(input: WorkerCacheInput): Promise<Worke
   input.log(`worker RSS with ${held.ids.length + warmUp.ids.length} open reservations: ${loaded.toFixed(0)} MiB; paying them`);
 
   const confirmMs: number[] = [];
-  await mapLimit(held.ids, CONCURRENCY, async ([id, buyer]) => {
+  await mapWithConcurrency(held.ids, CONCURRENCY, async ([id, buyer]) => {
     const started = performance.now();
     const res = await input.api.call('POST', `/api/v1/reservations/${id}/confirm`, { payment_method_id: 'pm_card_visa' }, buyer.token);
     if (res.status !== 200) {

@@ -44,20 +44,9 @@ export function isRoot(): boolean {
 }
 
 /**
- * Rejects after `ms` if `promise` has not settled. Probes need this: a server
- * that accepts TCP but never answers (hung, SIGSTOPped) would wait forever.
+ * Probes need a timeout: a server that accepts TCP but never answers (hung, SIGSTOPped) would wait forever.
  */
-export async function withTimeout<T>(what: string, ms: number, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+export { withTimeout } from '../../src/shared/concurrency';
 
 /** Polls `probe` until it returns true; throws on timeout or as soon as `earlyFailure()` reports one. */
 export async function waitUntil(

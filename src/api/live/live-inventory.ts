@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Queryable } from '../../db/transaction';
 import { AppError } from '../../domain/errors';
 import { inventoryChannel } from '../../inventory/inventory-signals';
+import { withTimeout } from '../../shared/concurrency';
 import { changesSince, compareStreamIds, isStreamId, streamPosition, START_ID } from './change-stream';
 import { describeChanges } from './change-view';
 import { SseClient } from './sse-client';
@@ -129,7 +130,7 @@ export class LiveInventory {
   /** Subscribed first, then positioned: a change after the position rings after the subscription. */
   private async open(eventId: string, feed: Feed): Promise<void> {
     const subscriber = this.ensureSubscriber();
-    await withTimeout(subscriber.subscribe(inventoryChannel(eventId)), SUBSCRIBE_TIMEOUT_MS, 'subscribe');
+    await withTimeout('subscribe', SUBSCRIBE_TIMEOUT_MS, subscriber.subscribe(inventoryChannel(eventId)));
     feed.lastId = await streamPosition(this.redis, eventId);
   }
 
@@ -203,17 +204,5 @@ export class LiveInventory {
       if (this.feeds.get(eventId) === feed) this.feeds.delete(eventId);
       this.subscriber?.unsubscribe(inventoryChannel(eventId)).catch(() => undefined);
     });
-  }
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Queryable } from '../../db/transaction';
 import { inventoryStreamKey, inventoryVersionKey } from '../../inventory/inventory-signals';
+import { withTimeout } from '../../shared/concurrency';
 import type { GaMapSection, SeatMapView, SeatStatus, SeatedMapSection } from '../openapi/event-schemas';
 import { eventNotFound } from './events-service';
 import { isUuid } from './venues-service';
@@ -75,16 +76,8 @@ export async function getSeatMap(db: Queryable, redis: Redis, eventId: string, f
 }
 
 /** Resolves to undefined instead of failing or hanging when Redis is down or slow. */
-async function bestEffort<T>(command: Promise<T>): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), CACHE_TIMEOUT_MS);
-  });
-  try {
-    return await Promise.race([command.catch(() => undefined), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+function bestEffort<T>(command: Promise<T>): Promise<T | undefined> {
+  return withTimeout('redis', CACHE_TIMEOUT_MS, command).catch(() => undefined);
 }
 
 export function applyFilter(map: SeatMapView, filter: SeatMapFilter): SeatMapView {
@@ -162,8 +155,9 @@ async function loadSections(db: Queryable, eventId: string): Promise<{ rows: Sec
                WHERE h.event_id = g.event_id AND h.section_id = g.section_id AND h.status = 'HELD' AND h.held_until <= now()
             ), 0)), 0)::int AS ga_available,
             now() AS read_at,
-            LEAST((SELECT min(held_until) FROM seats WHERE event_id = e.id AND status = 'HELD' AND held_until > now()),
-                  (SELECT min(held_until) FROM ga_holds WHERE event_id = e.id AND status = 'HELD' AND held_until > now())) AS next_lapse
+            -- On $1, not e.id: uncorrelated, so computed once for the query rather than once per section row.
+            LEAST((SELECT min(held_until) FROM seats WHERE event_id = $1 AND status = 'HELD' AND held_until > now()),
+                  (SELECT min(held_until) FROM ga_holds WHERE event_id = $1 AND status = 'HELD' AND held_until > now())) AS next_lapse
        FROM events e
        LEFT JOIN event_prices p ON p.event_id = e.id
        LEFT JOIN sections s ON s.id = p.section_id
