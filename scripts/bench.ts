@@ -79,6 +79,8 @@ function childEnv(stack: Stack, taskQueue: string): NodeJS.ProcessEnv {
     TEMPORAL_ADDRESS: stack.temporalAddress,
     TEMPORAL_NAMESPACE: stack.temporalNamespace,
     TEMPORAL_TASK_QUEUE: taskQueue,
+    // A deployment of its own per run: its builds and Schedules stay apart from a dev stack's.
+    WORKER_DEPLOYMENT_NAME: taskQueue,
     DATABASE_POOL_SIZE: String(POOL_SIZE),
     // Every simulated buyer comes from 127.0.0.1: the budgets of a real deployment would stop the bench, not the load.
     RESERVATION_RATE_LIMIT_PER_MINUTE: '1000000',
@@ -173,11 +175,12 @@ async function startSystem(options: BenchOptions, timestamp: string, cleanup: Cl
 }
 
 /** Host-wide for the servers (they may be shared), exact for the processes the bench started. */
-function cpuGroups(sys: System): CpuGroup[] {
+function cpuGroups(sys: System, serving: 'reservations' | 'floor' = 'reservations'): CpuGroup[] {
   const pidsOf = (children: ChildProcess[]) => () => children.flatMap((c) => (c.pid ? [c.pid] : []));
   return [
     { name: 'temporal server', pids: () => pidsByComm('temporal') },
-    { name: 'worker', pids: pidsOf(sys.children.workers) },
+    // While the floor runs, "worker" is the floor's own worker: the same options, only the floor's work.
+    { name: 'worker', pids: pidsOf(serving === 'floor' ? [sys.children.floorWorker] : sys.children.workers) },
     { name: 'api', pids: pidsOf([sys.children.api]) },
     { name: 'postgres', pids: () => pidsByComm('postgres') },
     { name: 'redis', pids: () => pidsByComm('redis-server') },
@@ -225,7 +228,7 @@ function runBare(sys: System, options: BenchOptions, sale: Sale): Promise<Baseli
  * event (zero oversell, invariants) is still checked; speed is reported, never asserted.
  */
 async function curveRun(sys: System, options: BenchOptions, timestamp: string, bareSeconds?: number): Promise<{ ok: boolean; summary: CurveSummary }> {
-  const watch = watchForCrash([sys.children.api, ...sys.children.workers]);
+  const watch = watchForCrash([sys.children.api, ...sys.children.workers, sys.children.floorWorker]);
   const guarded = <T>(p: Promise<T>): Promise<T> => Promise.race([p, watch.crashed]);
   const connection = await Connection.connect({ address: sys.stack.temporalAddress });
   try {
@@ -239,8 +242,9 @@ async function curveRun(sys: System, options: BenchOptions, timestamp: string, b
           api: sys.api,
           pool: sys.pool,
           client: new Client({ connection, namespace: sys.stack.temporalNamespace }),
-          taskQueue: sys.taskQueue,
+          floorTaskQueue: sys.children.floorTaskQueue,
           groups: cpuGroups(sys),
+          floorGroups: cpuGroups(sys, 'floor'),
           shape,
           buyers,
           newEvent: async (step) => {
@@ -282,7 +286,7 @@ async function curveRun(sys: System, options: BenchOptions, timestamp: string, b
 /** The flash sale at --rate, then the bare hold transaction over the same mix; the report and its JSON. */
 async function saleRun(sys: System, options: BenchOptions, timestamp: string, setupStart: number, startedAt: Date): Promise<{ ok: boolean; report: BenchReport }> {
   // A worker or the API dying mid-run must end the run with that error, not skew its numbers.
-  const watch = watchForCrash([sys.children.api, ...sys.children.workers]);
+  const watch = watchForCrash([sys.children.api, ...sys.children.workers, sys.children.floorWorker]);
   const guarded = <T>(p: Promise<T>): Promise<T> => Promise.race([p, watch.crashed]);
   try {
     const sale = await guarded(setUpSale(sys.api, options, timestamp));
@@ -389,7 +393,7 @@ async function startLive(sys: System, options: BenchOptions, sale: Sale, tag: st
 
 /** --waiting-room: see lib/bench-waiting-room.ts. */
 async function waitingRoomRun(sys: System, options: BenchOptions, timestamp: string, startedAt: Date): Promise<boolean> {
-  const watch = watchForCrash([sys.children.api, ...sys.children.workers]);
+  const watch = watchForCrash([sys.children.api, ...sys.children.workers, sys.children.floorWorker]);
   try {
     const temporal = { address: sys.stack.temporalAddress, namespace: sys.stack.temporalNamespace, taskQueue: sys.taskQueue };
     const run = await Promise.race([

@@ -1,19 +1,22 @@
 /**
- * `npm run record-histories`: runs each reservation scenario for real — HTTP API, worker, Temporal dev
- * server, PostgreSQL, Redis — and saves each workflow's event history as JSON under
- * test/replay/histories/<campaign>/. The replay test then proves the current workflow code still
- * replays every history ever committed.
+ * `npm run record-histories`: runs each workflow scenario for real — HTTP API, worker under Worker
+ * Versioning, Temporal dev server, PostgreSQL, Redis — and saves each workflow's event history as JSON
+ * under test/replay/histories/current/. The replay test proves this code replays them, and that the
+ * previous release's (histories/previous/) replay on the build each of its runs finishes on.
  *
- * Histories are evidence of what ran: a file that exists is never overwritten. A change to workflow
- * code records its new paths into a new campaign folder (CAMPAIGN below, or `-- --campaign name`);
- * `-- name …` records only the named scenarios.
+ * Histories are evidence of what ran: they are recorded, never edited. A workflow change re-records
+ * current/ (`-- name …` records only the named scenarios); shipping a release that changed workflow code
+ * first moves the recordings of the release before it out of the way: `-- --rotate` makes current/ the
+ * new previous/ (release.json names the commit that recorded them) and the old previous/ leaves the tree
+ * (git keeps it). See docs/upgrades.md.
  */
+import { execFileSync } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { startServer } from '../src/api/server';
 import { reservationIdFor } from '../src/api/services/reservation-ids';
@@ -24,15 +27,16 @@ import type { PaymentProvider } from '../src/payments/provider';
 import { createSimulatedProvider } from '../src/payments/simulated-provider';
 import { createRedis, createTemporalClient } from '../src/shared/clients';
 import { ticketKeysFromConfig } from '../src/tickets/ticket-keys';
-import { WORKFLOW_INTERCEPTOR_MODULES, createWorker } from '../src/workers/create-worker';
+import { offerSettingsOf } from '../src/workers/create-worker';
+import { startFleet } from '../src/workers/fleet';
+import { createWorkerActivities } from '../src/workers/worker-activities';
+import { bundleWorkflows } from '../src/workers/workflow-bundle';
 import { cancelEventWorkflowId, latePaymentWorkflowId, onSaleWorkflowId, refundOrderWorkflowId, reservationWorkflowId } from '../src/workflows/ids';
 import { httpClient, type HttpClient } from '../test/support/http';
 import { adminToken, createEventViaApi, registerBuyer, type ApiEvent, type Buyer } from '../test/support/scenario';
 import { ensureStack } from './lib/stack';
 import { REPO_ROOT } from './lib/processes';
 
-/** The folder new histories go to: the change whose paths they record. */
-const CAMPAIGN = 'performance';
 const HISTORIES = join(REPO_ROOT, 'test', 'replay', 'histories');
 
 interface Context {
@@ -231,30 +235,42 @@ const scenarios: Record<string, Scenario> = {
   },
 };
 
+/** current/ becomes previous/, named by the commit that recorded it; the release before that leaves the tree. */
+function rotate(): void {
+  const current = join(HISTORIES, 'current');
+  const commit = execFileSync('git', ['log', '-1', '--format=%H', '--', current], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+  if (!commit) throw new Error('test/replay/histories/current/ is not committed: commit the recordings of the release first');
+  rmSync(join(HISTORIES, 'previous'), { recursive: true, force: true });
+  renameSync(current, join(HISTORIES, 'previous'));
+  const release = { commit, recorded: new Date().toISOString().slice(0, 10), how: 'npm run record-histories, on the commit named here' };
+  writeFileSync(join(HISTORIES, 'previous', 'release.json'), `${JSON.stringify(release, null, 2)}\n`);
+  console.log(`previous/ now holds the recordings of ${commit.slice(0, 7)}; record this code with \`npm run record-histories\``);
+}
+
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ options: { campaign: { type: 'string', default: CAMPAIGN } }, allowPositionals: true });
-  const outDir = join(HISTORIES, values.campaign);
-  const wanted = positionals.length > 0 ? positionals : Object.keys(scenarios);
-  const todo = wanted.filter((name) => {
-    if (!scenarios[name]) throw new Error(`unknown scenario ${name}; known: ${Object.keys(scenarios).join(', ')}`);
-    if (!existsSync(join(outDir, `${name}.json`))) return true;
-    console.log(`kept ${values.campaign}/${name}.json (committed histories are never re-recorded)`);
-    return false;
-  });
-  if (todo.length === 0) return;
+  const { values, positionals } = parseArgs({ options: { rotate: { type: 'boolean', default: false }, folder: { type: 'string', default: 'current' } }, allowPositionals: true });
+  if (values.rotate) return rotate();
+  const outDir = join(HISTORIES, values.folder);
+  const todo = positionals.length > 0 ? positionals : Object.keys(scenarios);
+  for (const name of todo) if (!scenarios[name]) throw new Error(`unknown scenario ${name}; known: ${Object.keys(scenarios).join(', ')}`);
+  // A full recording replaces the folder: every file in it comes from this run of this code.
+  if (positionals.length === 0 && existsSync(outDir)) for (const file of readdirSync(outDir)) rmSync(join(outDir, file));
 
   const stack = await ensureStack({ dataDir: join(REPO_ROOT, '.data'), database: 'tickets_test' });
+  const runId = Date.now();
   const config = loadConfig({
     ...process.env,
     DATABASE_URL: stack.databaseUrl,
     REDIS_URL: stack.redisUrl,
     TEMPORAL_ADDRESS: stack.temporalAddress,
-    TEMPORAL_TASK_QUEUE: `record-histories-${Date.now()}`,
+    TEMPORAL_TASK_QUEUE: `record-histories-${runId}`,
+    WORKER_DEPLOYMENT_NAME: `record-histories-${runId}`,
     PAYMENT_GRACE_SECONDS: '5',
     CANCEL_EVENT_STRAGGLER_SECONDS: '1',
   });
   const pool = createPool(config);
   const redis = createRedis(config);
+  const subscriber = redis.duplicate();
   const duringCharge = new Map<string, () => Promise<void>>();
   const simulated = createSimulatedProvider(redis);
   const payments: PaymentProvider = {
@@ -265,10 +281,21 @@ async function main(): Promise<void> {
       return simulated.charge(request);
     },
   };
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES });
   const temporal = createTemporalClient(config);
-  const { worker, connection } = await createWorker({ config, pool, redis, payments, workflowBundle, ticketKeys: ticketKeysFromConfig(config), temporal: temporal.client });
-  const running = worker.run();
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  // The production worker's way: a build under Worker Versioning, so each history says how its run is versioned.
+  const fleet = await startFleet({
+    config,
+    connection,
+    client: temporal.client,
+    pool,
+    subscriber,
+    activities: createWorkerActivities({ pool, redis, payments, ticketKeys: ticketKeysFromConfig(config), temporal: temporal.client, offerSettings: offerSettingsOf(config) }),
+    build: await bundleWorkflows(),
+    log: (line) => console.log(`worker: ${line}`),
+  });
+  const running = fleet.run();
+  await fleet.ready;
   const server = await startServer({ config, port: 0 });
   try {
     const api = httpClient(server.url);
@@ -283,13 +310,14 @@ async function main(): Promise<void> {
       await handle.result().catch(() => undefined);
       const history = await handle.fetchHistory();
       writeFileSync(join(outDir, `${name}.json`), historyToJSON(history));
-      console.log(`recorded ${values.campaign}/${name}: ${history.events?.length ?? 0} events`);
+      console.log(`recorded ${values.folder}/${name}: ${history.events?.length ?? 0} events`);
     }
   } finally {
     await server.stop();
-    worker.shutdown();
+    fleet.shutdown();
     await running;
     await connection.close();
+    subscriber.disconnect();
     await temporal.connection.close();
     await pool.end();
     redis.disconnect();

@@ -68,6 +68,21 @@ const configSchema = z.object({
    * under overload, a shorter one sends tasks to be replayed elsewhere (see the README's "Worker settings").
    */
   WORKER_STICKY_TIMEOUT_SECONDS: z.coerce.number().min(0.5).max(60).default(10),
+  /*
+   * Worker Versioning (docs/upgrades.md): a worker serves its build of the workflow code under this
+   * deployment name; runs are pinned to the build they started on. `off` for a Temporal server without
+   * Worker Deployments (older than 1.28): then a workflow change must replay every open run's history.
+   */
+  WORKER_VERSIONING: z.enum(['on', 'off']).default('on'),
+  WORKER_DEPLOYMENT_NAME: z.string().min(1).max(200).default('ticket-inventory'),
+  /** A workflow bundle made beforehand (`npm run build`); unset, the worker bundles src/workflows at start. */
+  WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+  /** A starting worker makes its build the one new runs start on; `false` to promote by hand (`temporal worker deployment set-current-version`). */
+  WORKER_PROMOTE: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  /** Minutes between looks for drained builds (the Temporal Schedule `retire-builds`). */
+  BUILD_RETIREMENT_EVERY_MINUTES: z.coerce.number().int().min(1).max(1440).default(5),
+  /** How long a build must have been out of service before it may retire (the visibility store catches up meanwhile). */
+  BUILD_RETIREMENT_GRACE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   /** The worker's Prometheus endpoint (the SDK's metrics and the app's); 0 turns it off. */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),

@@ -110,7 +110,7 @@ export async function cancelEventRun(
   log: (line: string) => void,
 ): Promise<boolean> {
   // A worker or the API dying mid-run must end the run with that error, not skew its figures.
-  const watch = watchForCrash([sys.children.api, ...sys.children.workers]);
+  const watch = watchForCrash([sys.children.api, ...sys.children.workers, sys.children.floorWorker]);
   const guarded = <T>(p: Promise<T>): Promise<T> => Promise.race([p, watch.crashed]);
   const { client, connection } = createTemporalClient({ TEMPORAL_ADDRESS: sys.stack.temporalAddress, TEMPORAL_NAMESPACE: sys.stack.temporalNamespace });
   const redis = createRedis({ REDIS_URL: childRedisUrl(sys.stack.redisUrl) });

@@ -9,7 +9,7 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { snapshot, usageBetween, type CpuGroup, type CpuUsage } from './bench-cpu';
 import { runBaseline, type BaselineResult } from './bench-baseline';
-import { runFloorLoad, type FloorLoadResult } from './bench-floor';
+import { runFloorLoad, type FloorLoadResult } from '../bench-floor/floor-load';
 import type { ApiClient } from './bench-http';
 import { runLoad, type LoadProgress, type LoadResult } from './bench-load';
 import type { Buyer, SaleEvent, SaleShape } from './bench-setup';
@@ -26,8 +26,11 @@ export interface CurveContext {
   api: ApiClient;
   pool: Pool;
   client: Client;
-  taskQueue: string;
+  /** The floor worker's task queue (scripts/bench-floor). */
+  floorTaskQueue: string;
   groups: CpuGroup[];
+  /** The same groups with the floor worker as "worker". */
+  floorGroups: CpuGroup[];
   shape: SaleShape;
   buyers: Buyer[];
   /** A fresh event per step, so each step's release lag is its own. */
@@ -111,16 +114,16 @@ export async function runCurve(ctx: CurveContext, options: CurveOptions): Promis
     const lag = await releaseLag(ctx.pool, event.eventId);
 
     ctx.log(`step ${index + 1}/${options.steps.length}: floor at ${rate}/s for ${options.stepSeconds} s`);
-    before = snapshot(ctx.groups);
+    before = snapshot(ctx.floorGroups);
     const floor = await runFloorLoad({
       client: ctx.client,
-      taskQueue: ctx.taskQueue,
-      idPrefix: `floor-${ctx.taskQueue}-${index}`,
+      taskQueue: ctx.floorTaskQueue,
+      idPrefix: `floor-${ctx.floorTaskQueue}-${index}`,
       rate,
       durationMs: options.stepSeconds * 1000,
       holdMs: options.holdSeconds * 1000,
     });
-    const floorCpu = usageBetween(before, snapshot(ctx.groups));
+    const floorCpu = usageBetween(before, snapshot(ctx.floorGroups));
     steps.push({
       offered_rate: rate,
       reservation: {

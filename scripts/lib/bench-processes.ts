@@ -7,6 +7,9 @@ import { REPO_ROOT, freePort, stopProcess, waitForHttp } from './processes';
 export interface Children {
   api: ChildProcess;
   workers: ChildProcess[];
+  /** The floor workflow's worker (scripts/bench-floor), on a task queue and deployment of its own. */
+  floorWorker: ChildProcess;
+  floorTaskQueue: string;
   apiPort: number;
   logFiles: string[];
 }
@@ -87,12 +90,23 @@ export async function startChildren(
   const workersReady = workerProcs.map((w, i) => waitForLine(w, WORKER_READY, `worker ${i + 1}`, READY_TIMEOUT_MS));
   // Without a handler a worker failing while we wait for the API would be an unhandled rejection.
   workersReady.forEach((p) => p.catch(() => undefined));
+  const floorTaskQueue = `${env.TEMPORAL_TASK_QUEUE ?? 'bench'}-floor`;
+  logFiles.push(`${logPrefix}-floor-worker.log`);
+  const floorWorker = startLoggedProcess(
+    'floor-worker',
+    'scripts/bench-floor/floor-worker.ts',
+    { ...env, WORKER_METRICS_PORT: '0', TEMPORAL_TASK_QUEUE: floorTaskQueue, WORKER_DEPLOYMENT_NAME: `${env.WORKER_DEPLOYMENT_NAME ?? 'bench'}-floor` },
+    `${logPrefix}-floor-worker.log`,
+  );
+  track(floorWorker);
+  const floorReady = waitForLine(floorWorker, WORKER_READY, 'floor worker', READY_TIMEOUT_MS);
+  floorReady.catch(() => undefined);
   logFiles.push(`${logPrefix}-api.log`);
   const api = startLoggedProcess('api', 'src/api/main.ts', { ...env, PORT: String(apiPort) }, `${logPrefix}-api.log`);
   track(api);
   await waitForHttp(`http://127.0.0.1:${apiPort}/health`, READY_TIMEOUT_MS, () => alive(api));
-  await Promise.all(workersReady);
-  return { api, workers: workerProcs, apiPort, logFiles };
+  await Promise.all([...workersReady, floorReady]);
+  return { api, workers: workerProcs, floorWorker, floorTaskQueue, apiPort, logFiles };
 }
 
 export async function stopChildren(children: readonly ChildProcess[]): Promise<void> {

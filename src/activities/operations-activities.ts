@@ -95,3 +95,5 @@ async function cancelThroughWorkflow(temporal: Client, pool: Pool, reservationId
   const { view } = await releaseInventory(pool, { reservationId, status: 'CANCELLED', reason: 'EVENT_CANCELLED', actor: 'operator:event-cancellation' });
   return view.status === 'CONFIRMED' ? 'sold' : 'released';
 }
+
+export type OperationsActivities = ReturnType<typeof createOperationsActivities>;

@@ -60,17 +60,3 @@ export async function extendHold(pool: Pool, cmd: ExtendCommand): Promise<Reserv
     return requireReservationView(db, cmd.reservationId);
   });
 }
-
-/**
- * Marks a payment as under way without moving the deadline (it already reaches past the grace), or,
- * with `pending: false`, as no longer under way (the processor stayed unreachable).
- */
-export async function markPaymentPending(pool: Pool, reservationId: string, pending = true): Promise<ReservationView> {
-  return withTransaction(pool, async (db) => {
-    await db.query(
-      `UPDATE reservations SET status = $2, updated_at = now() WHERE id = $1 AND status IN ('HELD', 'PAYMENT_PENDING')`,
-      [reservationId, pending ? 'PAYMENT_PENDING' : 'HELD'],
-    );
-    return requireReservationView(db, reservationId);
-  });
-}

@@ -9,6 +9,7 @@ import type { OrderStatus } from './orders-repository';
 
 export interface RefundStart {
   orderId: string;
+  eventId: string;
   /** The money to give back (the order's payment). */
   paymentId: string;
   status: OrderStatus;
@@ -35,7 +36,7 @@ export async function beginOrderRefund(pool: Pool, cmd: { orderId: string; actor
     const order = rows[0];
     if (!order) throw new AppError('NOT_FOUND', 'order not found');
     const source = `order:${cmd.orderId}`;
-    const start = { orderId: cmd.orderId, paymentId: order.payment_id, status: order.status, seatsReleased: [], gaReleased: [], offers: [] };
+    const start = { orderId: cmd.orderId, eventId: order.event_id, paymentId: order.payment_id, status: order.status, seatsReleased: [], gaReleased: [], offers: [] };
     if (order.status !== 'CONFIRMED') return { ...start, offers: await offersMadeAfter(db, source) };
 
     await lockReservation(db, order.reservation_id);

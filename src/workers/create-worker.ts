@@ -1,92 +1,76 @@
 import { getHeapStatistics } from 'node:v8';
-import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import type { Redis } from 'ioredis';
-import type { Pool } from 'pg';
-import { createActivities, createWaitingRoomActivities } from '../activities';
-import { requestIdActivityInterceptors } from '../shared/request-id-interceptors';
 import type { Config } from '../config';
-import type { PaymentProvider } from '../payments/provider';
-import type { TicketKeys } from '../tickets/ticket-keys';
+import { requestIdActivityInterceptors } from '../shared/request-id-interceptors';
+import { createWorkerActivities, type WorkerActivityDeps } from './worker-activities';
+import { WORKFLOW_INTERCEPTOR_MODULES } from './workflow-bundle';
 
-/** Bundled with the workflows: whoever bundles them (tests, replay, scripts) passes these too. */
-export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/interceptors')];
+export { WORKFLOW_INTERCEPTOR_MODULES };
 
-export interface WorkerDeps {
-  config: Pick<
-    Config,
-    | 'TEMPORAL_ADDRESS'
-    | 'TEMPORAL_NAMESPACE'
-    | 'TEMPORAL_TASK_QUEUE'
-    | 'DATABASE_POOL_SIZE'
-    | 'PAYMENT_GRACE_SECONDS'
-    | 'MAX_PAYMENT_ATTEMPTS'
-    | 'WORKER_MAX_CACHED_WORKFLOWS'
-    | 'WORKER_STICKY_TIMEOUT_SECONDS'
-  >;
-  pool: Pool;
-  redis: Redis;
-  payments: PaymentProvider;
-  ticketKeys: TicketKeys;
-  /** For activities that act through other workflows (an event's cancellation cancels reservations). */
-  temporal: Client;
-  /** Tests pass a bundle made once; processes bundle the workflows themselves. */
-  workflowBundle?: WorkerOptions['workflowBundle'];
-  connection?: NativeConnection;
-  /** How long a stopping worker lets its activities finish (tests stop one in the middle of its work). */
-  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
-}
+export type WorkerTuning = Pick<Config, 'DATABASE_POOL_SIZE' | 'WORKER_MAX_CACHED_WORKFLOWS' | 'WORKER_STICKY_TIMEOUT_SECONDS'>;
 
-/** Measured with `npm run bench -- --worker-cache`: 200-235 KiB of resident memory per cached reservation workflow. */
+/** Resident memory per cached reservation workflow, as `npm run bench -- --worker-cache` measures it (docs/benchmarks.md). */
 const CACHED_WORKFLOW_BYTES = 256 * 1024;
 
 /**
- * As many reservations as fit in half the heap (about 8,300 with a 4 GiB heap), so that an open hold is
- * still cached when its payment or its timer comes and is not first replayed from its history. The
- * SDK's own default assumes 1.7 MiB per workflow and keeps about 2,300.
+ * As many cached workflows as fit in half the heap, so that an open hold is still cached when its
+ * payment or its timer comes and is not first replayed from its history. The SDK's own default assumes
+ * 1.7 MiB per workflow.
  */
 function defaultCacheSize(): number {
   return Math.max(10, Math.floor(getHeapStatistics().heap_size_limit / 2 / CACHED_WORKFLOW_BYTES));
 }
 
 /**
- * A worker for the reservation task queue (reservations, late payments and on-sales). Several can run at once (several processes, several
- * machines): Temporal hands each workflow task and activity to one of them.
+ * The options every worker of the task queue runs with, whatever it serves (the benchmark's floor worker
+ * too, so the two are compared on equal terms). `cacheShare` splits the cache between the Workers of one
+ * process (the current build and the ones draining).
+ */
+export function workerTuning(config: WorkerTuning, cacheShare = 1): Partial<WorkerOptions> {
+  return {
+    // Activities mostly wait on PostgreSQL: more in flight than pooled connections only queues them.
+    maxConcurrentActivityTaskExecutions: config.DATABASE_POOL_SIZE,
+    maxConcurrentLocalActivityExecutions: config.DATABASE_POOL_SIZE,
+    maxCachedWorkflows: Math.max(1, Math.floor((config.WORKER_MAX_CACHED_WORKFLOWS ?? defaultCacheSize()) * cacheShare)),
+    // The SDK's 10 s by default: shorter cuts the lag of a killed worker's timers but, near saturation,
+    // sends queued tasks to be replayed elsewhere (docs/benchmarks.md, worker settings).
+    stickyQueueScheduleToStartTimeout: config.WORKER_STICKY_TIMEOUT_SECONDS * 1000,
+    interceptors: { activity: [requestIdActivityInterceptors] },
+  };
+}
+
+export interface WorkerDeps extends WorkerActivityDeps {
+  config: WorkerTuning & Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'PAYMENT_GRACE_SECONDS' | 'MAX_PAYMENT_ATTEMPTS'>;
+  /** A bundle made once (tests, scripts); otherwise src/workflows is bundled here. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  connection?: NativeConnection;
+  /** How long a stopping worker lets its activities finish (tests stop one in the middle of its work). */
+  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+}
+
+/**
+ * One unversioned Worker for the task queue, serving every workflow family: what tests and scripts run.
+ * The worker process runs builds under Worker Versioning instead (fleet.ts).
  */
 export async function createWorker(deps: WorkerDeps): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = deps.connection ?? (await NativeConnection.connect({ address: deps.config.TEMPORAL_ADDRESS }));
   const worker = await Worker.create({
+    ...workerTuning(deps.config),
     connection,
     namespace: deps.config.TEMPORAL_NAMESPACE,
     taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-    activities: {
-      ...createActivities({
-        pool: deps.pool,
-        redis: deps.redis,
-        payments: deps.payments,
-        ticketKeys: deps.ticketKeys,
-        temporal: deps.temporal,
-        offerSettings: {
-          taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-          paymentGraceSeconds: deps.config.PAYMENT_GRACE_SECONDS,
-          maxPaymentAttempts: deps.config.MAX_PAYMENT_ATTEMPTS,
-        },
-      }),
-      ...createWaitingRoomActivities({ pool: deps.pool, redis: deps.redis }),
-    },
+    activities: createWorkerActivities({
+      ...deps,
+      offerSettings: deps.offerSettings ?? offerSettingsOf(deps.config),
+    }),
     ...(deps.workflowBundle
       ? { workflowBundle: deps.workflowBundle }
-      : { workflowsPath: require.resolve('../workflows') }),
-    // A prebuilt bundle carries the workflow interceptors itself (see WORKFLOW_INTERCEPTOR_MODULES).
-    interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES, activity: [requestIdActivityInterceptors] },
-    // Activities mostly wait on PostgreSQL: more in flight than pooled connections only queues them.
-    maxConcurrentActivityTaskExecutions: deps.config.DATABASE_POOL_SIZE,
-    maxConcurrentLocalActivityExecutions: deps.config.DATABASE_POOL_SIZE,
+      : { workflowsPath: require.resolve('../workflows'), interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES, activity: [requestIdActivityInterceptors] } }),
     shutdownGraceTime: deps.shutdownGraceTime ?? '10s',
-    maxCachedWorkflows: deps.config.WORKER_MAX_CACHED_WORKFLOWS ?? defaultCacheSize(),
-    // The SDK's 10 s by default: 3 s cut the lag of a killed worker's timers from 10 s to 4 s, but near
-    // saturation it sent queued tasks to be replayed (hold p95 at 24/s: 2.0 s against 0.48 s).
-    stickyQueueScheduleToStartTimeout: deps.config.WORKER_STICKY_TIMEOUT_SECONDS * 1000,
   });
   return { worker, connection };
+}
+
+export function offerSettingsOf(config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'PAYMENT_GRACE_SECONDS' | 'MAX_PAYMENT_ATTEMPTS'>) {
+  return { taskQueue: config.TEMPORAL_TASK_QUEUE, paymentGraceSeconds: config.PAYMENT_GRACE_SECONDS, maxPaymentAttempts: config.MAX_PAYMENT_ATTEMPTS };
 }

@@ -1,14 +1,18 @@
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { loadConfig } from '../config';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { loadConfig, type Config } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
+import { ensureRetirementSchedule } from '../deployments/retirement-schedule';
+import { ensureReconciliationSchedule } from '../operations/reconciliation-schedule';
 import { createSimulatedProvider } from '../payments/simulated-provider';
-import { createRedis, createTemporalClient } from '../shared/clients';
+import { createRedis, createTemporalClient, waitForRedis } from '../shared/clients';
 import { createLogger } from '../shared/logger';
 import { stopWhenParentGoes } from '../shared/stop-when-parent-goes';
 import { ticketKeysFromConfig } from '../tickets/ticket-keys';
-import { ensureReconciliationSchedule } from '../operations/reconciliation-schedule';
-import { createWorker } from './create-worker';
+import { createWorker, offerSettingsOf } from './create-worker';
+import { startFleet } from './fleet';
+import { createWorkerActivities } from './worker-activities';
+import { bundleWorkflows, loadWorkflowBuild } from './workflow-bundle';
 
 /**
  * The worker process: `npm run worker`. SIGINT/SIGTERM make the SDK stop polling, finish the tasks in
@@ -17,9 +21,7 @@ import { createWorker } from './create-worker';
 const SDK_LEVELS = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', silent: 'ERROR' } as const;
 const PINO_LEVELS = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
 
-async function main(): Promise<void> {
-  const config = loadConfig();
-  const logger = createLogger('worker', config.LOG_LEVEL);
+function installRuntime(config: Config, logger: ReturnType<typeof createLogger>): void {
   Runtime.install({
     // The SDK's log lines (workflow and activity logs with their workflow id, run id, request id) as JSON.
     logger: new DefaultLogger(SDK_LEVELS[config.LOG_LEVEL], (entry) => logger[PINO_LEVELS[entry.level]]({ ...entry.meta }, entry.message)),
@@ -29,32 +31,84 @@ async function main(): Promise<void> {
       ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `${config.WORKER_METRICS_HOST}:${config.WORKER_METRICS_PORT}`, countersTotalSuffix: true, useSecondsForDurations: true } } } }
       : {}),
   });
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger('worker', config.LOG_LEVEL);
+  installRuntime(config, logger);
   const pool = createPool(config);
   const redis = createRedis(config);
   await migrate(pool);
   const temporal = createTemporalClient(config);
-  const { worker, connection } = await createWorker({
-    config,
+  const versioned = config.WORKER_VERSIONING === 'on';
+  const activities = createWorkerActivities({
     pool,
     redis,
     payments: createSimulatedProvider(redis),
     ticketKeys: ticketKeysFromConfig(config),
     temporal: temporal.client,
+    offerSettings: offerSettingsOf(config),
+    ...(versioned
+      ? { deployment: { namespace: config.TEMPORAL_NAMESPACE, deploymentName: config.WORKER_DEPLOYMENT_NAME, retireAfterMs: config.BUILD_RETIREMENT_GRACE_SECONDS * 1000 } }
+      : {}),
   });
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const subscriber = redis.duplicate();
+  subscriber.on('error', () => undefined);
+  const say = (line: string): void => console.log(`worker: ${line}`);
+
+  let run: () => Promise<void>;
+  let described: string;
+  if (versioned) {
+    const build = config.WORKFLOW_BUNDLE_PATH ? loadWorkflowBuild(config.WORKFLOW_BUNDLE_PATH) : await bundleWorkflows();
+    await waitForRedis(subscriber).catch(() => undefined);
+    const fleet = await startFleet({
+      config,
+      connection,
+      client: temporal.client,
+      pool,
+      subscriber,
+      activities,
+      build: { ...build, sourceCommit: process.env.SOURCE_COMMIT ?? null },
+      log: say,
+    });
+    await ensureRetirementSchedule(temporal.client, { taskQueue: config.TEMPORAL_TASK_QUEUE, everyMinutes: config.BUILD_RETIREMENT_EVERY_MINUTES });
+    fleet.ready.catch((err: unknown) => {
+      logger.error({ err: err instanceof Error ? err.message : String(err) }, 'this build could not be made current (is Worker Versioning available on the server? WORKER_VERSIONING=off otherwise)');
+      fleet.shutdown();
+    });
+    run = () => fleet.run();
+    described = `build ${fleet.buildId} of deployment "${config.WORKER_DEPLOYMENT_NAME}"`;
+  } else {
+    const { worker } = await createWorker({
+      config,
+      pool,
+      redis,
+      payments: createSimulatedProvider(redis),
+      ticketKeys: ticketKeysFromConfig(config),
+      temporal: temporal.client,
+      connection,
+      ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } } : {}),
+    });
+    run = () => worker.run();
+    described = 'unversioned';
+  }
   const schedule = await ensureReconciliationSchedule(temporal.client, { taskQueue: config.TEMPORAL_TASK_QUEUE, everyMinutes: config.RECONCILIATION_EVERY_MINUTES });
   stopWhenParentGoes();
-  console.log(
-    `worker: polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS}; ` +
-      `caching up to ${worker.options.maxCachedWorkflows} workflows; reconciliation every ${config.RECONCILIATION_EVERY_MINUTES} min (schedule ${schedule})`,
+  say(
+    `polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS} (${described}); ` +
+      `reconciliation every ${config.RECONCILIATION_EVERY_MINUTES} min (schedule ${schedule})`,
   );
   try {
-    await worker.run();
+    await run();
   } finally {
     await connection.close();
     await temporal.connection.close();
     await pool.end();
+    subscriber.disconnect();
     redis.disconnect();
-    console.log('worker: stopped');
+    say('stopped');
   }
 }
 

@@ -8,18 +8,18 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ReservationActivities } from '../activities';
+import type { OperationsActivities } from '../activities/operations-activities';
 import { cancelEventProgressQuery, type CancelEventInput, type CancelEventProgress } from './definitions';
 import { refundOrderWorkflowId } from './ids';
 import { refundOrderWorkflow } from './refund-order-workflow';
 
-const { markEventCancelled, liveReservationsOf, confirmedOrdersOf } = proxyActivities<ReservationActivities>({
+const { markEventCancelled, liveReservationsOf, confirmedOrdersOf } = proxyActivities<OperationsActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: ['EVENT_NOT_FOUND'] },
 });
 
 /** Each reservation waits for its own workflow to close (a payment under way finishes first). */
-const { cancelReservations } = proxyActivities<ReservationActivities>({
+const { cancelReservations } = proxyActivities<OperationsActivities>({
   startToCloseTimeout: '10m',
   heartbeatTimeout: '1m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },

@@ -12,8 +12,6 @@ import type {
   ReservationView,
 } from '../domain/reservation';
 
-export const TASK_QUEUE_DEFAULT = 'reservations';
-
 /** The hold's result; the API runs it with update-with-start so POST /reservations answers at once. */
 export interface HoldResult {
   reservation: ReservationView;
@@ -95,5 +93,3 @@ export interface CancelEventInput {
 
 export const cancelEventProgressQuery = defineQuery<CancelEventProgress>('cancellationProgress');
 
-/** The floor workflow's hold (see floor-workflow.ts): answers once its no-op "hold" has run. */
-export const floorHoldUpdate = defineUpdate<{ held: true }, []>('floorHold');

@@ -2,8 +2,8 @@
  * Workflow ids are derived from business ids in exactly one place, so the API, the worker and an
  * operator typing `temporal workflow describe -w reservation-<id>` all agree.
  */
-/** The workflow type every new reservation starts as (older runs finish as `reservationWorkflow`). */
-export const RESERVATION_WORKFLOW_TYPE = 'reservationWorkflowV3';
+/** The reservation's workflow type (its function's name: src/workflows/reservation-workflow.ts). */
+export const RESERVATION_WORKFLOW_TYPE = 'reservationWorkflow';
 
 export function reservationWorkflowId(reservationId: string): string {
   return `reservation-${reservationId}`;
@@ -30,6 +30,9 @@ export const RECONCILIATION_SCHEDULE_ID = 'reconciliation';
 export function manualReconciliationWorkflowId(requestId: string): string {
   return `reconciliation-manual-${requestId}`;
 }
+
+/** The Schedule that retires builds of the workflow code no open run needs (docs/upgrades.md). */
+export const RETIRE_BUILDS_SCHEDULE_ID = 'retire-builds';
 
 /** One on-sale (waiting room) workflow per high-demand event. */
 export function onSaleWorkflowId(eventId: string): string {

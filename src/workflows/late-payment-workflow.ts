@@ -1,13 +1,10 @@
-import { patched, proxyActivities } from '@temporalio/workflow';
-import type { ReservationActivities } from '../activities';
+import { proxyActivities } from '@temporalio/workflow';
+import type { PaymentActivities } from '../activities/payment-activities';
 
-const { recordProviderPayment, refundPayment } = proxyActivities<ReservationActivities>({
+const { recordProviderPayment, refundPayment } = proxyActivities<PaymentActivities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });
-
-/** Runs with this marker leave alone money already sold or refunded, and report what they did. */
-export const LATE_PAYMENT_DEDUP_PATCH = 'late-payment-skips-handled-money';
 
 /**
  * A provider payment that arrives after its reservation's workflow has finished (expired, cancelled or
@@ -21,10 +18,6 @@ export async function latePaymentRefundWorkflow(input: {
   amountCents: number;
 }): Promise<{ paymentId: string; refunded: boolean; reason?: string }> {
   const { paymentId, state } = await recordProviderPayment(input);
-  if (!patched(LATE_PAYMENT_DEDUP_PATCH)) {
-    await refundPayment({ paymentId });
-    return { paymentId, refunded: true };
-  }
   if (state !== 'CAPTURED') return { paymentId, refunded: false, reason: state };
   const outcome = await refundPayment({ paymentId });
   return outcome.refunded ? { paymentId, refunded: true } : { paymentId, refunded: false, reason: outcome.reason };

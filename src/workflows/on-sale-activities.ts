@@ -1,5 +1,5 @@
 import { proxyLocalActivities } from '@temporalio/workflow';
-import type { WaitingRoomActivities } from '../activities';
+import type { WaitingRoomActivities } from '../activities/waiting-room-activities';
 
 /*
  * Short Redis and PostgreSQL steps, run as local activities: one marker in the history per step

@@ -1,14 +1,12 @@
-import { ActivityFailure, allHandlersFinished, condition, continueAsNew, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, condition, continueAsNew, log, setHandler, setWorkflowOptions, workflowInfo } from '@temporalio/workflow';
 import type { OnSaleCarried, OnSaleInput, OnSaleLimits, OnSaleMeasure, OnSaleOutcome, OnSalePhase, OnSaleView } from '../domain/on-sale';
-import { refillAdmissionBudget } from './admission-budget';
+import { refillAdmissionBudget } from '../domain/admission-budget';
 import { businessFailure } from './failures';
 import { admitFans, measureOnSale, publishOnSale } from './on-sale-activities';
 import { onSaleQuery, setOnSaleLimitsUpdate } from './on-sale-definitions';
 
 /** Continue as new past this many history events, unless the input says otherwise (or the server suggests it first). */
 export const ON_SALE_MAX_HISTORY_EVENTS = 4000;
-/** A late tick admits what the time since the last one earned (admission-budget.ts). */
-export const ADMISSION_CATCH_UP_PATCH = 'on-sale-admission-catch-up';
 /** The admission rate fans are told about is measured over this much recent time. */
 const RATE_WINDOW_MS = 30_000;
 
@@ -83,8 +81,7 @@ export async function onSaleWorkflow(input: OnSaleInput): Promise<OnSaleOutcome>
       perSecond: limits.maxAdmissionsPerSecond,
       tickMs: limits.tickMs,
       elapsedMs,
-      // Sales under way before this change replay with the old bucket, which may admit fewer in a tick.
-      catchUp: patched(ADMISSION_CATCH_UP_PATCH),
+      catchUp: true,
     });
     // Everything left is in someone's hold: wait for holds to be paid (sold out) or to lapse (back on sale).
     phase = measure.available === 0 ? 'PAUSED_NO_INVENTORY' : 'ADMITTING';
@@ -161,6 +158,13 @@ export async function onSaleWorkflow(input: OnSaleInput): Promise<OnSaleOutcome>
     };
   }
 }
+
+/**
+ * A sale's room lives as long as the sale (hours): it moves to each new build on its next task instead of
+ * keeping an old build alive, so a change to it must replay its recorded histories (patched() where it
+ * would not; docs/upgrades.md).
+ */
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, onSaleWorkflow);
 
 /** Refuses, before anything reaches the history, limits the room cannot run with. */
 function validateLimits(change: Partial<OnSaleLimits>): void {

@@ -1,8 +1,8 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { ReservationActivities } from '../activities';
+import type { OperationsActivities } from '../activities/operations-activities';
 import type { ReconciliationCheck } from '../operations/reconciliation-checks';
 
-const { runReconciliationChecks, findHoldsWithoutWorkflow, storeReconciliationReport } = proxyActivities<ReservationActivities>({
+const { runReconciliationChecks, findHoldsWithoutWorkflow, storeReconciliationReport } = proxyActivities<OperationsActivities>({
   startToCloseTimeout: '5m',
   heartbeatTimeout: '1m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5 },

@@ -1,12 +1,13 @@
 import { ApplicationFailure, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { ReservationActivities } from '../activities';
+import type { OrderRefundActivities } from '../activities/order-refund-activities';
+import type { PaymentActivities } from '../activities/payment-activities';
 import { refundProgressQuery, type RefundOrderInput, type RefundOrderOutcome, type RefundProgress } from './definitions';
 
 /**
  * Every step must eventually happen once the refund has begun: retried without limit. A step whose
  * worker died is given to another worker after its 10 s timeout (a provider refund takes seconds).
  */
-const { beginOrderRefund, refundPayment, completeOrderRefund } = proxyActivities<ReservationActivities>({
+const { beginOrderRefund, refundPayment, completeOrderRefund } = proxyActivities<OrderRefundActivities & PaymentActivities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: ['NOT_FOUND'] },
 });

@@ -1,5 +1,6 @@
-import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
-import type { ReservationActivities } from '../activities';
+import { proxyActivities, proxyLocalActivities, type LocalActivityOptions } from '@temporalio/workflow';
+import type { PaymentActivities } from '../activities/payment-activities';
+import type { ReservationActivities } from '../activities/reservation-activities';
 
 /*
  * The inventory steps are short PostgreSQL transactions and run as local activities: they execute in
@@ -33,10 +34,12 @@ export const { extendHold } = proxyLocalActivities<ReservationActivities>({
  * must be released): retried without limit until the database is back, never more than 2 s apart, so
  * they finish within seconds of it coming back whatever the length of the outage.
  */
-export const { sellHold, releaseInventory, recordProviderPayment } = proxyLocalActivities<ReservationActivities>({
+const SETTLING: LocalActivityOptions = {
   startToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s' },
-});
+};
+export const { sellHold, releaseInventory } = proxyLocalActivities<ReservationActivities>(SETTLING);
+export const { recordProviderPayment } = proxyLocalActivities<PaymentActivities>(SETTLING);
 
 /** A hold whose outcome was never learned is undone; a regular activity, so the buyer's 503 is not held up. */
 export const { abandonHold } = proxyActivities<ReservationActivities>({
@@ -53,22 +56,21 @@ export const { abandonHold } = proxyActivities<ReservationActivities>({
  * completion, the server drops the update, and the workflow never learns of the money it took
  * (seen on the dev server). Scheduling the activity commits the acceptance first.
  */
-export const { chargePayment } = proxyActivities<ReservationActivities>({
+export const { chargePayment } = proxyActivities<PaymentActivities>({
   startToCloseTimeout: '10s',
   scheduleToCloseTimeout: '15s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s' },
 });
 
-
 /** Settling a lost answer while the buyer waits: a few tries, then 503 (and nobody is charged again). */
-export const { resolveCharge: resolveChargeNow } = proxyActivities<ReservationActivities>({
+export const { resolveCharge: resolveChargeNow } = proxyActivities<PaymentActivities>({
   startToCloseTimeout: '5s',
   scheduleToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s' },
 });
 
 /** Money steps that must eventually happen: a lost answer settled, a refund made. Retried without limit. */
-export const { resolveCharge: resolveChargeDurably, refundPayment } = proxyActivities<ReservationActivities>({
+export const { resolveCharge: resolveChargeDurably, refundPayment } = proxyActivities<PaymentActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });

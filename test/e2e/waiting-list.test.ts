@@ -1,4 +1,4 @@
-import { createActivities } from '../../src/activities';
+import { createReservationActivities } from '../../src/activities/reservation-activities';
 import { reservationWorkflowId } from '../../src/workflows/ids';
 import { gaCounter, seatStatuses } from '../support/db-queries';
 import { useE2eStack } from '../support/e2e-stack';
@@ -160,10 +160,9 @@ describe('the waiting list of a sold-out section', () => {
 
     // The release step as the worker runs it, twice: the second is what Temporal does after a lost reply.
     const { config, server } = e2e.stack;
-    const activities = createActivities({
+    const activities = createReservationActivities({
       pool: pool(),
       redis: server.deps.redis,
-      payments: undefined as never,
       ticketKeys: testTicketKeys(),
       temporal: server.deps.temporal,
       offerSettings: { taskQueue: config.TEMPORAL_TASK_QUEUE, paymentGraceSeconds: 5, maxPaymentAttempts: 3 },

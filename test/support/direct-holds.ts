@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { holdUpdate } from '../../src/workflows/definitions';
 import { RESERVATION_WORKFLOW_TYPE, reservationWorkflowId } from '../../src/workflows/ids';
-import type { reservationWorkflowV3 } from '../../src/workflows/reservation-workflow';
+import type { reservationWorkflow } from '../../src/workflows/reservation-workflow';
 import { reservationInput } from './workflow-harness';
 
 export interface PendingHold {
-  handle: WorkflowHandle<typeof reservationWorkflowV3>;
+  handle: WorkflowHandle<typeof reservationWorkflow>;
   heldUntil: number;
 }
 
@@ -22,7 +22,7 @@ export async function holdEachSeat(
   return Promise.all(
     hold.seatIds.map(async (seatId) => {
       const input = reservationInput({ eventId: hold.eventId, userId: hold.userId, seatIds: [seatId], holdSeconds: hold.holdSeconds });
-      const handle = await client.workflow.start<typeof reservationWorkflowV3>(RESERVATION_WORKFLOW_TYPE, {
+      const handle = await client.workflow.start<typeof reservationWorkflow>(RESERVATION_WORKFLOW_TYPE, {
         workflowId: reservationWorkflowId(input.reservationId),
         taskQueue,
         args: [input],

@@ -3,7 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
-import { createWaitingRoomActivities } from '../../src/activities';
+import { createWaitingRoomActivities } from '../../src/activities/waiting-room-activities';
 import type { OnSaleInput, OnSaleLimits } from '../../src/domain/on-sale';
 import { allAdmissions, joinQueue } from '../../src/waiting-room/queue';
 import { onSaleWorkflowId } from '../../src/workflows/ids';

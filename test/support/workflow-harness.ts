@@ -5,13 +5,13 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
-import { createActivities, type ReservationActivities } from '../../src/activities';
+import { createWorkerActivities, type WorkerActivities } from '../../src/workers/worker-activities';
 import type { ReservationInput } from '../../src/domain/reservation';
 import type { PaymentProvider } from '../../src/payments/provider';
 import { createSimulatedProvider } from '../../src/payments/simulated-provider';
 import { holdUpdate } from '../../src/workflows/definitions';
 import { RESERVATION_WORKFLOW_TYPE, reservationWorkflowId } from '../../src/workflows/ids';
-import type { reservationWorkflowV3 } from '../../src/workflows/reservation-workflow';
+import type { reservationWorkflow } from '../../src/workflows/reservation-workflow';
 import { createPool } from '../../src/db/pool';
 import { createRedis } from '../../src/shared/clients';
 import { quietTemporalRuntime, testConfig, testTicketKeys, timeSkippingServerPath, workflowBundle } from './env';
@@ -32,13 +32,13 @@ export async function withWorker<T>(
   env: TestWorkflowEnvironment,
   deps: { pool: Pool; redis: Redis },
   fn: (taskQueue: string) => Promise<T>,
-  wrap: (activities: ReservationActivities) => ReservationActivities = (a) => a,
+  wrap: (activities: WorkerActivities) => WorkerActivities = (a) => a,
   /** The payment processor is the one edge this suite cannot run for real: a test may put a fault in it. */
   processor: (simulated: PaymentProvider) => PaymentProvider = (p) => p,
 ): Promise<T> {
   const taskQueue = `wf-test-${randomUUID()}`;
   const activities = wrap(
-    createActivities({
+    createWorkerActivities({
       pool: deps.pool,
       redis: deps.redis,
       payments: processor(createSimulatedProvider(deps.redis, { slowMs: 50 })),
@@ -72,7 +72,7 @@ export function reservationInput(overrides: Partial<ReservationInput> & Pick<Res
 
 /** Starts a reservation the way the API does (start, then the hold update) and returns its handle and hold. */
 export async function startReservation(env: TestWorkflowEnvironment, taskQueue: string, input: ReservationInput) {
-  const handle = await env.client.workflow.start<typeof reservationWorkflowV3>(RESERVATION_WORKFLOW_TYPE, {
+  const handle = await env.client.workflow.start<typeof reservationWorkflow>(RESERVATION_WORKFLOW_TYPE, {
     workflowId: reservationWorkflowId(input.reservationId),
     taskQueue,
     args: [input],

@@ -7,7 +7,7 @@ import type { PaymentProvider } from '../../src/payments/provider';
 import { simulatedLedger } from '../../src/payments/simulated-provider';
 import { cancelUpdate, confirmUpdate, extendUpdate, paymentNotificationSignal, reservationQuery } from '../../src/workflows/definitions';
 import { latePaymentRefundWorkflow } from '../../src/workflows/late-payment-workflow';
-import { MAX_ACTIONS_PER_RESERVATION } from '../../src/workflows/reservation-workflow';
+import { MAX_ACTIONS_PER_RESERVATION } from '../../src/domain/reservation-rules';
 import { gaCounter, paymentsOf, reservationRow, seatStatuses } from '../support/db-queries';
 import { createUser, seedEvent } from '../support/fixtures';
 import { failureCode, failureOf, reservationInput, startReservation, useTimeSkippingSuite, withWorker } from '../support/workflow-harness';

@@ -15,7 +15,7 @@ import {
   holdUpdate,
 } from '../../workflows/definitions';
 import { RESERVATION_WORKFLOW_TYPE, reservationWorkflowId } from '../../workflows/ids';
-import type { reservationWorkflowV3 } from '../../workflows/reservation-workflow';
+import type { reservationWorkflow } from '../../workflows/reservation-workflow';
 import type { ApiDeps } from '../deps';
 import type { AuthUser } from '../middleware/authenticate';
 import type { createReservationBody } from '../openapi/reservation-schemas';
@@ -84,7 +84,7 @@ export async function createReservation(
     idempotencyKey,
     requestHash: idempotencyKey ? requestHash : null,
   };
-  const start = new WithStartWorkflowOperation<typeof reservationWorkflowV3>(RESERVATION_WORKFLOW_TYPE, {
+  const start = new WithStartWorkflowOperation<typeof reservationWorkflow>(RESERVATION_WORKFLOW_TYPE, {
     workflowId: reservationWorkflowId(reservationId),
     taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
     args: [input],
