@@ -19,7 +19,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { NativeConnection } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { startServer } from '../src/api/server';
-import { reservationIdFor } from '../src/api/services/reservation-ids';
+import { reservationIdFor } from '../src/inventory/reservation-ids';
 import { loadConfig } from '../src/config';
 import { createPool } from '../src/db/pool';
 import { holdInventory } from '../src/inventory/hold';

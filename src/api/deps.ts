@@ -2,10 +2,10 @@ import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { Config } from '../config';
+import type { RateLimits } from '../shared/rate-limits';
 import type { TicketKeys } from '../tickets/ticket-keys';
 import type { LiveInventory } from './live/live-inventory';
 import type { ApiMetrics } from './metrics';
-import type { RateLimits } from './services/rate-limit';
 
 /** Everything a router needs, created once by the server and handed down (never imported globally). */
 export interface ApiDeps {

@@ -1,9 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
-import type { Pool } from 'pg';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { RECONCILIATION_CHECKS } from '../operations/reconciliation-checks';
-import { latestReport } from '../operations/reconciliation-reports';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { INVENTORY_COUNTERS, readInventoryCounters } from '../inventory/inventory-signals';
 
 export interface ApiMetrics {
@@ -64,51 +61,5 @@ export async function renderMetrics(metrics: ApiMetrics, redis: Redis): Promise<
     );
   } catch {
     return `${own}# inventory counters unavailable: Redis did not answer\n`;
-  }
-}
-
-/**
- * Figures read from PostgreSQL at scrape time: the holds open now (the index on open reservations
- * makes this cheap), and the latest reconciliation report's findings per check (0 everywhere when the
- * inventory and the money add up).
- */
-export function registerDatabaseGauges(registry: Registry, pool: Pool): void {
-  new Gauge({
-    name: 'ticketing_active_holds',
-    help: 'reservations holding inventory now (HELD or PAYMENT_PENDING)',
-    registers: [registry],
-    async collect() {
-      const rows = await whenReachable(pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM reservations WHERE status IN ('HELD', 'PAYMENT_PENDING')`));
-      if (rows) this.set(rows.rows[0]?.n ?? 0);
-    },
-  });
-  const findings = new Gauge({
-    name: 'ticketing_reconciliation_findings',
-    help: 'findings of the latest reconciliation report, by check',
-    labelNames: ['check'],
-    registers: [registry],
-    async collect() {
-      const report = await whenReachable(latestReport(pool));
-      if (report === undefined) return;
-      for (const check of RECONCILIATION_CHECKS) findings.set({ check }, report?.counts[check] ?? 0);
-    },
-  });
-  new Gauge({
-    name: 'ticketing_reconciliation_last_run_timestamp_seconds',
-    help: 'when the latest reconciliation report was written (0: never)',
-    registers: [registry],
-    async collect() {
-      const report = await whenReachable(latestReport(pool));
-      if (report !== undefined) this.set(report ? Date.parse(report.finished_at) / 1000 : 0);
-    },
-  });
-}
-
-/** A scrape while PostgreSQL is down keeps the last values rather than failing the whole page. */
-async function whenReachable<T>(query: Promise<T>): Promise<T | undefined> {
-  try {
-    return await query;
-  } catch {
-    return undefined;
   }
 }

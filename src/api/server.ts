@@ -3,16 +3,17 @@ import type { Server } from 'node:http';
 import { loadConfig, type Config } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
+import { registerDatabaseGauges } from '../operations/database-gauges';
 import { createRedis, createTemporalClient } from '../shared/clients';
 import { createLogger } from '../shared/logger';
+import { createRateLimits } from '../shared/rate-limits';
 import { temporalClientMetrics } from '../shared/temporal-client-metrics';
 import { ticketKeysFromConfig } from '../tickets/ticket-keys';
+import { ensureAdmin } from '../users/user-accounts';
 import { createApp } from './app';
 import { LiveInventory } from './live/live-inventory';
 import type { ApiDeps } from './deps';
-import { createMetrics, registerDatabaseGauges } from './metrics';
-import { createRateLimits } from './services/rate-limit';
-import { ensureAdmin } from './services/users-service';
+import { createMetrics } from './metrics';
 
 export interface RunningServer {
   url: string;

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import { createEvent } from '../api/services/events-service';
-import { createVenue } from '../api/services/venues-service';
+import { createEvent } from '../events/create-event';
+import { createVenue } from '../venues/create-venue';
 
 const DEMO_VENUE = 'Demo Arena';
 

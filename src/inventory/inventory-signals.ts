@@ -42,7 +42,7 @@ export interface InventoryChange {
 /**
  * Called after the change is committed in PostgreSQL. The entry names the places only, not their new
  * status: two changes may be announced in another order than they committed, so whoever shows them
- * reads the status then (src/api/live), and a replay can never bring back an old status.
+ * reads the status then (src/inventory/change-view.ts), and a replay can never bring back an old status.
  */
 export async function announceInventoryChange(redis: Redis, change: InventoryChange): Promise<void> {
   const { eventId } = change;

@@ -1,5 +1,5 @@
 import { AppError } from '../../src/domain/errors';
-import { createAdmissionLimit } from '../../src/api/services/admission';
+import { createAdmissionLimit } from '../../src/api/admission-limit';
 
 /** A hold that finishes when the test says so. */
 function gate() {

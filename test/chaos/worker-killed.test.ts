@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { cancelOpenWorkflows } from '../../scripts/lib/temporal-cleanup';
-import { getSeatMap } from '../../src/api/services/seat-map';
+import { getSeatMap } from '../../src/inventory/seat-map-cache';
 import { createPool } from '../../src/db/pool';
 import { createRedis } from '../../src/shared/clients';
 import { holdEachSeat } from '../support/direct-holds';

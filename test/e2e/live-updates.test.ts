@@ -1,6 +1,6 @@
 import { get } from 'node:http';
 import { startServer, type RunningServer } from '../../src/api/server';
-import { SEAT_MAP_TTL_MS } from '../../src/api/services/seat-map';
+import { SEAT_MAP_TTL_MS } from '../../src/inventory/seat-map-cache';
 import { inventoryStreamKey } from '../../src/inventory/inventory-signals';
 import { useE2eStack } from '../support/e2e-stack';
 import { httpClient } from '../support/http';

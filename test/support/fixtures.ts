@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import type { AuthUser, Role } from '../../src/api/middleware/authenticate';
 import type { EventView } from '../../src/api/openapi/event-schemas';
 import type { VenueView } from '../../src/api/openapi/venue-schemas';
-import { createEvent, type NewEvent } from '../../src/api/services/events-service';
-import { createVenue } from '../../src/api/services/venues-service';
+import { createEvent, type NewEvent } from '../../src/events/create-event';
+import type { AuthUser, Role } from '../../src/users/auth-user';
+import { createVenue } from '../../src/venues/create-venue';
 
 export interface SeedOptions {
   seated?: { rows: number; seats_per_row: number; price_cents?: number }[];

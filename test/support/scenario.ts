@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { ensureAdmin } from '../../src/api/services/users-service';
+import { ensureAdmin } from '../../src/users/user-accounts';
 import type { HttpClient } from './http';
 
 export interface Buyer {

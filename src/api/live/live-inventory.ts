@@ -4,8 +4,8 @@ import type { Queryable } from '../../db/transaction';
 import { AppError } from '../../domain/errors';
 import { inventoryChannel } from '../../inventory/inventory-signals';
 import { withTimeout } from '../../shared/concurrency';
-import { changesSince, compareStreamIds, isStreamId, streamPosition, START_ID } from './change-stream';
-import { describeChanges } from './change-view';
+import { changesSince, compareStreamIds, isStreamId, streamPosition, START_ID } from '../../inventory/change-stream';
+import { describeChanges } from '../../inventory/change-view';
 import { SseClient } from './sse-client';
 
 export interface LiveInventoryOptions {

@@ -1,16 +1,8 @@
 import type { RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import { AppError } from '../../domain/errors';
-import { findSession } from '../services/sessions';
-
-export type Role = 'user' | 'admin' | 'scanner';
-
-export interface AuthUser {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-}
+import type { AuthUser, Role } from '../../users/auth-user';
+import { findSession } from '../../users/sessions';
 
 /**
  * Who may call a route: anyone; any signed-in account (`session`: who am I, sign out); a buyer (`user`:

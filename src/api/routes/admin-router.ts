@@ -4,10 +4,13 @@ import type { ApiDeps } from '../deps';
 import { idParams } from '../openapi/common-schemas';
 import { eventStatsSchema } from '../openapi/event-schemas';
 import { AppError } from '../../domain/errors';
+import { getEventStats } from '../../events/event-stats';
 import { userSchema } from '../openapi/auth-schemas';
 import { setRoleBody, userLookupQuery } from '../openapi/order-schemas';
 import { auditTrail } from '../../operations/audit-trail';
 import { latestReport } from '../../operations/reconciliation-reports';
+import { refreshSessions } from '../../users/sessions';
+import { findUserByEmail, setUserRole } from '../../users/user-accounts';
 import {
   auditQuery,
   auditTrailSchema,
@@ -20,9 +23,6 @@ import {
 import { startReconciliation } from '../services/reconciliation-service';
 import { currentUser } from '../middleware/authenticate';
 import { cancelEvent, cancellationProgress } from '../services/event-cancellation-service';
-import { getEventStats } from '../services/event-stats';
-import { refreshSessions } from '../services/sessions';
-import { findUserByEmail, setUserRole } from '../services/users-service';
 import { idOr404 } from './path-ids';
 import { defineRoute } from './define-route';
 

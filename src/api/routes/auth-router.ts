@@ -1,10 +1,10 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
+import { createSession, endSession } from '../../users/sessions';
+import { authenticateUser, registerUser } from '../../users/user-accounts';
 import type { ApiDeps } from '../deps';
 import { currentUser } from '../middleware/authenticate';
 import { loginBody, meResponse, registerBody, sessionResponse } from '../openapi/auth-schemas';
-import { createSession, endSession } from '../services/sessions';
-import { authenticateUser, registerUser } from '../services/users-service';
 import { defineRoute } from './define-route';
 
 export function createAuthRouter(deps: ApiDeps, registry: OpenAPIRegistry, basePath: string): Router {

@@ -6,7 +6,7 @@ import { AppError } from '../../domain/errors';
 import { errorSchema } from '../openapi/common-schemas';
 import { authenticate, type AccessRule } from '../middleware/authenticate';
 import { validationError } from '../middleware/error-handler';
-import type { RateLimitFamily, RateLimits } from '../services/rate-limit';
+import type { RateLimitFamily, RateLimits } from '../../shared/rate-limits';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 

@@ -1,5 +1,10 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
+import { isUuid } from '../../db/uuid';
+import { createEvent } from '../../events/create-event';
+import { listEvents } from '../../events/event-list';
+import { assertEventExists, eventNotFound } from '../../events/event-lookup';
+import { getEvent } from '../../events/event-view';
 import type { ApiDeps } from '../deps';
 import { idParams } from '../openapi/common-schemas';
 import {
@@ -10,8 +15,6 @@ import {
   seatMapQuerySchema,
   seatMapSchema,
 } from '../openapi/event-schemas';
-import { createEvent, eventNotFound, getEvent, listEvents } from '../services/events-service';
-import { isUuid } from '../services/venues-service';
 import { z } from '../openapi/registry';
 import { eventCreatedLinks, seatMapLinks } from '../openapi/links';
 import {
@@ -154,8 +157,7 @@ export function createEventsRouter(deps: ApiDeps, registry: OpenAPIRegistry, bas
       if (!deps.live) throw new AppError('UNAVAILABLE', 'live updates are not served here');
       if (!isUuid(params.id)) throw eventNotFound(params.id);
       const eventId = params.id.toLowerCase();
-      const exists = await deps.pool.query('SELECT 1 FROM events WHERE id = $1', [eventId]);
-      if (!exists.rowCount) throw eventNotFound(eventId);
+      await assertEventExists(deps.pool, eventId);
       const resumeFrom = req.get('last-event-id') ?? query.last_event_id ?? null;
       await deps.live.attach(eventId, res, resumeFrom);
     },

@@ -1,9 +1,9 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
+import { checkHealth } from '../../operations/health-checks';
 import type { ApiDeps } from '../deps';
 import { renderMetrics } from '../metrics';
 import { z } from '../openapi/registry';
-import { checkHealth } from '../services/health';
 import { defineRoute } from './define-route';
 
 const healthSchema = z

@@ -1,6 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router, type Request } from 'express';
 import { AppError } from '../../domain/errors';
+import { createAdmissionLimit } from '../admission-limit';
 import type { ApiDeps } from '../deps';
 import { currentUser } from '../middleware/authenticate';
 import { idParams } from '../openapi/common-schemas';
@@ -19,7 +20,6 @@ import {
   extendReservation,
   getReservation,
 } from '../services/reservations-service';
-import { createAdmissionLimit } from '../services/admission';
 import { reservationLinks } from '../openapi/links';
 import { defineRoute, type RouteError } from './define-route';
 import { idOr404 } from './path-ids';

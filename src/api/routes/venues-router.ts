@@ -1,10 +1,11 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
+import { createVenue } from '../../venues/create-venue';
+import { getVenue } from '../../venues/venue-view';
 import type { ApiDeps } from '../deps';
 import { idParams } from '../openapi/common-schemas';
 import { venueCreatedLinks } from '../openapi/links';
 import { createVenueBodySchema, venueSchema } from '../openapi/venue-schemas';
-import { createVenue, getVenue } from '../services/venues-service';
 import { defineRoute } from './define-route';
 
 /** Venues: admins create them; anyone may read them (no auth needed to browse). */

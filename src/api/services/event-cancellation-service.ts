@@ -1,19 +1,18 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { AppError } from '../../domain/errors';
+import { assertEventExists } from '../../events/event-lookup';
+import type { AuthUser } from '../../users/auth-user';
 import { cancelEventProgressQuery, type CancelEventProgress } from '../../workflows/definitions';
 import type { cancelEventWorkflow } from '../../workflows/cancel-event-workflow';
 import { cancelEventWorkflowId } from '../../workflows/ids';
 import type { ApiDeps } from '../deps';
-import type { AuthUser } from '../middleware/authenticate';
-import { eventNotFound } from './events-service';
-import { isUuid } from './venues-service';
 
 /**
  * Starts (or joins) the event's cancellation workflow and answers with its progress. Asking again
  * while it runs, or after it finished, starts nothing new.
  */
 export async function cancelEvent(deps: ApiDeps, admin: AuthUser, eventId: string, reason: string): Promise<CancelEventProgress> {
-  await assertEventExists(deps, eventId);
+  await assertEventExists(deps.pool, eventId);
   try {
     await deps.temporal.workflow.start<typeof cancelEventWorkflow>('cancelEventWorkflow', {
       workflowId: cancelEventWorkflowId(eventId),
@@ -30,17 +29,11 @@ export async function cancelEvent(deps: ApiDeps, admin: AuthUser, eventId: strin
 
 /** Where the event's cancellation stands; 404 when the event was never cancelled. */
 export async function cancellationProgress(deps: ApiDeps, eventId: string): Promise<CancelEventProgress> {
-  await assertEventExists(deps, eventId);
+  await assertEventExists(deps.pool, eventId);
   try {
     return await deps.temporal.workflow.getHandle(cancelEventWorkflowId(eventId)).query(cancelEventProgressQuery);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new AppError('NOT_FOUND', 'this event has not been cancelled');
     throw err;
   }
-}
-
-async function assertEventExists(deps: ApiDeps, eventId: string): Promise<void> {
-  if (!isUuid(eventId)) throw eventNotFound(eventId);
-  const { rowCount } = await deps.pool.query('SELECT 1 FROM events WHERE id = $1', [eventId]);
-  if (!rowCount) throw eventNotFound(eventId);
 }

@@ -1,10 +1,10 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import { AppError } from '../../domain/errors';
 import { listOrders, loadOrder, type OrderView } from '../../orders/orders-repository';
+import type { AuthUser } from '../../users/auth-user';
 import { refundOrderWorkflowId } from '../../workflows/ids';
 import type { refundOrderWorkflow } from '../../workflows/refund-order-workflow';
 import type { ApiDeps } from '../deps';
-import type { AuthUser } from '../middleware/authenticate';
 import { isWorkflowGone, refusalFrom } from '../temporal-errors';
 
 /** How long an admin's refund request waits for the refund to complete before answering 202. */

@@ -3,8 +3,13 @@ import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from
 import type { z } from 'zod';
 import { AppError } from '../../domain/errors';
 import type { ReservationInput, ReservationView } from '../../domain/reservation';
+import { getEventRules } from '../../events/event-rules';
+import { findGaSectionsOfEvent, findSeatsOfEvent } from '../../inventory/places-of-event';
+import { reservationRequestHash, storedRequestHash } from '../../inventory/request-fingerprint';
+import { reservationIdFor } from '../../inventory/reservation-ids';
 import { loadReleased, loadReservationView } from '../../inventory/reservation-view';
 import { presaleCodeMatches, readSaleWindow, refuseOutsideSale } from '../../inventory/sale-window';
+import type { AuthUser } from '../../users/auth-user';
 import {
   EventIdKey,
   ReservationStatusKey,
@@ -17,13 +22,9 @@ import {
 import { RESERVATION_WORKFLOW_TYPE, reservationWorkflowId } from '../../workflows/ids';
 import type { reservationWorkflow } from '../../workflows/reservation-workflow';
 import type { ApiDeps } from '../deps';
-import type { AuthUser } from '../middleware/authenticate';
 import type { createReservationBody } from '../openapi/reservation-schemas';
 import { isTemporalTimeout, isUpdateDroppedWithItsTask, isWorkflowGone, refusalFrom } from '../temporal-errors';
-import { findGaSectionsOfEvent, findSeatsOfEvent, getEventRules } from './events-service';
 import { assertQueueAdmission } from './queue-admission';
-import { reservationIdFor } from './reservation-ids';
-import { reservationRequestHash } from './request-fingerprint';
 
 type CreateBody = z.infer<typeof createReservationBody>;
 
@@ -120,8 +121,7 @@ export async function createReservation(
 async function findEarlierRequest(deps: ApiDeps, reservationId: string, requestHash: string): Promise<ReservationView | null> {
   const earlier = await loadReservationView(deps.pool, reservationId);
   if (!earlier) return null;
-  const { rows } = await deps.pool.query<{ request_hash: string | null }>('SELECT request_hash FROM reservations WHERE id = $1', [reservationId]);
-  const firstHash = rows[0]?.request_hash;
+  const firstHash = await storedRequestHash(deps.pool, reservationId);
   if (firstHash && firstHash !== requestHash) {
     throw new AppError('IDEMPOTENCY_KEY_REUSED', 'this X-Idempotency-Key was already used with a different request body', {
       reservation_id: reservationId,

@@ -3,8 +3,9 @@ import { promisify } from 'node:util';
 import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import type { Queryable } from '../../db/transaction';
+import { readInventoryVersion, seatMapSnapshot, type SeatMapSnapshot } from '../../inventory/seat-map-cache';
+import { applyFilter, type SeatMapFilter } from '../../inventory/seat-map-filter';
 import type { SeatMapView } from '../openapi/event-schemas';
-import { applyFilter, readInventoryVersion, seatMapSnapshot, type SeatMapFilter, type SeatMapSnapshot } from './seat-map';
 
 const gzipAsync = promisify(gzip);
 const brotliAsync = promisify(brotliCompress);

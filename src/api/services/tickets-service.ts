@@ -3,8 +3,8 @@ import { scanTicket } from '../../tickets/scan-ticket';
 import { ticketSigner } from '../../tickets/ticket-keys';
 import { loadTicket, ticketsOfOwner, type TicketView } from '../../tickets/ticket-view';
 import { transferTicket } from '../../tickets/transfer-ticket';
+import type { AuthUser } from '../../users/auth-user';
 import type { ApiDeps } from '../deps';
-import type { AuthUser } from '../middleware/authenticate';
 
 /** The owner's ticket, or any ticket for an admin; anyone else is told it does not exist. */
 export async function getTicket(deps: ApiDeps, user: AuthUser, ticketId: string): Promise<TicketView> {

@@ -1,15 +1,15 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { AppError } from '../../domain/errors';
 import type { OnSaleLimits } from '../../domain/on-sale';
+import { getEventRules } from '../../events/event-rules';
 import { fanPlace, joinQueue, roomInfo, type FanPlace } from '../../waiting-room/queue';
 import { signQueueToken } from '../../waiting-room/queue-token';
+import type { AuthUser } from '../../users/auth-user';
 import { EventIdKey } from '../../workflows/definitions';
 import { onSaleWorkflowId } from '../../workflows/ids';
 import type { onSaleWorkflow } from '../../workflows/on-sale-workflow';
 import type { ApiDeps } from '../deps';
-import type { AuthUser } from '../middleware/authenticate';
 import type { QueueStatusView } from '../openapi/queue-schemas';
-import { getEventRules } from './events-service';
 
 /** A process knows an on-sale it started (or found running) for this long before it asks Temporal again. */
 const STARTED_MEMORY_MS = 60_000;

@@ -1,9 +1,10 @@
 import { AppError } from '../../domain/errors';
+import { getEventRules } from '../../events/event-rules';
 import { readSaleWindow, refuseOutsideSale } from '../../inventory/sale-window';
+import { loadSectionCounts } from '../../inventory/section-counts';
 import { entryById, insertEntry, latestEntry, leaveLine, type WaitlistEntryView } from '../../waitlist/waitlist-entries';
+import type { AuthUser } from '../../users/auth-user';
 import type { ApiDeps } from '../deps';
-import type { AuthUser } from '../middleware/authenticate';
-import { getEventRules, loadSectionCounts } from './events-service';
 
 export interface JoinResult {
   entry: WaitlistEntryView;

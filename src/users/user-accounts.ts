@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import { AppError } from '../../domain/errors';
-import type { AuthUser, Role } from '../middleware/authenticate';
+import { AppError } from '../domain/errors';
+import type { AuthUser, Role } from './auth-user';
 import { hashPassword, verifyPassword } from './passwords';
 
 /** Compared against when the email is unknown, so a wrong email costs as long as a wrong password. */

@@ -1,4 +1,6 @@
-import type { ApiDeps } from '../deps';
+import type { Client } from '@temporalio/client';
+import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
 
 export interface HealthCheck {
   name: 'postgresql' | 'redis' | 'temporal';
@@ -9,7 +11,14 @@ export interface HealthCheck {
 
 const CHECK_TIMEOUT_MS = 1500;
 
-export async function checkHealth(deps: ApiDeps): Promise<{ status: 'ok' | 'degraded'; checks: HealthCheck[] }> {
+/** The stores and services a process depends on, as /health checks them. */
+export interface HealthDependencies {
+  pool: Pool;
+  redis: Redis;
+  temporal: Client;
+}
+
+export async function checkHealth(deps: HealthDependencies): Promise<{ status: 'ok' | 'degraded'; checks: HealthCheck[] }> {
   const checks = await Promise.all([
     probe('postgresql', () => deps.pool.query('SELECT 1')),
     probe('redis', () => deps.redis.ping()),

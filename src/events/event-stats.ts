@@ -1,14 +1,12 @@
-import type { Queryable } from '../../db/transaction';
-import { RESERVATION_STATUSES, type ReservationStatus } from '../../domain/reservation';
-import type { EventStatsView } from '../openapi/event-schemas';
-import { eventNotFound, loadSectionCounts } from './events-service';
-import { isUuid } from './venues-service';
+import type { EventStatsView } from '../api/openapi/event-schemas';
+import type { Queryable } from '../db/transaction';
+import { RESERVATION_STATUSES, type ReservationStatus } from '../domain/reservation';
+import { loadSectionCounts } from '../inventory/section-counts';
+import { assertEventExists } from './event-lookup';
 
 /** Inventory and reservation counts of one event for operators; lapsed holds count as available. */
 export async function getEventStats(db: Queryable, eventId: string): Promise<EventStatsView> {
-  if (!isUuid(eventId)) throw eventNotFound(eventId);
-  const exists = await db.query('SELECT 1 FROM events WHERE id = $1', [eventId]);
-  if (!exists.rowCount) throw eventNotFound(eventId);
+  await assertEventExists(db, eventId);
   const [counts, reservations] = await Promise.all([loadSectionCounts(db, eventId), countReservations(db, eventId)]);
   const sections = counts.map((c) => ({
     section_id: c.section_id,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { GaRequest } from '../../domain/reservation';
+import type { Queryable } from '../db/transaction';
+import type { GaRequest } from '../domain/reservation';
 
 /**
  * A fingerprint of what a reservation request asks for, stored with its idempotency key: a retry
@@ -18,4 +19,10 @@ export function reservationRequestHash(body: {
     hold_duration_seconds: body.hold_duration_seconds ?? null,
   };
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}
+
+/** The fingerprint stored with the reservation's first request; null when it had no idempotency key. */
+export async function storedRequestHash(db: Queryable, reservationId: string): Promise<string | null> {
+  const { rows } = await db.query<{ request_hash: string | null }>('SELECT request_hash FROM reservations WHERE id = $1', [reservationId]);
+  return rows[0]?.request_hash ?? null;
 }

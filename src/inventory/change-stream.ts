@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { CHANGE_CAUSES, inventoryStreamKey, type ChangeCause } from '../../inventory/inventory-signals';
+import { CHANGE_CAUSES, inventoryStreamKey, type ChangeCause } from './inventory-signals';
 
 /** One entry of an event's change stream (src/inventory/inventory-signals.ts), by its stream id. */
 export interface ChangeEntry {

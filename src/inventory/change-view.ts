@@ -1,7 +1,7 @@
-import type { Queryable } from '../../db/transaction';
-import type { ChangeCause } from '../../inventory/inventory-signals';
-import type { SeatStatus } from '../openapi/event-schemas';
+import type { SeatStatus } from '../api/openapi/event-schemas';
+import type { Queryable } from '../db/transaction';
 import type { ChangeEntry } from './change-stream';
+import type { ChangeCause } from './inventory-signals';
 
 export interface SeatChange {
   seat_id: string;

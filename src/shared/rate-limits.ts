@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { Config } from '../../config';
-import { AppError } from '../../domain/errors';
+import type { Config } from '../config';
+import { AppError } from '../domain/errors';
 
 /**
  * Endpoint families with a budget each (seed 002): sign-in and registration, holds, payments, joining

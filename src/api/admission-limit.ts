@@ -1,4 +1,4 @@
-import { AppError } from '../../domain/errors';
+import { AppError } from '../domain/errors';
 
 export interface AdmissionOptions {
   maxInFlight: number;

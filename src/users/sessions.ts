@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { AuthUser } from '../middleware/authenticate';
+import type { AuthUser } from './auth-user';
 
 const sessionKey = (token: string): string => `session:${token}`;
 const userSessionsKey = (userId: string): string => `user-sessions:${userId}`;
