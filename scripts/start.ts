@@ -4,11 +4,17 @@
  * URLs. The worker and the API are supervised: one that dies is restarted, with backoff. Only Ctrl-C or
  * SIGTERM stops the stack, in order: the API, the worker, then the servers this command started.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../src/config';
+import { Client, Connection } from '@temporalio/client';
+import type { Pool } from 'pg';
+import { loadConfig, type Config } from '../src/config';
 import { migrate } from '../src/db/migrate';
 import { createPool } from '../src/db/pool';
 import { seedDemoData } from '../src/demo/seed-demo-data';
+import { bundleWorkflows } from '../src/workers/workflow-bundle';
+import { adoptUnversionedRuns } from './lib/adopt-unversioned-runs';
 import { ensureStack } from './lib/stack';
 import { planProcesses, processCounts } from './lib/process-counts';
 import { REPO_ROOT, startNodeProcess, tsNodeArgs, waitForHttp } from './lib/processes';
@@ -41,12 +47,19 @@ async function main(): Promise<void> {
     ADMIN_PASSWORD: process.env.ADMIN_PASSWORD ?? DEFAULT_ADMIN.password,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   };
-  const config = loadConfig(env);
+  let config = loadConfig(env);
   const pool = createPool(config);
   let demo: { eventIds: string[] };
+  let buildId: string;
   try {
     await migrate(pool);
     demo = await seedDemoData(pool);
+    // Every worker process runs the same build: bundled once here. Holds made on an earlier build
+    // finish on it (docs/upgrades.md); holds made before versioning existed are adopted first.
+    const build = await prepareBuild(config, pool);
+    buildId = build.buildId;
+    Object.assign(env, { WORKFLOW_BUNDLE_PATH: build.path, SOURCE_COMMIT: build.sourceCommit ?? '' });
+    config = loadConfig(env);
   } catch (err) {
     await stack.stop().catch((stopErr: unknown) => console.error(stopErr));
     throw err;
@@ -89,12 +102,49 @@ async function main(): Promise<void> {
       `  Metrics        ${apiUrl}/metrics`,
       `  Temporal UI    ${stack.temporalUiUrl ?? '(the Temporal server at ' + stack.temporalAddress + ' was already running; see its own UI)'}`,
       `  Temporal gRPC  ${stack.temporalAddress} (temporal workflow list --query "ReservationStatus='HELD'")`,
+      `  Workflow build ${buildId} of deployment "${config.WORKER_DEPLOYMENT_NAME}" (npm run builds; temporal worker deployment describe --name ${config.WORKER_DEPLOYMENT_NAME})`,
       `  Admin          ${config.ADMIN_EMAIL} / ${process.env.ADMIN_PASSWORD ? '(ADMIN_PASSWORD)' : DEFAULT_ADMIN.password}`,
       `  Demo events    ${demo.eventIds.join(', ')}`,
       '',
       'Ctrl-C stops everything this command started: the API(s), then the worker(s), then the servers.',
     ].join('\n'),
   );
+}
+
+/** The commit the code comes from (with `-dirty` when the tree has changes), if this is a git checkout. */
+function sourceCommit(): string | null {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return dirty ? `${commit}-dirty` : commit;
+  } catch {
+    return null;
+  }
+}
+
+async function prepareBuild(config: Config, pool: Pool): Promise<{ buildId: string; path: string; sourceCommit: string | null }> {
+  const build = await bundleWorkflows();
+  const dir = join(REPO_ROOT, '.data', 'builds');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, 'workflow-bundle.js');
+  writeFileSync(path, build.code);
+  if (config.WORKER_VERSIONING === 'on') {
+    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+    try {
+      const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+      await adoptUnversionedRuns({
+        client,
+        pool,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        deploymentName: config.WORKER_DEPLOYMENT_NAME,
+        log: (line) => console.log(`[upgrade] ${line}`),
+      });
+    } finally {
+      await connection.close();
+    }
+  }
+  return { buildId: build.buildId, path, sourceCommit: sourceCommit() };
 }
 
 main().catch((err: unknown) => {
