@@ -12,9 +12,6 @@ export const RESERVATION_STATUSES = [
 ] as const;
 export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
 
-/** Statuses after which the inventory of a reservation is no longer held. */
-export const RELEASED_STATUSES: readonly ReservationStatus[] = ['EXPIRED', 'CANCELLED'];
-
 export interface GaRequest {
   section_id: string;
   quantity: number;

@@ -169,11 +169,6 @@ export async function publishRoomInfo(
   });
 }
 
-/** The admission record of a fan (for the API's status answer and for tests). */
-export async function admissionOf(redis: Redis, eventId: string, userId: string): Promise<Admission | null> {
-  return parseAdmission(await redis.hget(waitingRoomKeys(eventId).admitted, userId));
-}
-
 /** Every admission of the event (fan → admission), for checks of order. */
 export async function allAdmissions(redis: Redis, eventId: string): Promise<Map<string, Admission>> {
   const raw = await redis.hgetall(waitingRoomKeys(eventId).admitted);

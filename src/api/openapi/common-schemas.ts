@@ -11,6 +11,3 @@ export const errorSchema = z
   })
   .passthrough()
   .openapi('Error');
-
-/** Positive whole numbers arrive from JSON as numbers; "2" or 2.5 are refused, not coerced. */
-export const positiveInt = z.number().int().positive();
