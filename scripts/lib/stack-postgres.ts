@@ -149,7 +149,12 @@ async function serverBinDir(ctx: StackContext): Promise<string> {
     ctx.log(`postgres: the "${OS_USER}" OS user cannot reach ${found.nativeDir}; copying the binaries to ${copy}`);
     const partial = `${copy}.partial-${process.pid}`;
     fs.cpSync(found.nativeDir, partial, { recursive: true, verbatimSymlinks: true });
-    fs.renameSync(partial, copy);
+    try {
+      fs.renameSync(partial, copy);
+    } catch (err) {
+      fs.rmSync(partial, { recursive: true, force: true });
+      if (!fs.existsSync(path.join(copy, 'bin', 'postgres'))) throw err; // else another process copied first
+    }
   }
   return path.join(copy, 'bin');
 }

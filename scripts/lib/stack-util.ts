@@ -107,9 +107,6 @@ export function runCommand(cmd: string, args: string[], timeoutMs = 120_000): Pr
   });
 }
 
-/** Binary lookups live in one plain-JS module, which ensure-deps.js shares before node_modules exists. */
-export { findOnPath, isExecutable, pythonScriptDirs } from '../local-binaries';
-
 export function tailFile(file: string, lines = 15): string {
   try {
     return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
