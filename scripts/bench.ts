@@ -32,6 +32,7 @@ import { REPO_ROOT } from './lib/processes';
 import { runWaitingRoom } from './lib/bench-waiting-room';
 import { renderWaitingRoom, summarizeWaitingRoom, writeWaitingRoomJson } from './lib/bench-waiting-room-report';
 import { ensureStack, type Stack } from './lib/stack';
+import { REDIS_SERVER_NAMES } from './lib/stack-redis';
 
 const POOL_SIZE = 20;
 const ADMIN = { email: 'bench-admin@bench.example', password: 'bench-admin-password' };
@@ -183,7 +184,7 @@ function cpuGroups(sys: System, serving: 'reservations' | 'floor' = 'reservation
     { name: 'worker', pids: pidsOf(serving === 'floor' ? [sys.children.floorWorker] : sys.children.workers) },
     { name: 'api', pids: pidsOf([sys.children.api]) },
     { name: 'postgres', pids: () => pidsByComm('postgres') },
-    { name: 'redis', pids: () => pidsByComm('redis-server') },
+    { name: 'redis', pids: () => REDIS_SERVER_NAMES.flatMap((comm) => pidsByComm(comm)) },
     { name: 'bench', pids: () => [process.pid] },
   ];
 }

@@ -1,2 +1,1 @@
-export function findBinary(name: string): string | null;
 export function findChromium(): string | null;

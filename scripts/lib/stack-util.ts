@@ -2,7 +2,7 @@
  * Process, port and file helpers shared by the stack-* modules.
  * Internal to scripts/lib: import the public API from ./stack instead.
  */
-import { execFile, execFileSync, spawn, type ChildProcess } from 'child_process';
+import { execFile, spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
@@ -65,6 +65,15 @@ export async function waitUntil(
   }
 }
 
+/** A port the stack's user chose (PGPORT, REDIS_PORT, ...), else the service's usual one. */
+export function portFromEnv(name: string, usual: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return usual;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${name}=${raw} is not a TCP port`);
+  return port;
+}
+
 /** True if something accepts TCP connections on host:port. */
 export function isPortOpen(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
@@ -96,39 +105,6 @@ export function runCommand(cmd: string, args: string[], timeoutMs = 120_000): Pr
       }
     });
   });
-}
-
-export function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-export function findOnPath(name: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const candidate = dir ? path.join(dir, name) : '';
-    if (candidate && isExecutable(candidate)) return candidate;
-  }
-  return null;
-}
-
-/** pip may install console scripts outside PATH (interpreter or ~/.local scripts dir). */
-export function pythonScriptDirs(): string[] {
-  const program =
-    'import os, sysconfig\nprint(sysconfig.get_path("scripts"))\nprint(sysconfig.get_path("scripts", os.name + "_user"))';
-  try {
-    const out = execFileSync('python3', ['-c', program], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-      timeout: 15_000,
-    });
-    return out.split('\n').filter(Boolean);
-  } catch {
-    return [];
-  }
 }
 
 export function tailFile(file: string, lines = 15): string {
@@ -195,10 +171,11 @@ export function processName(pid: number): string | null {
  * stopping it. Returns its pid only if it is still alive and still the same
  * program (pids get reused, especially in containers).
  */
-export function liveOrphan(pidFile: string, comm: string): number | null {
+export function liveOrphan(pidFile: string, comm: string | readonly string[]): number | null {
   const pid = readPidFile(pidFile);
   if (pid === null) return null;
-  if (isProcessAlive(pid) && processName(pid) === comm.slice(0, 15)) return pid;
+  const names = (typeof comm === 'string' ? [comm] : comm).map((name) => name.slice(0, 15));
+  if (isProcessAlive(pid) && names.includes(processName(pid) ?? '')) return pid;
   removeFile(pidFile);
   return null;
 }

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ensurePostgres } from './stack-postgres';
-import { ensureRedis } from './stack-redis';
+import { ensureRedis, REDIS_SERVER_NAMES } from './stack-redis';
 import { ensureTemporal, findBinary } from './stack-temporal';
 import { errorMessage, liveOrphan, terminatePid, withStartupLock, type StackContext, type Stopper } from './stack-util';
 
@@ -94,10 +94,10 @@ async function bringUp(ctx: StackContext, opts: StackOptions): Promise<Stack> {
   };
 }
 
-/** Pid-file name, kernel process name, and the signal that shuts it down cleanly. */
-const RECORDED_SERVERS: ReadonlyArray<{ name: string; comm: string; signal: NodeJS.Signals }> = [
+/** Pid-file name, kernel process name(s), and the signal that shuts it down cleanly. */
+const RECORDED_SERVERS: ReadonlyArray<{ name: string; comm: string | readonly string[]; signal: NodeJS.Signals }> = [
   { name: 'postgres', comm: 'postgres', signal: 'SIGINT' }, // postgres: SIGINT = fast shutdown
-  { name: 'redis', comm: 'redis-server', signal: 'SIGTERM' },
+  { name: 'redis', comm: REDIS_SERVER_NAMES, signal: 'SIGTERM' },
   { name: 'temporal', comm: 'temporal', signal: 'SIGTERM' },
 ];
 
