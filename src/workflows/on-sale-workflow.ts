@@ -162,9 +162,10 @@ export async function onSaleWorkflow(input: OnSaleInput): Promise<OnSaleOutcome>
 /**
  * A sale's room lives as long as the sale (hours): it moves to each new build on its next task instead of
  * keeping an old build alive, so a change to it must replay its recorded histories (patched() where it
- * would not; docs/upgrades.md).
+ * would not; docs/upgrades.md). Said only to a versioned worker: an unversioned one (WORKER_VERSIONING=off,
+ * tests) may not name a behaviour.
  */
-setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, onSaleWorkflow);
+setWorkflowOptions(() => (workflowInfo().currentDeploymentVersion ? { versioningBehavior: 'AUTO_UPGRADE' } : {}), onSaleWorkflow);
 
 /** Refuses, before anything reaches the history, limits the room cannot run with. */
 function validateLimits(change: Partial<OnSaleLimits>): void {

@@ -23,6 +23,15 @@ export const { holdInventory } = proxyLocalActivities<ReservationActivities>({
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 6 },
 });
 
+/**
+ * A waiting-list offer's hold exists already; adopting it must happen whatever the outage (giving up would
+ * take the places from the fan they were offered to): retried without limit, like a release.
+ */
+export const { holdInventory: adoptOfferHold } = proxyLocalActivities<ReservationActivities>({
+  startToCloseTimeout: '5s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s' },
+});
+
 /** Steps a buyer waits for: bounded, so an outage is reported (503) and the hold stays as it was. */
 export const { extendHold } = proxyLocalActivities<ReservationActivities>({
   startToCloseTimeout: '5s',
