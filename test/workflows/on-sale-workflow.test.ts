@@ -46,6 +46,12 @@ describe('admission in join order', () => {
     expectStrictJoinOrder(order);
     const byJoin = new Map(fans.map((f) => [f.userId, f.joinNumber]));
     expect(order.map((o) => o.joinNumber)).toEqual(order.map((o) => byJoin.get(o.userId)));
+    // Throughout the run, not at one moment: at every admission, the fans whose windows were open then
+    // (nobody buys here, so nobody finished earlier). The ceiling is reached, and never passed.
+    const unfinishedAt = (t: number): number => order.filter((o) => o.admittedAtMs <= t && o.expiresAtMs > t).length;
+    const peaks = [...new Set(order.map((o) => o.admittedAtMs))].map(unfinishedAt);
+    expect(peaks.length).toBeGreaterThan(6);
+    expect(Math.max(...peaks)).toBe(300);
   });
 
   test('a fan who joins twice keeps the first place', async () => {

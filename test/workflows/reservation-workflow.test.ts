@@ -154,9 +154,10 @@ describe('a reservation workflow', () => {
     });
   });
 
-  test('when the database fails once during the hold and the processor errors twice, both are retried and the buyer sees success', async () => {
+  test('when the hold activity fails once with a lost connection and the processor errors twice, both are retried and the buyer sees success', async () => {
     const { event, seatIds, user } = await seatedEvent();
     let holdCalls = 0;
+    const charges: Array<{ key: string; outcome: string }> = [];
     await withWorker(
       suite.env,
       { pool: suite.pool, redis: suite.redis },
@@ -177,10 +178,26 @@ describe('a reservation workflow', () => {
           return activities.holdInventory(input);
         },
       }),
+      (processor) => ({
+        ...processor,
+        async charge(request) {
+          try {
+            const result = await processor.charge(request);
+            charges.push({ key: request.idempotencyKey, outcome: 'charged' });
+            return result;
+          } catch (err) {
+            charges.push({ key: request.idempotencyKey, outcome: 'error' });
+            throw err;
+          }
+        },
+      }),
     );
+    // The processor really failed twice, and the third try of the same charge (same key) went through.
+    expect(charges.map((c) => c.outcome)).toEqual(['error', 'error', 'charged']);
+    expect(new Set(charges.map((c) => c.key)).size).toBe(1);
   });
 
-  test('when the database is down at the deadline, the release is retried until it is back, and the hold still ends EXPIRED', async () => {
+  test('when the release activity fails at the deadline (three refused connections), it is retried until it succeeds, and the hold still ends EXPIRED', async () => {
     const { event, seatIds, user } = await seatedEvent();
     let releaseCalls = 0;
     await withWorker(
