@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- --curve`: at each offered rate of --steps, a step of reservations (through the API,
  * as buyers make them) and a step of the floor workflow (straight through Temporal), one after the
- * other on the same server and worker. Per step: the rate achieved, hold latency, release lag after
+ * other on the same server; the floor runs in a worker of its own with the same worker options
+ * (scripts/bench-floor). Per step: the rate achieved, hold latency, release lag after
  * the deadline and CPU per reservation by process; then each series' knee (the highest offered rate
  * with hold p95 < 100 ms and release lag p99 < 1 s) and the ratios of reservations to the floor.
  */
