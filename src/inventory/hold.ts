@@ -6,6 +6,7 @@ import { appendAudit, type AuditEntry } from './audit';
 import { lockBuyerOfEvent, lockReservationAttempts } from './locks';
 import { countLiveAndSoldTickets, readSaleWindow, refuseOutsideSale, type SaleWindow } from './sale-window';
 import { requireReservationView } from './reservation-view';
+import { sectionsWithFansWaiting } from '../waitlist/waitlist-entries';
 
 export interface HoldCommand {
   reservationId: string;
@@ -47,7 +48,8 @@ interface Item {
  * Rows are locked before they are judged (never check-then-act), always seats first in id order and
  * then GA counters in section order, so two holds can wait on each other but never deadlock.
  * A HELD seat or GA hold whose deadline has passed counts as available: a worker outage can delay
- * the release workflow but never keep inventory off sale.
+ * the release workflow but never keep inventory off sale. Except where fans wait for the section:
+ * then the lapsed places are theirs, and its release offers them (src/waitlist/offer-places.ts).
  * Retrying the same reservation returns the hold already made (Temporal retries activities).
  */
 export async function holdInventory(pool: Pool, cmd: HoldCommand): Promise<ReservationView> {
@@ -195,7 +197,9 @@ async function lockSeats(db: PoolClient, cmd: HoldCommand): Promise<SeatRow[]> {
       details: cmd.seatIds.filter((id) => !found.has(id)).map((id) => ({ field: 'seat_ids', message: `unknown seat ${id}` })),
     });
   }
-  const unavailable = rows.filter((r) => r.status !== 'AVAILABLE' && !r.expired).map((r) => r.id);
+  // A lapsed hold not yet released is available, unless fans wait for its section: it is theirs then.
+  const waitedFor = await sectionsWithFansWaiting(db, cmd.eventId, [...new Set(rows.filter((r) => r.expired).map((r) => r.section_id))]);
+  const unavailable = rows.filter((r) => r.status !== 'AVAILABLE' && !(r.expired && !waitedFor.has(r.section_id))).map((r) => r.id);
   if (unavailable.length > 0) {
     throw new AppError('SEATS_UNAVAILABLE', 'some of the seats are no longer available', {
       unavailable_seats: unavailable,
@@ -227,12 +231,16 @@ async function holdGa(db: PoolClient, cmd: HoldCommand, sectionId: string, quant
       details: [{ field: 'ga.section_id', message: `section ${sectionId} is not a GA section of this event` }],
     });
   }
-  const lapsed = await db.query<{ reservation_id: string; quantity: number }>(
-    `UPDATE ga_holds SET status = 'RELEASED'
-      WHERE event_id = $1 AND section_id = $2 AND status = 'HELD' AND held_until <= now()
-      RETURNING reservation_id, quantity`,
-    [cmd.eventId, sectionId],
-  );
+  // Lapsed holds are taken back here, unless fans wait for the section: their release offers them.
+  const fansWaiting = (await sectionsWithFansWaiting(db, cmd.eventId, [sectionId])).size > 0;
+  const lapsed = fansWaiting
+    ? { rows: [] }
+    : await db.query<{ reservation_id: string; quantity: number }>(
+        `UPDATE ga_holds SET status = 'RELEASED'
+          WHERE event_id = $1 AND section_id = $2 AND status = 'HELD' AND held_until <= now()
+          RETURNING reservation_id, quantity`,
+        [cmd.eventId, sectionId],
+      );
   const reclaimed = lapsed.rows.reduce((sum, r) => sum + r.quantity, 0);
   await appendAudit(
     db,
