@@ -94,6 +94,8 @@ export interface ReservationInput {
    * and keeps trying through a database outage rather than give the fan's places up.
    */
   adoptsOffer?: boolean;
+  /** The id of the queue token a high-demand event's hold was made with: one token, one purchase (absent on runs of earlier builds). */
+  queueTokenId?: string | null;
 }
 
 export interface ConfirmRequest {

@@ -105,6 +105,7 @@ export class ReservationRun {
         maxExtensions: this.input.maxExtensions,
         idempotencyKey: this.input.idempotencyKey,
         requestHash: this.input.requestHash ?? null,
+        queueTokenId: this.input.queueTokenId ?? null,
       });
     } catch (err) {
       const refused = refusalCause(err);

@@ -67,7 +67,7 @@ export async function createReservation(
       event_id: rules.id,
     });
   }
-  if (rules.high_demand) assertQueueAdmission(deps.config.QUEUE_TOKEN_SECRET, body.event_id, user.id, queueToken);
+  const queueTokenId = rules.high_demand ? assertQueueAdmission(deps.config.QUEUE_TOKEN_SECRET, body.event_id, user.id, queueToken) : null;
   await validateAgainstEvent(deps, body, rules.max_tickets_per_order);
   await deps.rateLimits.consume('reserve', { userId: user.id, ip: clientIp });
 
@@ -84,6 +84,7 @@ export async function createReservation(
     maxPaymentAttempts: deps.config.MAX_PAYMENT_ATTEMPTS,
     idempotencyKey,
     requestHash: idempotencyKey ? requestHash : null,
+    queueTokenId,
   };
   const start = new WithStartWorkflowOperation<typeof reservationWorkflow>(RESERVATION_WORKFLOW_TYPE, {
     workflowId: reservationWorkflowId(reservationId),

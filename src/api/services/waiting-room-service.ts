@@ -3,7 +3,7 @@ import { AppError } from '../../domain/errors';
 import type { OnSaleLimits } from '../../domain/on-sale';
 import { getEventRules } from '../../events/event-rules';
 import { fanPlace, joinQueue, roomInfo, type FanPlace } from '../../waiting-room/queue';
-import { signQueueToken } from '../../waiting-room/queue-token';
+import { queueTokenIdOf, signQueueToken } from '../../waiting-room/queue-token';
 import type { AuthUser } from '../../users/auth-user';
 import { EventIdKey } from '../../workflows/definitions';
 import { onSaleWorkflowId } from '../../workflows/ids';
@@ -72,9 +72,10 @@ async function answer(deps: ApiDeps, eventId: string, user: AuthUser, place: Fan
   switch (place.state) {
     case 'ADMITTED': {
       const { admission } = place;
+      const claims = { eventId, userId: user.id, expiresAtMs: admission.expiresAtMs, admissionNumber: admission.admissionNumber };
       return {
         state: 'ADMITTED',
-        queue_token: signQueueToken(deps.config.QUEUE_TOKEN_SECRET, { eventId, userId: user.id, expiresAtMs: admission.expiresAtMs, admissionNumber: admission.admissionNumber }),
+        queue_token: signQueueToken(deps.config.QUEUE_TOKEN_SECRET, { ...claims, tokenId: queueTokenIdOf(claims) }),
         expires_at: new Date(admission.expiresAtMs).toISOString(),
         admitted_at: new Date(admission.admittedAtMs).toISOString(),
         admission_number: admission.admissionNumber,
