@@ -189,7 +189,9 @@ function knee(steps: SeriesStep[]): number | null {
   return good.length > 0 ? Math.max(...good) : null;
 }
 
-const serverAndWorker = (s: SeriesStep): number => (s.cpu_ms_per_hold['temporal server'] ?? 0) + (s.cpu_ms_per_hold.worker ?? 0);
+/** Temporal's CPU per hold: the server and, on the postgres engine, its PostgreSQL backends (the dev server keeps SQLite inside). */
+const temporalCpu = (s: SeriesStep): number => (s.cpu_ms_per_hold['temporal server'] ?? 0) + (s.cpu_ms_per_hold['postgres (temporal)'] ?? 0);
+const serverAndWorker = (s: SeriesStep): number => temporalCpu(s) + (s.cpu_ms_per_hold.worker ?? 0);
 
 function median(values: number[]): number | null {
   if (values.length === 0) return null;
@@ -230,7 +232,7 @@ function describe(step: CurveStep, floor: FloorLoadResult): string {
   return `  reservations ${fmt(r)}\n  floor        ${fmt(f)}${floor.errors > 0 ? ` (${floor.errors} errors: ${floor.errorSamples[0]})` : ''}`;
 }
 
-export { serverAndWorker };
+export { serverAndWorker, temporalCpu };
 
 /** The chart's points: each step of each series at the rate offered and achieved. */
 export function curvePoints(summary: CurveSummary): CurvePoint[] {
@@ -242,13 +244,17 @@ export function curvePoints(summary: CurveSummary): CurvePoint[] {
   );
 }
 
+/** The process groups of the CPU columns (scripts/bench.ts cpuGroups), in the order printed. */
+export const CPU_COLUMNS = ['temporal server', 'postgres (temporal)', 'worker', 'api', 'postgres (inventory)', 'postgres (other)'] as const;
+
 /** The table the run prints: one line per step and series, then the knees and ratios. */
 export function renderCurve(summary: CurveSummary, correct: boolean): string {
-  const header = 'offered/s  series        achieved/s  hold p50/p95/p99 ms     lag p50/p99 ms   CPU ms/hold: temporal / worker / api / postgres';
+  const header =
+    'offered/s  series        achieved/s  hold p50/p95/p99 ms     lag p50/p99 ms   CPU ms/hold: temporal server / its postgres / worker / api / inventory postgres / other postgres';
   const row = (s: SeriesStep, name: string) =>
     `${String(s.offered_rate).padStart(9)}  ${name.padEnd(12)}  ${String(s.achieved_rate).padStart(10)}  ` +
     `${`${s.hold.p50_ms ?? '-'} / ${s.hold.p95_ms ?? '-'} / ${s.hold.p99_ms ?? '-'}`.padEnd(22)}  ${`${s.release_lag.p50_ms ?? '-'} / ${s.release_lag.p99_ms ?? '-'}`.padEnd(15)}  ` +
-    ['temporal server', 'worker', 'api', 'postgres'].map((g) => (s.cpu_ms_per_hold[g] ?? 0).toFixed(1)).join(' / ');
+    CPU_COLUMNS.map((g) => (s.cpu_ms_per_hold[g] ?? 0).toFixed(1)).join(' / ');
   const lines = summary.steps.flatMap((step) => [row(step.reservation, 'reservation'), row(step.floor, 'floor')]);
   const r = summary.ratios;
   return [

@@ -97,6 +97,12 @@ function databases(persistence: TemporalPersistence): Databases {
   };
 }
 
+/** The two databases' names (the bench tells their PostgreSQL backends from the inventory's by them). */
+export function temporalDatabaseNames(persistence: TemporalPersistence): string[] {
+  const db = databases(persistence);
+  return [db.main, db.visibility];
+}
+
 /** The Temporal databases on the stack's PostgreSQL server unless TEMPORAL_DATABASE_URL names others. */
 export function defaultPersistence(stackDatabaseUrl: string): TemporalPersistence {
   const fromEnv = process.env.TEMPORAL_DATABASE_URL;

@@ -10,19 +10,10 @@ import { ensurePostgres } from './stack-postgres';
 import { ensureRedis } from './stack-redis';
 import { ensureTemporal, findBinary } from './stack-temporal';
 import { defaultPersistence, ensureTemporalServer } from './stack-temporal-server';
+import { parseEngine, type TemporalEngine } from './temporal-engine';
 import { errorMessage, liveOrphan, terminatePid, withStartupLock, type StackContext, type Stopper } from './stack-util';
 
-export { findBinary };
-
-/** `dev`: `temporal server start-dev` (SQLite); `postgres`: the Temporal server on PostgreSQL (stack-temporal-server.ts). */
-export type TemporalEngine = 'dev' | 'postgres';
-export const TEMPORAL_ENGINES: readonly TemporalEngine[] = ['dev', 'postgres'];
-
-export function parseEngine(value: string | undefined): TemporalEngine {
-  if (value === undefined || value === '') return 'dev';
-  if ((TEMPORAL_ENGINES as readonly string[]).includes(value)) return value as TemporalEngine;
-  throw new Error(`unknown Temporal engine "${value}"; expected one of ${TEMPORAL_ENGINES.join(', ')}`);
-}
+export { findBinary, parseEngine, type TemporalEngine };
 
 export interface StackOptions {
   /** e.g. `<repo>/.data`; holds data, logs/ and run/ (pid files). */
