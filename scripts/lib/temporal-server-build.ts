@@ -76,7 +76,7 @@ export async function ensureTemporalBinaries(dataDir: string, log: Log): Promise
   if (missing.length === 0) return binaries;
 
   const go = findGo();
-  if (!go) throw new Error('Go is needed to build the Temporal server (--engine postgres) and was not found on PATH; install Go >= 1.25');
+  if (!go) throw new Error('Go is needed to build the Temporal server (--engine postgres) and was not found on PATH; install Go >= 1.26.8 (the server module asks for it)');
   const goVersion = (await runCommand(go, ['env', 'GOVERSION'])).stdout.trim();
   const staging = path.join(dir, `.staging-${process.pid}`);
   fs.mkdirSync(staging, { recursive: true });
