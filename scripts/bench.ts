@@ -18,7 +18,7 @@ import { curveSvg } from './lib/bench-chart';
 import { curvePoints, renderCurve, runCurve, type CurveSummary } from './lib/bench-curve';
 import { cancelEventRun } from './lib/bench-cancel-event';
 import { cancelOpenWorkflows } from './lib/temporal-cleanup';
-import { pidsByComm, postgresPidsServing, snapshot, usageBetween, type CpuGroup, type CpuUsage } from './lib/bench-cpu';
+import { pidsByComm, pidsWithArgs, postgresPidsServing, snapshot, usageBetween, type CpuGroup, type CpuUsage } from './lib/bench-cpu';
 import { renderEngineComparison, type EngineCurve } from './lib/bench-engines';
 import { createApiClient, type ApiClient } from './lib/bench-http';
 import { runLoad, type LoadProgress, type LoadResult } from './lib/bench-load';
@@ -33,7 +33,7 @@ import { REPO_ROOT } from './lib/processes';
 import { runWaitingRoom } from './lib/bench-waiting-room';
 import { renderWaitingRoom, summarizeWaitingRoom, writeWaitingRoomJson } from './lib/bench-waiting-room-report';
 import { ensureStack, type Stack, type TemporalEngine } from './lib/stack';
-import { defaultPersistence, temporalDatabaseNames } from './lib/stack-temporal-server';
+import { defaultPersistence, SERVICES, temporalDatabaseNames } from './lib/stack-temporal-server';
 import { readBuildRecord } from './lib/temporal-server-build';
 
 const POOL_SIZE = 20;
@@ -205,6 +205,10 @@ function cpuGroups(sys: System): CpuGroup[] {
     { name: 'postgres (other)', pids: postgresPidsServing((db) => db === null || (db !== inventory && !temporalDbs.has(db))) },
     { name: 'redis', pids: () => pidsByComm('redis-server') },
     { name: 'bench', pids: () => [process.pid] },
+    // A server run as a process per service (TEMPORAL_SERVER_PROCESSES=per-service): its share of each.
+    ...(sys.engine === 'postgres' && pidsWithArgs('temporal-server', ['--service']).length > 0
+      ? SERVICES.map((service) => ({ name: `temporal ${service}`, pids: () => pidsWithArgs('temporal-server', ['--service', service]) }))
+      : []),
   ];
 }
 
@@ -242,6 +246,19 @@ function runBare(sys: System, options: BenchOptions, sale: Sale): Promise<Baseli
   });
 }
 
+/** Commits so far in Temporal's databases (postgres engine) and in the inventory's, from pg_stat_database. */
+async function dbCommits(sys: System): Promise<Record<string, number>> {
+  const inventory = decodeURIComponent(new URL(sys.stack.databaseUrl).pathname.slice(1));
+  const temporalDbs = sys.engine === 'postgres' ? temporalDatabaseNames(defaultPersistence(sys.stack.databaseUrl)) : [];
+  const { rows } = await sys.pool.query<{ temporal: string; inventory: string }>(
+    `SELECT coalesce(sum(xact_commit) FILTER (WHERE datname = ANY($1)), 0) AS temporal,
+            coalesce(sum(xact_commit) FILTER (WHERE datname = $2), 0) AS inventory
+       FROM pg_stat_database`,
+    [temporalDbs, inventory],
+  );
+  return { 'postgres (temporal)': Number(rows[0]?.temporal ?? 0), 'postgres (inventory)': Number(rows[0]?.inventory ?? 0) };
+}
+
 /**
  * --curve: the latency-throughput curve of reservations next to the floor workflow's, step by step,
  * the knees and ratios, written as JSON and drawn as an SVG next to it. Correctness of every step's
@@ -274,6 +291,7 @@ async function curveRun(sys: System, options: BenchOptions, timestamp: string, b
           log,
           onProgress: printProgress,
           waitForExpiries: (load, eventId) => waitForExpiries(sys.pool, load, eventId, options.holdSeconds),
+          dbCommits: () => dbCommits(sys),
           bareEvent: async () => {
             const big = await createVenue(sys.api, adminToken, `${timestamp}-bare`, BARE_VENUE);
             const event = await createEvent(sys.api, adminToken, big, `Bench bare statements ${timestamp}`);

@@ -87,6 +87,12 @@ export function postgresPidsServing(match: (database: string | null) => boolean)
   return () => pidsByComm('postgres').filter((pid) => match(postgresDatabase(pid)));
 }
 
+/** Pids of `comm` whose command line has `args` in a row (say "--service", "history"). */
+export function pidsWithArgs(comm: string, args: readonly string[]): number[] {
+  const wanted = args.join('\0');
+  return pidsByComm(comm).filter((pid) => `\0${read(`/proc/${pid}/cmdline`) ?? ''}`.includes(`\0${wanted}\0`));
+}
+
 export function snapshot(groups: readonly CpuGroup[]): Snapshot {
   return {
     at: performance.now(),

@@ -37,6 +37,11 @@ export interface CurveContext {
   waitForExpiries(load: LoadResult, eventId: string): Promise<void>;
   /** An event of a venue large enough that the bare statements never run out of places. */
   bareEvent(): Promise<{ event: SaleEvent; gaSectionId: string }>;
+  /**
+   * Transactions committed so far per PostgreSQL database group (pg_stat_database): what a hold costs
+   * each database in commits. Approximate: a backend reports its counts up to a few seconds late.
+   */
+  dbCommits(): Promise<Record<string, number>>;
 }
 
 /** The hold transaction alone (no HTTP, no Temporal), closed loop, one kind of hold at a time. */
@@ -54,6 +59,8 @@ export interface SeriesStep {
   release_lag: Percentiles;
   /** CPU milliseconds per completed hold, by process group. */
   cpu_ms_per_hold: Record<string, number>;
+  /** PostgreSQL transactions committed per completed hold, by database group. */
+  db_commits_per_hold: Record<string, number>;
   cpu: CpuUsage;
   errors: number;
 }
@@ -92,6 +99,7 @@ export async function runCurve(ctx: CurveContext, options: CurveOptions): Promis
   for (const [index, rate] of options.steps.entries()) {
     ctx.log(`step ${index + 1}/${options.steps.length}: reservations at ${rate}/s for ${options.stepSeconds} s`);
     const event = await ctx.newEvent(index);
+    let commitsBefore = await ctx.dbCommits();
     let before = snapshot(ctx.groups);
     const load = await runLoad({
       api: ctx.api,
@@ -108,9 +116,11 @@ export async function runCurve(ctx: CurveContext, options: CurveOptions): Promis
     process.stdout.write('\n');
     await ctx.waitForExpiries(load, event.eventId);
     const reservationCpu = usageBetween(before, snapshot(ctx.groups));
+    const reservationCommits = difference(commitsBefore, await ctx.dbCommits());
     const lag = await releaseLag(ctx.pool, event.eventId);
 
     ctx.log(`step ${index + 1}/${options.steps.length}: floor at ${rate}/s for ${options.stepSeconds} s`);
+    commitsBefore = await ctx.dbCommits();
     before = snapshot(ctx.groups);
     const floor = await runFloorLoad({
       client: ctx.client,
@@ -121,14 +131,15 @@ export async function runCurve(ctx: CurveContext, options: CurveOptions): Promis
       holdMs: options.holdSeconds * 1000,
     });
     const floorCpu = usageBetween(before, snapshot(ctx.groups));
+    const floorCommits = difference(commitsBefore, await ctx.dbCommits());
     steps.push({
       offered_rate: rate,
       reservation: {
-        ...series(rate, load.holdsOk, load.windowMs, load.holdLatencyOk, lag, reservationCpu, load.errors),
+        ...series(rate, load.holdsOk, load.windowMs, load.holdLatencyOk, lag, reservationCpu, reservationCommits, load.errors),
         answers: load.holdStatus,
         confirm: load.confirmLatency,
       },
-      floor: series(rate, floor.held, floor.windowMs, floor.holdLatency, floor.releaseLag, floorCpu, floor.errors),
+      floor: series(rate, floor.held, floor.windowMs, floor.holdLatency, floor.releaseLag, floorCpu, floorCommits, floor.errors),
     });
     ctx.log(describe(steps[steps.length - 1]!, floor));
   }
@@ -160,16 +171,29 @@ async function runBare(ctx: CurveContext, options: CurveOptions): Promise<CurveS
   return { seats: await one('seats'), ga: await one('ga') };
 }
 
-function series(offered: number, held: number, windowMs: number, hold: Percentiles, lag: ReleaseLag | Percentiles, cpu: CpuUsage, errors: number): SeriesStep {
-  const perHold = Object.fromEntries(
-    Object.entries(cpu.cpu_seconds).map(([group, seconds]) => [group, held > 0 ? Math.round((seconds * 1000 * 10) / held) / 10 : 0]),
-  );
+function difference(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([group, n]) => [group, Math.max(0, n - (before[group] ?? 0))]));
+}
+
+function series(
+  offered: number,
+  held: number,
+  windowMs: number,
+  hold: Percentiles,
+  lag: ReleaseLag | Percentiles,
+  cpu: CpuUsage,
+  commits: Record<string, number>,
+  errors: number,
+): SeriesStep {
+  const per = (total: number): number => (held > 0 ? Math.round((total * 10) / held) / 10 : 0);
+  const perHold = Object.fromEntries(Object.entries(cpu.cpu_seconds).map(([group, seconds]) => [group, per(seconds * 1000)]));
   return {
     offered_rate: offered,
     achieved_rate: Math.round((held / (windowMs / 1000)) * 10) / 10,
     hold,
     release_lag: lag,
     cpu_ms_per_hold: perHold,
+    db_commits_per_hold: Object.fromEntries(Object.entries(commits).map(([group, n]) => [group, per(n)])),
     cpu,
     errors,
   };

@@ -20,7 +20,8 @@ const totalCpu = (s: SeriesStep): number => CPU_COLUMNS.reduce((sum, g) => sum +
 function cell(s: SeriesStep): string {
   return (
     `${String(s.achieved_rate).padStart(6)}/s  p50/p95 ${`${s.hold.p50_ms ?? '-'}/${s.hold.p95_ms ?? '-'}`.padEnd(9)} ms  ` +
-    `lag p99 ${String(s.release_lag.p99_ms ?? '-').padStart(5)} ms  Temporal ${temporalCpu(s).toFixed(1).padStart(5)}  all ${totalCpu(s).toFixed(1).padStart(5)} ms/hold`
+    `lag p99 ${String(s.release_lag.p99_ms ?? '-').padStart(5)} ms  Temporal ${temporalCpu(s).toFixed(1).padStart(5)}  all ${totalCpu(s).toFixed(1).padStart(5)} ms/hold  ` +
+    `PG commits/hold Temporal ${String(s.db_commits_per_hold['postgres (temporal)'] ?? 0).padStart(4)} inventory ${String(s.db_commits_per_hold['postgres (inventory)'] ?? 0).padStart(4)}`
   );
 }
 
@@ -38,14 +39,26 @@ export function renderEngineComparison(curves: EngineCurve[], build: BuildRecord
     }),
   );
   const serverBuild = build?.programs['temporal-server'];
+  const services = curves.flatMap((c) =>
+    c.summary.steps.flatMap((step) => {
+      const split = (s: SeriesStep) =>
+        Object.entries(s.cpu_ms_per_hold)
+          .filter(([group]) => group.startsWith('temporal ') && group !== 'temporal server')
+          .map(([group, ms]) => `${group.slice('temporal '.length)} ${ms.toFixed(1)}`)
+          .join(', ');
+      const r = split(step.reservation);
+      return r ? [`${String(step.offered_rate).padStart(9)}  ${c.engine.padEnd(width)}  reservation: ${r}; floor: ${split(step.floor)} (CPU ms/hold)`] : [];
+    }),
+  );
   return [
     '',
     '== The curve on each Temporal engine (one after the other, same machine and steps)',
     ...curves.map((c) => `  ${c.engine.padEnd(width)}  ${c.label}`),
     ...(serverBuild ? [`  (the Temporal server ${build?.server} was built from its Go module in ${serverBuild.seconds} s with ${serverBuild.go})`] : []),
     '',
-    `offered/s  ${'engine'.padEnd(width)}  series      achieved, hold latency, release lag, CPU per hold (Temporal = server + its PostgreSQL; all = every group)`,
+    `offered/s  ${'engine'.padEnd(width)}  series      achieved, hold latency, release lag, CPU per hold (Temporal = server + its PostgreSQL; all = every group), PostgreSQL commits per hold`,
     ...rows,
+    ...(services.length > 0 ? ['', 'the Temporal server by service (a process each):', ...services] : []),
     '',
     ...curves.map(
       (c) =>

@@ -133,11 +133,33 @@ function serverEnv(ports: ServerPorts, persistence: TemporalPersistence): NodeJS
   };
 }
 
-/** What runs the server: the caller decides how (a stack server of its own group, or a test's child). */
-export function serverCommand(binaries: TemporalBinaries, ports: ServerPorts, persistence: TemporalPersistence): { cmd: string; args: string[]; env: NodeJS.ProcessEnv } {
+export const SERVICES = ['frontend', 'history', 'matching', 'worker'] as const;
+export type Service = (typeof SERVICES)[number];
+
+/**
+ * `one` (default): the four services in one process, as docker-compose.yml runs the image.
+ * `per-service` (TEMPORAL_SERVER_PROCESSES=per-service): a process for each, as a cluster deploys them,
+ * so that each service's CPU can be measured on its own (the bench groups them by service).
+ */
+export function processLayout(): 'one' | 'per-service' {
+  const value = process.env.TEMPORAL_SERVER_PROCESSES ?? 'one';
+  if (value === 'one' || value === 'per-service') return value;
+  throw new Error(`TEMPORAL_SERVER_PROCESSES must be "one" or "per-service", got "${value}"`);
+}
+
+/** Pid-file names of the server's processes in either layout (`npm run stack -- stop` stops them all). */
+export const SERVER_PROCESS_NAMES: readonly string[] = ['temporal-server', ...SERVICES.map((s) => `temporal-server-${s}`)];
+
+/** What runs the server, or one `service` of it: the caller decides how (a stack server, or a test's child). */
+export function serverCommand(
+  binaries: TemporalBinaries,
+  ports: ServerPorts,
+  persistence: TemporalPersistence,
+  service?: Service,
+): { cmd: string; args: string[]; env: NodeJS.ProcessEnv } {
   return {
     cmd: binaries['temporal-server'],
-    args: ['--config-file', CONFIG_FILE, '--allow-no-auth', 'start'],
+    args: ['--config-file', CONFIG_FILE, '--allow-no-auth', 'start', ...(service ? ['--service', service] : [])],
     env: serverEnv(ports, persistence),
   };
 }
@@ -263,33 +285,48 @@ async function startUi(ctx: StackContext, binaries: TemporalBinaries, address: s
 async function startServer(ctx: StackContext, binaries: TemporalBinaries, ports: ServerPorts, persistence: TemporalPersistence, namespace: string): Promise<Stopper> {
   const address = `${HOST}:${ports.frontend}`;
   await setUpSchema(binaries, persistence, ctx.log);
-  const { cmd, args, env } = serverCommand(binaries, ports, persistence);
   const db = databases(persistence);
-  ctx.log(`temporal-server: starting on ${address} (PostgreSQL ${db.host}:${db.port}, databases ${db.main} and ${db.visibility})`);
-  const server = spawnServer(ctx, 'temporal-server', cmd, args, env);
+  const layout = processLayout();
+  ctx.log(
+    `temporal-server: starting on ${address}${layout === 'per-service' ? ', a process per service' : ''} ` +
+      `(PostgreSQL ${db.host}:${db.port}, databases ${db.main} and ${db.visibility})`,
+  );
+  const parts: Array<Service | undefined> = layout === 'per-service' ? [...SERVICES] : [undefined];
+  const servers = parts.map((service) => {
+    const { cmd, args, env } = serverCommand(binaries, ports, persistence, service);
+    return spawnServer(ctx, service ? `temporal-server-${service}` : 'temporal-server', cmd, args, env);
+  });
+  const stop = async (): Promise<void> => {
+    await Promise.all(servers.map((server) => server.stop()));
+  };
+  const exited = (): string | null => servers.map((server) => server.exitReason()).find((reason) => reason !== null) ?? null;
   try {
-    await waitUntil('temporal-server', START_TIMEOUT_MS, () => isPortOpen(HOST, ports.frontend), server.exitReason);
+    await waitUntil('temporal-server', START_TIMEOUT_MS, () => isPortOpen(HOST, ports.frontend), exited);
     await ensureNamespace(address, namespace, ctx.log);
   } catch (err) {
-    await server.stop();
-    throw new Error(`${errorMessage(err)}\n--- ${server.logFile} ---\n${tailFile(server.logFile)}`, { cause: err });
+    await stop();
+    const logs = servers.map((server) => `--- ${server.logFile} ---\n${tailFile(server.logFile)}`).join('\n');
+    throw new Error(`${errorMessage(err)}\n${logs}`, { cause: err });
   }
   return async () => {
     ctx.log('temporal-server: stopping');
-    await server.stop();
+    await stop();
   };
 }
 
 /** A server from a crashed run may still be booting: give it a chance before replacing it. */
 async function adoptOrReapOrphan(ctx: StackContext, address: string, port: number, namespace: string): Promise<boolean> {
-  const orphan = liveOrphan(path.join(ctx.runDir, 'temporal-server.pid'), 'temporal-server');
-  if (orphan === null) return false;
-  ctx.log(`temporal-server: waiting for pid ${orphan} from an earlier run`);
+  const orphans = SERVER_PROCESS_NAMES.flatMap((name) => {
+    const pid = liveOrphan(path.join(ctx.runDir, `${name}.pid`), 'temporal-server');
+    return pid === null ? [] : [{ name, pid }];
+  });
+  if (orphans.length === 0) return false;
+  ctx.log(`temporal-server: waiting for pid ${orphans.map((o) => o.pid).join(', ')} from an earlier run`);
   try {
     await waitUntil('temporal-server', 30_000, () => servesNamespace(address, namespace));
     return true;
   } catch {
-    await reapOrphan(ctx, 'temporal-server', orphan, HOST, port);
+    for (const { name, pid } of orphans) await reapOrphan(ctx, name, pid, HOST, port);
     return false;
   }
 }

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { ensurePostgres } from './stack-postgres';
 import { ensureRedis } from './stack-redis';
 import { ensureTemporal, findBinary } from './stack-temporal';
-import { defaultPersistence, ensureTemporalServer } from './stack-temporal-server';
+import { defaultPersistence, ensureTemporalServer, SERVER_PROCESS_NAMES } from './stack-temporal-server';
 import { parseEngine, type TemporalEngine } from './temporal-engine';
 import { errorMessage, liveOrphan, terminatePid, withStartupLock, type StackContext, type Stopper } from './stack-util';
 
@@ -109,7 +109,7 @@ const RECORDED_SERVERS: ReadonlyArray<{ name: string; comm: string; signal: Node
   { name: 'postgres', comm: 'postgres', signal: 'SIGINT' }, // postgres: SIGINT = fast shutdown
   { name: 'redis', comm: 'redis-server', signal: 'SIGTERM' },
   { name: 'temporal', comm: 'temporal', signal: 'SIGTERM' },
-  { name: 'temporal-server', comm: 'temporal-server', signal: 'SIGTERM' },
+  ...SERVER_PROCESS_NAMES.map((name) => ({ name, comm: 'temporal-server', signal: 'SIGTERM' as const })),
   { name: 'temporal-ui-server', comm: 'temporal-ui-server', signal: 'SIGTERM' },
 ];
 
