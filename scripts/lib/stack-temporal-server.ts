@@ -282,8 +282,19 @@ async function startUi(ctx: StackContext, binaries: TemporalBinaries, address: s
   return ui.stop;
 }
 
+/**
+ * The server ignores a key it does not know and falls back to the default for a value of the wrong
+ * type, both silently: its own validator makes either a start failure instead.
+ */
+export async function validateDynamicConfig(binaries: TemporalBinaries): Promise<void> {
+  const { stdout, stderr } = await runCommand(binaries['temporal-server'], ['validate-dynamic-config', DYNAMIC_CONFIG_FILE]);
+  const warnings = `${stdout}\n${stderr}`.split('\n').filter((line) => /warning|error/i.test(line));
+  if (warnings.length > 0) throw new Error(`${DYNAMIC_CONFIG_FILE}:\n${warnings.join('\n')}`);
+}
+
 async function startServer(ctx: StackContext, binaries: TemporalBinaries, ports: ServerPorts, persistence: TemporalPersistence, namespace: string): Promise<Stopper> {
   const address = `${HOST}:${ports.frontend}`;
+  await validateDynamicConfig(binaries);
   await setUpSchema(binaries, persistence, ctx.log);
   const db = databases(persistence);
   const layout = processLayout();
