@@ -14,9 +14,10 @@ const DOWN_PAST_DEADLINES_MS = 5_000;
 
 /*
  * The Temporal server dies with holds sleeping on their timers (kill -9: no chance to tidy up), and is
- * started again on the same port after every deadline has passed: a dev server of the test's own,
- * SQLite in a temporary directory, as `npm start` runs it. The worker is a real process under the
- * supervisor, as under `npm start`.
+ * started again on the same port after every deadline has passed: a server of the test's own on the
+ * suite's engine (test/support/scratch-temporal.ts), the dev server with SQLite in a temporary
+ * directory as `npm start` runs it, or the Temporal server on PostgreSQL. The worker is a real process
+ * under the supervisor, as under `npm start`.
  */
 describe('when the Temporal server is killed and restarted while holds are pending', () => {
   let temporal: Awaited<ReturnType<typeof startScratchTemporal>>;
@@ -77,7 +78,7 @@ describe('when the Temporal server is killed and restarted while holds are pendi
     const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     console.log(
       [
-        `Temporal dev server killed -9 and back ${s(backAt - stoppedAt)} later, with ${HOLDS} holds pending (${s(backAt - lastDeadline)} past the last held_until);`,
+        `Temporal ${process.env.TEMPORAL_ENGINE === 'postgres' ? 'server (PostgreSQL)' : 'dev server'} killed -9 and back ${s(backAt - stoppedAt)} later, with ${HOLDS} holds pending (${s(backAt - lastDeadline)} past the last held_until);`,
         `  all ${HOLDS} released ${s(doneAt - backAt)} after it was back; release lag after held_until: ${describeLag(releases.lag)}`,
         `  worker: ${supervised.supervisorLines.length === 0 ? 'rode out the outage without a restart' : supervised.supervisorLines.join('; ')}`,
       ].join('\n'),

@@ -23,6 +23,9 @@ export function superviseWorker(config: Config, options: Partial<SupervisorOptio
     TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
     TICKET_KEYS_DIR: config.TICKET_KEYS_DIR,
     LOG_LEVEL: 'error',
+    // No metrics port: on a shared machine another worker may hold the default one, and this one would
+    // die on start (the chaos tests' worker was restarted in a loop by its supervisor).
+    WORKER_METRICS_PORT: '0',
   };
   const worker = supervise(
     {
