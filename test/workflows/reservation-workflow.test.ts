@@ -112,7 +112,8 @@ describe('a reservation workflow', () => {
       const { handle } = await startReservation(suite.env, taskQueue, input);
       await expectCode(handle.executeUpdate(confirmUpdate, { args: [{ paymentMethodId: 'pm_card_declined', idempotencyKey: null }] }), 'PAYMENT_DECLINED');
       const confirmed = await handle.executeUpdate(confirmUpdate, { args: [{ paymentMethodId: 'pm_card_visa', idempotencyKey: null }] });
-      expect(confirmed).toMatchObject({ status: 'CONFIRMED', payment_attempts: 1 });
+      // Each charge is an attempt: the declined one and the one that paid.
+      expect(confirmed).toMatchObject({ status: 'CONFIRMED', payment_attempts: 2 });
     });
   });
 
@@ -222,7 +223,7 @@ describe('a reservation workflow', () => {
     );
   });
 
-  test('when the payment processor stays unreachable, the buyer is told UNAVAILABLE, nobody is charged and the hold is HELD again', async () => {
+  test('when the payment processor stays unreachable, the buyer is told UNAVAILABLE, nobody is charged, the hold is HELD again and the attempt counts', async () => {
     const { event, seatIds, user } = await seatedEvent();
     await withWorker(
       suite.env,
@@ -231,7 +232,7 @@ describe('a reservation workflow', () => {
         const input = reservationInput({ eventId: event.id, userId: user.id, seatIds: seatIds.slice(0, 1) });
         const { handle } = await startReservation(suite.env, taskQueue, input);
         await expectCode(handle.executeUpdate(confirmUpdate, { args: [{ paymentMethodId: 'pm_card_visa', idempotencyKey: null }] }), 'UNAVAILABLE');
-        expect(await handle.query(reservationQuery)).toMatchObject({ status: 'HELD', payment_attempts: 0 });
+        expect(await handle.query(reservationQuery)).toMatchObject({ status: 'HELD', payment_attempts: 1 });
         expect(await reservationRow(suite.pool, input.reservationId)).toMatchObject({ status: 'HELD' });
         expect(await seatStatuses(suite.pool, seatIds.slice(0, 1))).toEqual(['HELD']);
         expect(await paymentsOf(suite.pool, input.reservationId)).toEqual([]);
