@@ -5,7 +5,7 @@
  * See `npm run bench -- --help`. Exit 1 only when correctness fails; missed speed targets are reported.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -18,11 +18,12 @@ import { curveSvg } from './lib/bench-chart';
 import { curvePoints, renderCurve, runCurve, type CurveSummary } from './lib/bench-curve';
 import { cancelEventRun } from './lib/bench-cancel-event';
 import { cancelOpenWorkflows } from './lib/temporal-cleanup';
+import { formatSummary, summarizeProfile } from './lib/cpu-profile-summary';
 import { pidsByComm, pidsWithArgs, postgresPidsServing, snapshot, usageBetween, type CpuGroup, type CpuUsage } from './lib/bench-cpu';
 import { renderEngineComparison, type EngineCurve } from './lib/bench-engines';
 import { createApiClient, type ApiClient } from './lib/bench-http';
 import { runLoad, type LoadProgress, type LoadResult } from './lib/bench-load';
-import { startChildren, stopChildren, watchForCrash, type Children } from './lib/bench-processes';
+import { startChildren, stopChildren, toggleProfiles, watchForCrash, type Children } from './lib/bench-processes';
 import { renderReport, verdicts, writeJson, type BenchReport, type Verification } from './lib/bench-report';
 import { createEvent, createVenue, login, registerBuyers, type Buyer, type SaleEvent, type SaleShape } from './lib/bench-setup';
 import { lastShortHoldDeadline, releaseLag, stuckHolds, verifyEvent } from './lib/bench-verify';
@@ -182,7 +183,8 @@ async function startSystem(options: BenchOptions, timestamp: string, cleanup: Cl
   const taskQueue = `bench-${engine}-${timestamp}`;
   log(`starting ${options.workers} worker(s) and the API (task queue ${taskQueue})`);
   const logPrefix = join(REPO_ROOT, 'bench-results', `bench-${timestamp}${options.engines.length > 1 ? `-${engine}` : ''}`);
-  const children = await startChildren(childEnv(stack, taskQueue), options.workers, logPrefix, (c) => cleanup.children.push(c));
+  if (options.profileDir) mkdirSync(options.profileDir, { recursive: true });
+  const children = await startChildren(childEnv(stack, taskQueue), options.workers, logPrefix, (c) => cleanup.children.push(c), options.profileDir);
   log(`child logs: ${children.logFiles.map((f) => relative(REPO_ROOT, f)).join(', ')}`);
   // One keep-alive connection per buyer, plus a few for setup and clean-up calls.
   const api = createApiClient(children.apiPort, options.buyers + 8);
@@ -219,6 +221,8 @@ function cpuGroups(sys: System, serving: 'reservations' | 'floor' = 'reservation
 async function runSale(sys: System, options: BenchOptions, sale: Sale): Promise<{ load: LoadResult; cpu: CpuUsage }> {
   log(`flash sale: ${options.rate} attempts/s for ${options.durationSeconds} s`);
   const groups = cpuGroups(sys);
+  const profiled = options.profileDir ? [sys.children.api, ...sys.children.workers] : [];
+  toggleProfiles(profiled);
   const before = snapshot(groups);
   const load = await runLoad({
     api: sys.api,
@@ -232,7 +236,9 @@ async function runSale(sys: System, options: BenchOptions, sale: Sale): Promise<
     abandonRate: options.abandonRate,
     onProgress: printProgress,
   });
-  return { load, cpu: usageBetween(before, snapshot(groups)) };
+  const cpu = usageBetween(before, snapshot(groups));
+  toggleProfiles(profiled);
+  return { load, cpu };
 }
 
 function runBare(sys: System, options: BenchOptions, sale: Sale): Promise<BaselineResult> {
@@ -550,7 +556,20 @@ async function main(): Promise<number> {
     return 1;
   } finally {
     await cleanup.run();
+    if (options.profileDir) printProfiles(options.profileDir);
   }
+}
+
+/** The children's CPU profiles (written as they stopped), summarized by module next to the files. */
+function printProfiles(dir: string): void {
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')) : [];
+  if (files.length === 0) {
+    log(`no CPU profile in ${dir} (a child that was killed writes none)`);
+    return;
+  }
+  const text = files.map((f) => formatSummary(f.replace(/\.cpuprofile$/, ''), summarizeProfile(join(dir, f)))).join('\n\n');
+  writeFileSync(join(dir, 'summary.txt'), `${text}\n`);
+  console.log(`\nCPU profiles (${dir}; open a .cpuprofile in Chrome DevTools or speedscope):\n${text}`);
 }
 
 main()

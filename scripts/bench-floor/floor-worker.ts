@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { loadConfig } from '../../src/config';
 import { makeCurrent } from '../../src/deployments/worker-deployment';
+import { installProfilerSignal } from '../../src/shared/cpu-profiler';
 import { stopWhenParentGoes } from '../../src/shared/stop-when-parent-goes';
 import { workerTuning } from '../../src/workers/create-worker';
 import { bundleWorkflows } from '../../src/workers/workflow-bundle';
@@ -14,6 +15,7 @@ import { bundleWorkflows } from '../../src/workers/workflow-bundle';
 async function main(): Promise<void> {
   const config = loadConfig();
   Runtime.install({ logger: new DefaultLogger('WARN') });
+  installProfilerSignal('floor-worker');
   const build = await bundleWorkflows({ workflowsPath: require.resolve('./floor-workflow') });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const worker = await Worker.create({

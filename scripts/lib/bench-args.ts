@@ -29,6 +29,8 @@ export interface BenchOptions {
   workflows: number;
   /** --cancel-event: confirmed orders of the event that is then cancelled. */
   orders: number;
+  /** --profile: the worker, API and floor worker run under Node's CPU profiler, their profiles written here. */
+  profileDir: string | null;
   /** --live: fans' reads of the seat map, live-stream clients and a waiting list alongside the sale. */
   live: { mapRate: number; sseClients: number; waitlistSeats: number; waitlistFans: number; offerSeconds: number } | null;
 }
@@ -51,6 +53,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'workers', value: 'N', help: 'Temporal worker processes (default 1)' },
   { name: 'engine', value: 'E', help: 'the Temporal server: dev (temporal server start-dev, SQLite) or postgres (the Temporal server on PostgreSQL); default $TEMPORAL_ENGINE or dev' },
   { name: 'engines', value: 'LIST', help: 'with --curve: the curve on each engine of the list (e.g. dev,postgres), one after the other, compared in one report' },
+  { name: 'profile', value: 'DIR', help: 'the flash sale only: the worker and the API under V8\'s CPU profiler for the load window; profiles and a summary by module in DIR' },
   { name: 'curve', help: 'a stepped run of reservations and of the floor workflow at each rate of --steps: the latency-throughput curve, knees, ratios, an SVG chart' },
   { name: 'steps', value: 'LIST', help: 'with --curve: offered rates per step (default 4,8,12,16,20,24)' },
   { name: 'step-seconds', value: 'S', help: 'with --curve: seconds per step (default 20)' },
@@ -153,6 +156,7 @@ export function parseArgs(argv: string[], timestamp: string): BenchOptions | nul
     rate: numberFlag(get('rate', smoke ? '5' : '100'), 'rate', { integer: false, min: 0.1, max: 5000 }),
     out: get('out', `bench-results/bench-${mode === 'sale' ? '' : `${mode}-`}${timestamp}.json`),
     workers: int('workers', 1, 1, 16),
+    profileDir: typeof values.profile === 'string' ? values.profile : null,
     baselineSeconds: smoke ? 3 : Math.min(durationSeconds, 15),
     steps,
     stepSeconds: int('step-seconds', 20, 3, 600),

@@ -22,12 +22,12 @@ const ECHOED = /\[ERROR\]|fatal|uncaught|unhandled/i;
  * errors reach the terminal: per-request INFO logs from thousands of workflows would drown the
  * progress line and cost the bench process CPU to forward.
  */
-function startLoggedProcess(name: string, entry: string, env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
+function startLoggedProcess(name: string, entry: string, env: NodeJS.ProcessEnv, logFile: string, profileDir: string | null): ChildProcess {
   mkdirSync(dirname(logFile), { recursive: true });
   const out = createWriteStream(logFile, { flags: 'a' });
   const child = spawn(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', entry], {
     cwd: REPO_ROOT,
-    env,
+    env: profileDir ? { ...env, CPU_PROFILE_DIR: profileDir } : env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const forward = (chunk: Buffer): void => {
@@ -76,6 +76,8 @@ export async function startChildren(
   workers: number,
   logPrefix: string,
   track: (child: ChildProcess) => void,
+  /** Each child under Node's CPU profiler, its profile written here when it stops (--profile). */
+  profileDir: string | null = null,
 ): Promise<Children> {
   const apiPort = await freePort();
   const logFiles: string[] = [];
@@ -83,7 +85,7 @@ export async function startChildren(
     const name = workers === 1 ? 'worker' : `worker-${i + 1}`;
     logFiles.push(`${logPrefix}-${name}.log`);
     // Several workers on one machine: none binds the metrics port (it is the operators', not the bench's).
-    const child = startLoggedProcess(name, 'src/workers/main.ts', { ...env, WORKER_METRICS_PORT: '0' }, `${logPrefix}-${name}.log`);
+    const child = startLoggedProcess(name, 'src/workers/main.ts', { ...env, WORKER_METRICS_PORT: '0' }, `${logPrefix}-${name}.log`, profileDir);
     track(child);
     return child;
   });
@@ -97,12 +99,13 @@ export async function startChildren(
     'scripts/bench-floor/floor-worker.ts',
     { ...env, WORKER_METRICS_PORT: '0', TEMPORAL_TASK_QUEUE: floorTaskQueue, WORKER_DEPLOYMENT_NAME: `${env.WORKER_DEPLOYMENT_NAME ?? 'bench'}-floor` },
     `${logPrefix}-floor-worker.log`,
+    profileDir,
   );
   track(floorWorker);
   const floorReady = waitForLine(floorWorker, WORKER_READY, 'floor worker', READY_TIMEOUT_MS);
   floorReady.catch(() => undefined);
   logFiles.push(`${logPrefix}-api.log`);
-  const api = startLoggedProcess('api', 'src/api/main.ts', { ...env, PORT: String(apiPort) }, `${logPrefix}-api.log`);
+  const api = startLoggedProcess('api', 'src/api/main.ts', { ...env, PORT: String(apiPort) }, `${logPrefix}-api.log`, profileDir);
   track(api);
   await waitForHttp(`http://127.0.0.1:${apiPort}/health`, READY_TIMEOUT_MS, () => alive(api));
   await Promise.all([...workersReady, floorReady]);
@@ -129,4 +132,9 @@ export function watchForCrash(children: readonly ChildProcess[]): { crashed: Pro
     crashed,
     dispose: () => listeners.forEach(([child, fn]) => child.off('exit', fn)),
   };
+}
+
+/** Starts, then (called again) stops and writes the CPU profiles of the children that run under --profile. */
+export function toggleProfiles(children: readonly ChildProcess[]): void {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGWINCH');
 }

@@ -1,9 +1,11 @@
 import { ConfigError } from '../config';
+import { installProfilerSignal } from '../shared/cpu-profiler';
 import { stopWhenParentGoes } from '../shared/stop-when-parent-goes';
 import { startServer } from './server';
 
 /** The API process: `npm run api`. SIGINT/SIGTERM stop accepting, finish in-flight requests, close clients. */
 async function main(): Promise<void> {
+  installProfilerSignal('api');
   const server = await startServer();
   console.log(`api: listening on ${server.url} (OpenAPI: ${server.url}/openapi.json)`);
   let stopping = false;

@@ -7,6 +7,7 @@ import { ensureReconciliationSchedule } from '../operations/reconciliation-sched
 import { createSimulatedProvider } from '../payments/simulated-provider';
 import { createRedis, createTemporalClient, waitForRedis } from '../shared/clients';
 import { createLogger } from '../shared/logger';
+import { installProfilerSignal } from '../shared/cpu-profiler';
 import { stopWhenParentGoes } from '../shared/stop-when-parent-goes';
 import { ticketKeysFromConfig } from '../tickets/ticket-keys';
 import { createWorker, offerSettingsOf } from './create-worker';
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('worker', config.LOG_LEVEL);
   installRuntime(config, logger);
+  installProfilerSignal('worker');
   const pool = createPool(config);
   const redis = createRedis(config);
   await migrate(pool);
