@@ -1,7 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
-import { withTransaction } from '../db/transaction';
+import { withTransaction, type Queryable } from '../db/transaction';
 import type { ReleasedGa, ReservationView } from '../domain/reservation';
-import { appendAudit } from './audit';
 import { lockReservation, lockReservationAttempts } from './locks';
 import { loadReleased, requireReservationView } from './reservation-view';
 import { offerFreedPlaces, offersMadeAfter, type WaitlistOffer } from '../waitlist/offer-places';
@@ -32,13 +31,17 @@ export interface ReleaseResult {
 /**
  * Gives back whatever this reservation still holds and closes it. Touches only the reservation's own
  * rows, so a seat that lapsed and was taken by someone else stays theirs. Idempotent: a second call
- * finds nothing left to release and leaves the first call's status.
+ * finds nothing left to release and leaves the first call's status. The common case is one statement
+ * (the database function release_reservation, migration 013); when fans wait for the places, or the
+ * reservation was closed already, it runs in a transaction that also offers them to the waiting list.
  */
 export async function releaseInventory(pool: Pool, cmd: ReleaseCommand): Promise<ReleaseResult> {
+  const quick = await callRelease(pool, cmd, true);
+  if (quick.outcome === 'RELEASED') return released(quick, []);
   return withTransaction(pool, async (db) => {
-    const released = await releaseInTransaction(db, cmd);
-    if (!released) throw new Error(`reservation ${cmd.reservationId} does not exist`);
-    return released;
+    const result = await releaseInTransaction(db, cmd);
+    if (!result) throw new Error(`reservation ${cmd.reservationId} does not exist`);
+    return result;
   });
 }
 
@@ -97,82 +100,54 @@ export async function abandonHoldAndOffer(pool: Pool, reservationId: string): Pr
   });
 }
 
-async function releaseInTransaction(db: PoolClient, cmd: ReleaseCommand): Promise<ReleaseResult | null> {
-  const reservation = await lockReservation(db, cmd.reservationId);
-  if (!reservation) return null;
-  const source = `reservation:${cmd.reservationId}`;
-  if (reservation.status === 'EXPIRED' || reservation.status === 'CANCELLED') {
-    const released = await loadReleased(db, cmd.reservationId);
-    return {
-      view: await requireReservationView(db, cmd.reservationId),
-      releasedSeats: released.seats,
-      releasedGa: released.ga,
-      repeated: true,
-      offers: await offersMadeAfter(db, source),
-    };
-  }
-  if (reservation.status === 'CONFIRMED' || reservation.status === 'REFUNDED') {
-    throw new Error(`reservation ${cmd.reservationId} is ${reservation.status}; sold inventory is not released here`);
-  }
-  const seats = await db.query<{ id: string; section_id: string }>(
-    `UPDATE seats SET status = 'AVAILABLE', reservation_id = NULL, held_until = NULL, version = version + 1
-      WHERE id IN (SELECT id FROM seats WHERE reservation_id = $1 AND status = 'HELD' ORDER BY id FOR UPDATE)
-      RETURNING id, section_id`,
-    [cmd.reservationId],
-  );
-  const ga = await releaseGaHolds(db, cmd.reservationId);
-  await db.query(
-    `UPDATE reservations SET status = $2, release_reason = $3, released_at = now(), updated_at = now() WHERE id = $1`,
-    [cmd.reservationId, cmd.status, cmd.reason],
-  );
-  await appendAudit(
-    db,
-    'RELEASE',
-    cmd.actor,
-    [
-      ...seats.rows.map((s) => ({ eventId: reservation.event_id, reservationId: cmd.reservationId, sectionId: s.section_id, seatId: s.id, quantity: 1 })),
-      ...ga.map((g) => ({ eventId: reservation.event_id, reservationId: cmd.reservationId, sectionId: g.section_id, seatId: null, quantity: g.quantity })),
-    ],
-    cmd.reason,
-  );
-  // After the release's own locks (reservation, seats, GA counters), as the lock order wants.
-  const offers = await offerFreedPlaces(db, {
-    eventId: reservation.event_id,
-    sectionIds: [...new Set([...seats.rows.map((s) => s.section_id), ...ga.map((g) => g.section_id)])],
-    source,
+type ReleaseAnswer =
+  | { outcome: 'MISSING' | 'FANS_WAITING' }
+  | { outcome: 'SOLD'; status: string }
+  | { outcome: 'REPEATED'; event_id: string }
+  | { outcome: 'RELEASED'; event_id: string; released_seats: Array<{ seat_id: string; section_id: string }>; released_ga: ReleasedGa[]; view: ReservationView };
+
+async function callRelease(db: Queryable, cmd: ReleaseCommand, unlessFansWait: boolean): Promise<ReleaseAnswer> {
+  const { rows } = await db.query<{ answer: ReleaseAnswer }>({
+    name: 'release_reservation',
+    text: 'SELECT release_reservation($1, $2, $3, $4, $5) AS answer',
+    values: [cmd.reservationId, cmd.status, cmd.reason, cmd.actor, unlessFansWait],
   });
+  return rows[0]!.answer;
+}
+
+function released(answer: Extract<ReleaseAnswer, { outcome: 'RELEASED' }>, offers: WaitlistOffer[]): ReleaseResult {
   return {
-    view: await requireReservationView(db, cmd.reservationId),
-    releasedSeats: seats.rows.map((s) => s.id).sort(),
-    releasedGa: ga.map((g) => ({ section_id: g.section_id, quantity: g.quantity })),
+    view: answer.view,
+    releasedSeats: answer.released_seats.map((s) => s.seat_id).sort(),
+    releasedGa: answer.released_ga.map((g) => ({ section_id: g.section_id, quantity: g.quantity })),
     repeated: false,
     offers,
   };
 }
 
-/** Locks this reservation's GA counters in section order, the same order a hold takes them. */
-async function releaseGaHolds(db: PoolClient, reservationId: string): Promise<Array<{ section_id: string; quantity: number }>> {
-  const holds = await db.query<{ event_id: string; section_id: string; quantity: number }>(
-    `SELECT event_id, section_id, quantity FROM ga_holds WHERE reservation_id = $1 AND status = 'HELD' ORDER BY section_id`,
-    [reservationId],
-  );
-  const released: Array<{ section_id: string; quantity: number }> = [];
-  for (const hold of holds.rows) {
-    await db.query('SELECT 1 FROM ga_inventory WHERE event_id = $1 AND section_id = $2 FOR UPDATE', [hold.event_id, hold.section_id]);
-    // Re-read under the counter's lock: a concurrent hold may have reclaimed this lapsed hold meanwhile.
-    const still = await db.query(
-      `UPDATE ga_holds SET status = 'RELEASED' WHERE reservation_id = $1 AND section_id = $2 AND status = 'HELD'`,
-      [reservationId, hold.section_id],
-    );
-    if (still.rowCount === 1) {
-      await db.query('UPDATE ga_inventory SET held = held - $3 WHERE event_id = $1 AND section_id = $2', [
-        hold.event_id,
-        hold.section_id,
-        hold.quantity,
-      ]);
-      released.push(hold);
+async function releaseInTransaction(db: PoolClient, cmd: ReleaseCommand): Promise<ReleaseResult | null> {
+  const answer = await callRelease(db, cmd, false);
+  const source = `reservation:${cmd.reservationId}`;
+  switch (answer.outcome) {
+    case 'MISSING':
+    case 'FANS_WAITING':
+      return null;
+    case 'SOLD':
+      throw new Error(`reservation ${cmd.reservationId} is ${answer.status}; sold inventory is not released here`);
+    case 'REPEATED': {
+      const before = await loadReleased(db, cmd.reservationId);
+      return {
+        view: await requireReservationView(db, cmd.reservationId),
+        releasedSeats: before.seats,
+        releasedGa: before.ga,
+        repeated: true,
+        offers: await offersMadeAfter(db, source),
+      };
+    }
+    case 'RELEASED': {
+      // After the release's own locks (reservation, seats, GA counters), as the lock order wants.
+      const sectionIds = [...new Set([...answer.released_seats.map((s) => s.section_id), ...answer.released_ga.map((g) => g.section_id)])];
+      return released(answer, await offerFreedPlaces(db, { eventId: answer.event_id, sectionIds, source }));
     }
   }
-  // Only what this call gave back: a hold reclaimed meanwhile is in the audit log as RECLAIM_EXPIRED.
-  return released;
 }
