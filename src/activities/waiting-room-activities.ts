@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { OnSaleMeasure } from '../domain/on-sale';
 import { activeFans, admitNext, letGo, placePreQueue, publishRoomInfo, queueLength, type RoomState } from '../waiting-room/queue';
+import { takeHoldLatencies } from '../waiting-room/hold-latencies';
 import { finishedFans, saleProgress } from '../waiting-room/sale-progress';
 
 export interface WaitingRoomActivityDeps {
@@ -18,10 +19,11 @@ export function createWaitingRoomActivities({ pool, redis }: WaitingRoomActivity
   return {
     /** One look at the sale; admitted fans found finished are let go (no longer counted against the ceiling). */
     async measureOnSale(input: { eventId: string; nowMs: number }): Promise<OnSaleMeasure> {
-      const [progress, waiting, admitted] = await Promise.all([
+      const [progress, waiting, admitted, holdLatencies] = await Promise.all([
         saleProgress(pool, input.eventId),
         queueLength(redis, input.eventId),
         activeFans(redis, input.eventId),
+        takeHoldLatencies(redis, input.eventId),
       ]);
       const finished = await finishedFans(pool, input.eventId, admitted, input.nowMs);
       await letGo(redis, input.eventId, finished);
@@ -34,6 +36,7 @@ export function createWaitingRoomActivities({ pool, redis }: WaitingRoomActivity
         eventStatus: progress.eventStatus,
         opensAtMs: progress.opensAt?.getTime() ?? 0,
         startsAtMs: progress.startsAt?.getTime() ?? Number.MAX_SAFE_INTEGER,
+        holdLatencies,
       };
     },
 

@@ -13,6 +13,8 @@ export interface OnSaleLimits {
   admissionWindowSeconds: number;
   /** How often the workflow looks again (a durable timer). */
   tickMs: number;
+  /** Admitted fans' hold p95 the admission rate is steered to (src/domain/admission-control.ts). */
+  targetHoldP95Ms?: number;
 }
 
 /** What one run hands the next when it continues as new. */
@@ -29,6 +31,10 @@ export interface OnSaleCarried {
   preQueueSeed?: string | null;
   /** The pre-queue has been placed: admissions may start. */
   preQueuePlaced?: boolean;
+  /** The admission rate the room steers to (admissions per second), at most limits.maxAdmissionsPerSecond. */
+  admissionRate?: number;
+  /** Whether that rate is what held admissions back at the last tick (it grows only then). */
+  rateWasTheLimit?: boolean;
 }
 
 export interface OnSaleInput {
@@ -36,6 +42,8 @@ export interface OnSaleInput {
   limits: OnSaleLimits;
   /** Continue as new once the history has this many events (the server also suggests it). */
   maxHistoryEvents?: number;
+  /** The admission rate the room starts at, before admitted fans' holds say more (default: a quarter of the maximum). */
+  initialAdmissionsPerSecond?: number;
   carried?: OnSaleCarried;
   /** The room is closing (cancelled or started): a run continued as new while telling waiting fans so. */
   closing?: boolean;
@@ -54,6 +62,11 @@ export interface OnSaleView {
   finishedTotal: number;
   /** Admissions per second over the last half minute in which fans were waiting; null before any. */
   admissionRatePerSecond: number | null;
+  /** The rate the room steers to now (additive increase, multiplicative decrease on admitted fans' hold p95). */
+  admissionRateLimitPerSecond: number;
+  /** Admitted fans' hold p95 at the last look (ms), and how many holds it was taken from. */
+  holdP95Ms: number | null;
+  holdSamples: number;
   available: number;
   held: number;
   limits: OnSaleLimits;
@@ -75,6 +88,8 @@ export interface OnSaleMeasure {
   opensAtMs: number;
   /** When the event starts: the room closes then. */
   startsAtMs: number;
+  /** How long admitted fans' holds took since the last look. */
+  holdLatencies?: { count: number; p95Ms: number | null };
 }
 
 /** A room ends when its event is cancelled or starts; sold out is a pause (tickets may come back). */

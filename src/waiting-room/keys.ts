@@ -17,6 +17,8 @@ export function waitingRoomKeys(eventId: string) {
     admitted: `${base}:admitted`,
     /** Sorted set: admitted fans not yet finished → when their token expires. Its size is what the ceiling bounds. */
     active: `${base}:active`,
+    /** List: how long admitted fans' holds took (ms), newest first, taken by the room's next look. */
+    holdLatencies: `${base}:hold-latencies`,
     /** Hash: state (OPEN, SOLD_OUT, CLOSED), rate_per_second, opens_at_ms, max_rate, last_tick, prequeue_size (once placed). */
     state: `${base}:state`,
   };

@@ -1,6 +1,7 @@
 import { ActivityFailure, allHandlersFinished, condition, continueAsNew, log, setHandler, setWorkflowOptions, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { OnSaleCarried, OnSaleInput, OnSaleLimits, OnSaleMeasure, OnSaleOutcome, OnSalePhase, OnSaleView } from '../domain/on-sale';
 import { refillAdmissionBudget } from '../domain/admission-budget';
+import { DEFAULT_ADMISSION_CONTROL, nextAdmissionRate, type AdmissionControl } from '../domain/admission-control';
 import { businessFailure } from './failures';
 import { admitFans, measureOnSale, placePreQueue, publishOnSale } from './on-sale-activities';
 import { onSaleQuery, setOnSaleLimitsUpdate } from './on-sale-definitions';
@@ -19,7 +20,9 @@ const SOLD_OUT_TICK_FACTOR = 5;
  * finished (an admitted fan finishes by buying, or when their token lapses with nothing held), and
  * the inventory left. It admits the next fans in join order while the unfinished ones stay under
  * maxActive and the admissions under maxAdmissionsPerSecond, so the holds never get more buyers than
- * the system serves: as fans finish, the next are let in. Fans who join before the sale opens wait in
+ * the system serves: as fans finish, the next are let in. The rate itself follows what admitted fans
+ * see: it grows while their holds answer within targetHoldP95Ms and is cut at once when they do not
+ * (src/domain/admission-control.ts), within the operator's maximum. Fans who join before the sale opens wait in
  * a pre-queue; at opening the workflow draws a random order for them (placePreQueue) and places them
  * ahead of everyone who joins later, before it admits anyone. It pauses while everything left is in
  * someone's hold, reads SOLD_OUT while everything is sold (and admits again when tickets come back),
@@ -34,6 +37,17 @@ export async function onSaleWorkflow(input: OnSaleInput): Promise<OnSaleOutcome>
   let phase: OnSalePhase = 'BEFORE_SALE';
   let last: OnSaleMeasure | null = null;
   let lastTickAt = Date.now();
+  let lastLatencies: { count: number; p95Ms: number | null } = { count: 0, p95Ms: null };
+  /** The operator's bounds and target, around the rule's defaults. */
+  const control = (): AdmissionControl => ({
+    ...DEFAULT_ADMISSION_CONTROL,
+    maxPerSecond: limits.maxAdmissionsPerSecond,
+    minPerSecond: Math.min(DEFAULT_ADMISSION_CONTROL.minPerSecond, limits.maxAdmissionsPerSecond),
+    targetP95Ms: limits.targetHoldP95Ms ?? DEFAULT_ADMISSION_CONTROL.targetP95Ms,
+  });
+  /** The rate the room steers to now; it starts low and is raised by good news (slow start). */
+  const rate = (): number =>
+    Math.min(state.admissionRate ?? input.initialAdmissionsPerSecond ?? limits.maxAdmissionsPerSecond / 4, limits.maxAdmissionsPerSecond);
 
   setHandler(onSaleQuery, view);
   setHandler(
@@ -103,9 +117,13 @@ export async function onSaleWorkflow(input: OnSaleInput): Promise<OnSaleOutcome>
 
     const elapsedMs = now - lastTickAt;
     lastTickAt = now;
+    // The rate follows what admitted fans saw since the last look (src/domain/admission-control.ts).
+    lastLatencies = measure.holdLatencies ?? { count: 0, p95Ms: null };
+    const steered = nextAdmissionRate(rate(), lastLatencies, state.rateWasTheLimit ?? false, elapsedMs, control());
+    state.admissionRate = steered.rate;
     state.budget = refillAdmissionBudget({
-      budget: state.budget,
-      perSecond: limits.maxAdmissionsPerSecond,
+      budget: steered.verdict === 'DECREASE' ? Math.min(state.budget, 1) : state.budget,
+      perSecond: state.admissionRate,
       tickMs: limits.tickMs,
       elapsedMs,
       catchUp: true,
@@ -114,6 +132,8 @@ export async function onSaleWorkflow(input: OnSaleInput): Promise<OnSaleOutcome>
     phase = measure.available === 0 ? 'PAUSED_NO_INVENTORY' : 'ADMITTING';
     const room = Math.max(limits.maxActive - measure.active, 0);
     const count = phase === 'ADMITTING' ? Math.min(Math.floor(state.budget), room, measure.waiting) : 0;
+    // The rate was the limit when it admitted fewer than were waiting and the ceiling allowed.
+    state.rateWasTheLimit = phase === 'ADMITTING' && Math.floor(state.budget) < Math.min(room, measure.waiting);
     let admitted = 0;
     try {
       if (count > 0) {
@@ -139,7 +159,7 @@ export async function onSaleWorkflow(input: OnSaleInput): Promise<OnSaleOutcome>
   }
 
   async function publish(roomState: 'OPEN' | 'SOLD_OUT' | 'CLOSED', opensAtMs: number): Promise<void> {
-    await publishOnSale({ eventId: input.eventId, state: roomState, ratePerSecond: admissionRate(), maxRatePerSecond: limits.maxAdmissionsPerSecond, opensAtMs });
+    await publishOnSale({ eventId: input.eventId, state: roomState, ratePerSecond: admissionRate(), maxRatePerSecond: rate(), opensAtMs });
   }
 
   function historyFull(): boolean {
@@ -187,6 +207,9 @@ export async function onSaleWorkflow(input: OnSaleInput): Promise<OnSaleOutcome>
       admittedTotal: state.admittedTotal,
       finishedTotal: state.finishedTotal,
       admissionRatePerSecond: admissionRate(),
+      admissionRateLimitPerSecond: Math.round(rate() * 100) / 100,
+      holdP95Ms: lastLatencies.p95Ms,
+      holdSamples: lastLatencies.count,
       available: last?.available ?? 0,
       held: last?.held ?? 0,
       limits,
@@ -211,6 +234,7 @@ function validateLimits(change: Partial<OnSaleLimits>): void {
     maxAdmissionsPerSecond: [0.01, 100_000, false],
     admissionWindowSeconds: [1, 86_400, true],
     tickMs: [100, 60_000, true],
+    targetHoldP95Ms: [10, 60_000, true],
   };
   for (const [key, value] of Object.entries(change) as Array<[keyof OnSaleLimits, unknown]>) {
     const bound = bounds[key];

@@ -3,6 +3,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { holdInventory } from '../../src/inventory/hold';
 import { fanPlace, joinQueue } from '../../src/waiting-room/queue';
+import { reportHoldLatency } from '../../src/waiting-room/hold-latencies';
 import { onSaleQuery, setOnSaleLimitsUpdate } from '../../src/workflows/on-sale-definitions';
 import { createUser, seedEvent } from '../support/fixtures';
 import { admissionOrder, fansJoin, startOnSale, testLimits, withOnSaleWorker } from '../support/on-sale-harness';
@@ -139,6 +140,40 @@ describe('sold out', () => {
       expect((await fanPlace(suite.redis, event.id, late, Date.now())).state).toBe('CLOSED');
     });
     expect((await admissionOrder(suite.redis, event.id)).map((a) => a.userId)).toEqual([buyer.id, waiting[0]!.userId]);
+  });
+});
+
+describe('the admission rate follows what admitted fans see', () => {
+  test('while their holds answer slowly the rate is cut at once, down to its minimum; once they answer in time it climbs again step by step', async () => {
+    const event = await highDemandEvent();
+    await fansJoin(suite.redis, event.id, 1000);
+    const taskQueue = `on-sale-${randomUUID()}`;
+    await withOnSaleWorker(suite.env, deps(), taskQueue, async () => {
+      const handle = await startOnSale(suite.env, taskQueue, {
+        eventId: event.id,
+        initialAdmissionsPerSecond: 8,
+        limits: testLimits({ maxActive: 100_000, maxAdmissionsPerSecond: 40, admissionWindowSeconds: 600, targetHoldP95Ms: 100 }),
+      });
+      const tick = async (holdMs: number): Promise<number> => {
+        for (let i = 0; i < 10; i++) reportHoldLatency(suite.redis, event.id, holdMs);
+        await suite.redis.ping(); // the reports are on the wire before the next look
+        await suite.env.sleep(1_000);
+        return (await handle.query(onSaleQuery)).admissionRateLimitPerSecond;
+      };
+      await suite.env.sleep(1_500);
+      const slow: number[] = [];
+      for (let i = 0; i < 6; i++) slow.push(await tick(400));
+      // Each slow look cuts it (x0.7), never below the minimum.
+      expect(slow[slow.length - 1]).toBeLessThan(2);
+      for (let i = 1; i < slow.length; i++) expect(slow[i]!).toBeLessThanOrEqual(slow[i - 1]!);
+      const fast: number[] = [];
+      for (let i = 0; i < 6; i++) fast.push(await tick(20));
+      // Good news raises it by a step per second, not all at once.
+      for (let i = 1; i < fast.length; i++) expect(fast[i]!).toBeGreaterThan(fast[i - 1]!);
+      expect(fast[fast.length - 1]! - fast[0]!).toBeLessThan(6);
+      expect((await handle.query(onSaleQuery)).holdP95Ms).toBe(20);
+      await handle.terminate();
+    });
   });
 });
 
