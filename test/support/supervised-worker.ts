@@ -22,6 +22,8 @@ export function superviseWorker(config: Config, options: Partial<SupervisorOptio
     TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
     TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
     TICKET_KEYS_DIR: config.TICKET_KEYS_DIR,
+    PAYMENT_WEBHOOK_SECRET: config.PAYMENT_WEBHOOK_SECRET,
+    QUEUE_TOKEN_SECRET: config.QUEUE_TOKEN_SECRET,
     LOG_LEVEL: 'error',
   };
   const worker = supervise(

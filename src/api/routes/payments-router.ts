@@ -1,5 +1,6 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
+import { verifyingSecrets } from '../../config';
 import type { ApiDeps } from '../deps';
 import { webhookBody } from '../openapi/reservation-schemas';
 import { z } from '../openapi/registry';
@@ -12,7 +13,7 @@ export function createPaymentsRouter(deps: ApiDeps, registry: OpenAPIRegistry, b
   // The signature is checked before the body is even validated: unsigned input is not looked at.
   router.post('/webhook', (req, _res, next) => {
     try {
-      assertSignature(deps.config.PAYMENT_WEBHOOK_SECRET, (req as unknown as { rawBody?: Buffer }).rawBody, req.header('x-signature'));
+      assertSignature(verifyingSecrets(deps.config.PAYMENT_WEBHOOK_SECRET, deps.config.PAYMENT_WEBHOOK_SECRET_PREVIOUS), (req as unknown as { rawBody?: Buffer }).rawBody, req.header('x-signature'));
       next();
     } catch (err) {
       next(err);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { z } from 'zod';
+import { verifyingSecrets } from '../../config';
 import { AppError } from '../../domain/errors';
 import type { ReservationInput, ReservationView } from '../../domain/reservation';
 import { getEventRules } from '../../events/event-rules';
@@ -67,7 +68,7 @@ export async function createReservation(
       event_id: rules.id,
     });
   }
-  if (rules.high_demand) assertQueueAdmission(deps.config.QUEUE_TOKEN_SECRET, body.event_id, user.id, queueToken);
+  if (rules.high_demand) assertQueueAdmission(verifyingSecrets(deps.config.QUEUE_TOKEN_SECRET, deps.config.QUEUE_TOKEN_SECRET_PREVIOUS), body.event_id, user.id, queueToken);
   await validateAgainstEvent(deps, body, rules.max_tickets_per_order);
   await deps.rateLimits.consume('reserve', { userId: user.id, ip: clientIp });
 
