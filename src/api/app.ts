@@ -54,16 +54,24 @@ export function createApp(deps: ApiDeps, log: (line: string) => void = console.e
     res.locals.rateLimits = deps.rateLimits;
     next();
   });
-  // The webhook's signature covers the raw bytes, so they are kept next to the parsed body.
-  app.use(
-    express.json({
-      limit: deps.config.BODY_LIMIT,
-      strict: true,
-      verify: (req, _res, buf) => {
-        (req as unknown as { rawBody: Buffer }).rawBody = buf;
-      },
-    }),
-  );
+  // The webhook's signature covers the raw bytes, so they are kept next to the parsed body. A body
+  // that cannot be read is refused by its route (defineRoute), after the request has been counted
+  // against its budget: malformed JSON costs a caller as much as any other refusal.
+  const readJson = express.json({
+    limit: deps.config.BODY_LIMIT,
+    strict: true,
+    verify: (req, _res, buf) => {
+      (req as unknown as { rawBody: Buffer }).rawBody = buf;
+    },
+  });
+  app.use((req, res, next) => {
+    readJson(req, res, (err?: unknown) => {
+      if (err === undefined) return next();
+      res.locals.bodyError = err;
+      req.body = undefined;
+      next();
+    });
+  });
 
   const api = '/api/v1';
   app.use(`${api}/auth`, createAuthRouter(deps, registry, `${api}/auth`));

@@ -43,8 +43,9 @@ export function createTicketsRouter(deps: ApiDeps, registry: OpenAPIRegistry, ba
     ctx,
     {
       method: 'post', path: '/validate', operationId: 'validateTicket', access: 'scanner', tags: TAGS,
-      // Door staff scan hundreds a minute; the scanner role is the gate.
-      rateLimit: 'none',
+      // Door staff scan hundreds a minute, unthrottled; a scanner who keeps presenting codes that are
+      // refused (forged, another event's, used) is stopped by the budget those refusals count against.
+      rateLimit: 'none', refusalBudget: 'default',
       summary: 'Scan a code at the door (scanner or admin): admits an ACTIVE ticket once, even when two scanners read it at the same instant',
       body: validateTicketBody,
       responses: { 200: { description: 'admitted: the ticket is now USED', schema: validateTicketResponse } },
