@@ -218,6 +218,21 @@ describe('methods a path does not support', () => {
     expect(res.status).toBe(204);
     expect(res.headers.allow).toBe('GET, HEAD');
   });
+
+  test('OPTIONS on the door’s POST /tickets/validate allows POST only, not the GET of /tickets/{id} whose pattern the path also matches', async () => {
+    const res = await request(app).options('/api/v1/tickets/validate');
+    expect([res.status, res.headers.allow]).toEqual([204, 'POST']);
+  });
+
+  test('OPTIONS on every documented path answers 204 with exactly its documented methods', async () => {
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      const documented = Object.keys(ops).map((m) => m.toUpperCase());
+      const expected = new Set([...documented, ...(documented.includes('GET') ? ['HEAD'] : [])]);
+      const res = await request(app).options(path.replace(/\{[^}]+\}/g, randomUUID()));
+      expect({ path, status: res.status }).toEqual({ path, status: 204 });
+      expect({ path, allow: new Set(String(res.headers.allow).split(', ')) }).toEqual({ path, allow: expected });
+    }
+  });
 });
 
 // ---------------------------------------------------------------------------------------------------

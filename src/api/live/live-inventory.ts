@@ -4,6 +4,7 @@ import type { Queryable } from '../../db/transaction';
 import { AppError } from '../../domain/errors';
 import { inventoryChannel } from '../../inventory/inventory-signals';
 import { withTimeout } from '../../shared/concurrency';
+import { describeErrorKind } from '../../shared/error-kind';
 import { changesSince, compareStreamIds, isStreamId, streamPosition, START_ID } from '../../inventory/change-stream';
 import { describeChanges } from '../../inventory/change-view';
 import { SseClient } from './sse-client';
@@ -77,7 +78,7 @@ export class LiveInventory {
         try {
           if (resumeFrom !== null) await this.replay(eventId, feed, client, resumeFrom);
         } catch (err) {
-          this.options.log?.(`live inventory: replay for ${eventId} failed: ${String(err)}`);
+          this.options.log?.(`live inventory: replay for ${eventId} failed: ${describeErrorKind(err)}`);
           client.close();
           return;
         }
@@ -121,8 +122,8 @@ export class LiveInventory {
     }
     try {
       await feed.ready;
-    } catch (err) {
-      throw new AppError('UNAVAILABLE', 'live updates are unavailable (Redis did not answer)', { cause: String(err) });
+    } catch {
+      throw new AppError('UNAVAILABLE', 'live updates are unavailable (Redis did not answer)');
     }
     return feed;
   }
@@ -160,7 +161,7 @@ export class LiveInventory {
         if (!feed.closed) await this.deliver(eventId, feed);
       })
       .catch((err: unknown) => {
-        this.options.log?.(`live inventory: delivery for ${eventId} failed, retrying: ${String(err)}`);
+        this.options.log?.(`live inventory: delivery for ${eventId} failed, retrying: ${describeErrorKind(err)}`);
         setTimeout(() => this.ring(eventId), RETRY_DELIVERY_MS).unref();
       });
   }
