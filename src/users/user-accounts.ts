@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { AppError } from '../domain/errors';
 import type { AuthUser, Role } from './auth-user';
-import { hashPassword, verifyPassword } from './passwords';
+import { hashPassword, needsRehash, verifyPassword } from './passwords';
 
 /** Compared against when the email is unknown, so a wrong email costs as long as a wrong password. */
 let decoyHash: Promise<string> | null = null;
@@ -31,7 +31,16 @@ export async function authenticateUser(pool: Pool, email: string, password: stri
   decoyHash ??= hashPassword('decoy-password');
   const ok = await verifyPassword(password, found?.password_hash ?? (await decoyHash));
   if (!found || !ok) throw new AppError('INVALID_CREDENTIALS', 'email or password is wrong');
+  if (needsRehash(found.password_hash)) await upgradeHash(pool, found.id, found.password_hash, password);
   return { id: found.id, email: found.email, name: found.name, role: found.role };
+}
+
+/**
+ * A password stored with an older algorithm or weaker parameters is hashed again while we have it
+ * (at sign-in): only if the hash is still the one just verified, so a password changed meanwhile stands.
+ */
+async function upgradeHash(pool: Pool, userId: string, verifiedHash: string, password: string): Promise<void> {
+  await pool.query('UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2', [userId, verifiedHash, await hashPassword(password)]);
 }
 
 /** The admin of ADMIN_EMAIL/ADMIN_PASSWORD exists after start-up, with that password and the admin role. */
