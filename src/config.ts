@@ -85,6 +85,12 @@ const settingsSchema = z.object({
   WAITING_ROOM_TICK_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   /** How often a live-updates stream (Server-Sent Events) says it is alive when nothing changes. */
   SSE_HEARTBEAT_SECONDS: z.coerce.number().min(0.1).max(300).default(15),
+  /*
+   * Live streams one API process holds open at once, and one client address of them (a browser tab
+   * holds one; an address may be many fans behind one NAT). Beyond: 429 RATE_LIMITED with Retry-After.
+   */
+  LIVE_STREAMS_PER_PROCESS: z.coerce.number().int().min(1).max(1_000_000).default(5000),
+  LIVE_STREAMS_PER_CLIENT: z.coerce.number().int().min(1).max(1_000_000).default(20),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Minutes between reconciliation runs (the Temporal Schedule `reconciliation`, created by the worker). */
   RECONCILIATION_EVERY_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),

@@ -47,7 +47,12 @@ export async function startServer(options: { config?: Config; port?: number; log
   }
   // Tests pass their own `log` and keep the console quiet; the API process logs JSON lines.
   const logger = options.log ? undefined : createLogger('api', config.LOG_LEVEL);
-  const live = new LiveInventory(redis, pool, { heartbeatMs: config.SSE_HEARTBEAT_SECONDS * 1000, log: (line) => logger?.warn(line) });
+  const live = new LiveInventory(redis, pool, {
+    heartbeatMs: config.SSE_HEARTBEAT_SECONDS * 1000,
+    maxStreams: config.LIVE_STREAMS_PER_PROCESS,
+    maxStreamsPerClient: config.LIVE_STREAMS_PER_CLIENT,
+    log: (line) => logger?.warn(line),
+  });
   const deps: ApiDeps = {
     config,
     pool,
