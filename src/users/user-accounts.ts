@@ -43,14 +43,29 @@ async function upgradeHash(pool: Pool, userId: string, verifiedHash: string, pas
   await pool.query('UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2', [userId, verifiedHash, await hashPassword(password)]);
 }
 
-/** The admin of ADMIN_EMAIL/ADMIN_PASSWORD exists after start-up, with that password and the admin role. */
-export async function ensureAdmin(pool: Pool, email: string, password: string): Promise<void> {
+/**
+ * The admin of ADMIN_EMAIL/ADMIN_PASSWORD exists after start-up, with that password and the admin
+ * role. `passwordChanged` says the account's password was another one until now (a rotation): the
+ * caller ends its sessions. A start with the same password changes nothing.
+ */
+export async function ensureAdmin(pool: Pool, email: string, password: string): Promise<{ id: string; passwordChanged: boolean }> {
+  const { rows: existing } = await pool.query<{ id: string; password_hash: string; role: string }>(
+    'SELECT id, password_hash, role FROM users WHERE lower(email) = lower($1)',
+    [email.trim()],
+  );
+  const current = existing[0];
+  if (current && current.role === 'admin' && !needsRehash(current.password_hash) && (await verifyPassword(password, current.password_hash))) {
+    return { id: current.id, passwordChanged: false };
+  }
   const hash = await hashPassword(password);
-  await pool.query(
+  const { rows } = await pool.query<{ id: string }>(
     `INSERT INTO users (email, name, password_hash, role) VALUES ($1, 'Administrator', $2, 'admin')
-     ON CONFLICT ((lower(email))) DO UPDATE SET password_hash = EXCLUDED.password_hash, role = 'admin'`,
+     ON CONFLICT ((lower(email))) DO UPDATE SET password_hash = EXCLUDED.password_hash, role = 'admin'
+     RETURNING id`,
     [email.trim(), hash],
   );
+  const passwordChanged = current !== undefined && !(await verifyPassword(password, current.password_hash));
+  return { id: rows[0]!.id, passwordChanged };
 }
 
 /** Grants or withdraws a role (an admin makes a door steward a scanner, say). */

@@ -1,8 +1,10 @@
 import { randomBytes, randomUUID, scryptSync } from 'node:crypto';
 import type { Pool } from 'pg';
+import { startServer } from '../../src/api/server';
 import { createPool } from '../../src/db/pool';
 import { authenticateUser, registerUser } from '../../src/users/user-accounts';
 import { testConfig } from '../support/env';
+import { httpClient } from '../support/http';
 
 let pool: Pool;
 
@@ -56,5 +58,36 @@ describe('passwords are stored with argon2id', () => {
     const before = await storedHash(email);
     await expect(authenticateUser(pool, email, 'a guess')).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS', status: 401 });
     expect(await storedHash(email)).toBe(before);
+  });
+});
+
+describe('the admin account of ADMIN_EMAIL / ADMIN_PASSWORD', () => {
+  /** The API as it starts with these settings: the admin is made or updated, then it serves; stopped again after `use`. */
+  async function apiStartedWith(email: string, password: string, use: (api: ReturnType<typeof httpClient>) => Promise<void>): Promise<void> {
+    const server = await startServer({ config: testConfig({ ADMIN_EMAIL: email, ADMIN_PASSWORD: password }), port: 0, log: () => undefined });
+    try {
+      await use(httpClient(server.url));
+    } finally {
+      await server.stop();
+    }
+  }
+  const signIn = async (api: ReturnType<typeof httpClient>, email: string, password: string) => api.post('/api/v1/auth/login', { email, password });
+
+  test('rotating ADMIN_PASSWORD (a restart with a new one) signs the admin out everywhere and only the new password signs in; a restart with the same one keeps its sessions', async () => {
+    const email = `admin-${randomUUID()}@example.com`;
+    const [first, second] = [randomBytes(18).toString('base64url'), randomBytes(18).toString('base64url')];
+    let token = '';
+    await apiStartedWith(email, first, async (api) => {
+      token = (await signIn(api, email, first)).body.token;
+      expect((await api.get('/api/v1/auth/me', { token })).status).toBe(200);
+    });
+    await apiStartedWith(email, first, async (api) => {
+      expect((await api.get('/api/v1/auth/me', { token })).status).toBe(200);
+    });
+    await apiStartedWith(email, second, async (api) => {
+      expect((await api.get('/api/v1/auth/me', { token })).status).toBe(401);
+      expect((await signIn(api, email, first)).status).toBe(401);
+      expect((await signIn(api, email, second)).status).toBe(200);
+    });
   });
 });
