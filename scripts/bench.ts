@@ -19,7 +19,8 @@ import { curveSvg } from './lib/bench-chart';
 import { curvePoints, renderCurve, runCurve, type CurveSummary } from './lib/bench-curve';
 import { cancelEventRun } from './lib/bench-cancel-event';
 import { cancelOpenWorkflows } from './lib/temporal-cleanup';
-import { pidsByComm, snapshot, usageBetween, type CpuGroup, type CpuUsage } from './lib/bench-cpu';
+import { pidsByComm, pidsWithArgs, postgresPidsServing, snapshot, usageBetween, type CpuGroup, type CpuUsage } from './lib/bench-cpu';
+import { renderEngineComparison, type EngineCurve } from './lib/bench-engines';
 import { createApiClient, type ApiClient } from './lib/bench-http';
 import { runLoad, type LoadProgress, type LoadResult } from './lib/bench-load';
 import { startChildren, stopChildren, watchForCrash, type Children } from './lib/bench-processes';
@@ -32,8 +33,10 @@ import { measureWorkerCache, renderWorkerCache } from './lib/bench-worker-cache'
 import { REPO_ROOT } from './lib/processes';
 import { runWaitingRoom } from './lib/bench-waiting-room';
 import { renderWaitingRoom, summarizeWaitingRoom, writeWaitingRoomJson } from './lib/bench-waiting-room-report';
-import { ensureStack, type Stack } from './lib/stack';
+import { ensureStack, type Stack, type TemporalEngine } from './lib/stack';
 import { REDIS_SERVER_NAMES } from './lib/stack-redis';
+import { defaultPersistence, SERVICES, temporalDatabaseNames } from './lib/stack-temporal-server';
+import { readBuildRecord } from './lib/temporal-server-build';
 
 const POOL_SIZE = 20;
 // Secrets of this run only, random as `npm start`'s are: the bench's processes are a real deployment.
@@ -70,12 +73,22 @@ class Cleanup {
     })();
     return this.running;
   }
+
+  /** Undoes everything so far and is ready for the next system (--engines: one engine after another). */
+  async release(): Promise<void> {
+    await this.run();
+    this.children.length = 0;
+    this.stack = null;
+    this.pool = null;
+    this.api = null;
+    this.running = null;
+  }
 }
 
 function childEnv(stack: Stack, taskQueue: string): NodeJS.ProcessEnv {
   const redis = new URL(stack.redisUrl);
-  // Database 2 keeps the bench's sessions and rate-limit keys away from a dev stack sharing this Redis.
-  redis.pathname = '/2';
+  // Database 2 (or BENCH_REDIS_DB) keeps the bench's sessions and rate-limit keys away from a dev stack sharing this Redis.
+  redis.pathname = `/${process.env.BENCH_REDIS_DB ?? '2'}`;
   return {
     ...process.env,
     DATABASE_URL: stack.databaseUrl,
@@ -152,6 +165,7 @@ async function verifySale(pool: Pool, load: LoadResult, s: Sale): Promise<Omit<V
 }
 
 interface System {
+  engine: TemporalEngine;
   stack: Stack;
   pool: Pool;
   api: ApiClient;
@@ -160,37 +174,50 @@ interface System {
 }
 
 /** Servers (reused or started), schema, then the worker(s) and the API as children on a task queue of their own. */
-async function startSystem(options: BenchOptions, timestamp: string, cleanup: Cleanup): Promise<System> {
+async function startSystem(options: BenchOptions, timestamp: string, cleanup: Cleanup, engine: TemporalEngine): Promise<System> {
   // BENCH_DATABASE: a database of its own, e.g. for a branch whose migrations main does not have yet.
   const database = process.env.BENCH_DATABASE ?? 'tickets_bench';
-  const stack = await ensureStack({ dataDir: join(REPO_ROOT, '.data'), database, temporalUi: false, log: (l) => log(`stack: ${l}`) });
+  log(`Temporal engine: ${engine}`);
+  const stack = await ensureStack({ dataDir: join(REPO_ROOT, '.data'), database, temporalUi: false, temporalEngine: engine, log: (l) => log(`stack: ${l}`) });
   cleanup.stack = stack;
   const pool = createPool({ DATABASE_URL: stack.databaseUrl, DATABASE_POOL_SIZE: POOL_SIZE, DATABASE_STATEMENT_TIMEOUT_MS: 60_000 });
   cleanup.pool = pool;
   await migrate(pool);
 
-  const taskQueue = `bench-${timestamp}`;
+  const taskQueue = `bench-${engine}-${timestamp}`;
   log(`starting ${options.workers} worker(s) and the API (task queue ${taskQueue})`);
-  const logPrefix = join(REPO_ROOT, 'bench-results', `bench-${timestamp}`);
+  const logPrefix = join(REPO_ROOT, 'bench-results', `bench-${timestamp}${options.engines.length > 1 ? `-${engine}` : ''}`);
   const children = await startChildren(childEnv(stack, taskQueue), options.workers, logPrefix, (c) => cleanup.children.push(c));
   log(`child logs: ${children.logFiles.map((f) => relative(REPO_ROOT, f)).join(', ')}`);
   // One keep-alive connection per buyer, plus a few for setup and clean-up calls.
   const api = createApiClient(children.apiPort, options.buyers + 8);
   cleanup.api = api;
-  return { stack, pool, api, children, taskQueue };
+  return { engine, stack, pool, api, children, taskQueue };
 }
 
-/** Host-wide for the servers (they may be shared), exact for the processes the bench started. */
+/**
+ * Host-wide for the servers (they may be shared), exact for the processes the bench started. PostgreSQL
+ * by the databases its backends serve: Temporal's (the postgres engine's persistence), the inventory's,
+ * and the rest (background processes shared by both, other databases). While the floor runs, "worker"
+ * is the floor's own worker: the same options, only the floor's work.
+ */
 function cpuGroups(sys: System, serving: 'reservations' | 'floor' = 'reservations'): CpuGroup[] {
   const pidsOf = (children: ChildProcess[]) => () => children.flatMap((c) => (c.pid ? [c.pid] : []));
+  const inventory = decodeURIComponent(new URL(sys.stack.databaseUrl).pathname.slice(1));
+  const temporalDbs = new Set(sys.engine === 'postgres' ? temporalDatabaseNames(defaultPersistence(sys.stack.databaseUrl)) : []);
   return [
-    { name: 'temporal server', pids: () => pidsByComm('temporal') },
-    // While the floor runs, "worker" is the floor's own worker: the same options, only the floor's work.
+    { name: 'temporal server', pids: () => pidsByComm(sys.engine === 'postgres' ? 'temporal-server' : 'temporal') },
+    { name: 'postgres (temporal)', pids: postgresPidsServing((db) => db !== null && temporalDbs.has(db)) },
     { name: 'worker', pids: pidsOf(serving === 'floor' ? [sys.children.floorWorker] : sys.children.workers) },
     { name: 'api', pids: pidsOf([sys.children.api]) },
-    { name: 'postgres', pids: () => pidsByComm('postgres') },
+    { name: 'postgres (inventory)', pids: postgresPidsServing((db) => db === inventory) },
+    { name: 'postgres (other)', pids: postgresPidsServing((db) => db === null || (db !== inventory && !temporalDbs.has(db))) },
     { name: 'redis', pids: () => REDIS_SERVER_NAMES.flatMap((comm) => pidsByComm(comm)) },
     { name: 'bench', pids: () => [process.pid] },
+    // A server run as a process per service (TEMPORAL_SERVER_PROCESSES=per-service): its share of each.
+    ...(sys.engine === 'postgres' && pidsWithArgs('temporal-server', ['--service']).length > 0
+      ? SERVICES.map((service) => ({ name: `temporal ${service}`, pids: () => pidsWithArgs('temporal-server', ['--service', service]) }))
+      : []),
   ];
 }
 
@@ -228,6 +255,19 @@ function runBare(sys: System, options: BenchOptions, sale: Sale): Promise<Baseli
   });
 }
 
+/** Commits so far in Temporal's databases (postgres engine) and in the inventory's, from pg_stat_database. */
+async function dbCommits(sys: System): Promise<Record<string, number>> {
+  const inventory = decodeURIComponent(new URL(sys.stack.databaseUrl).pathname.slice(1));
+  const temporalDbs = sys.engine === 'postgres' ? temporalDatabaseNames(defaultPersistence(sys.stack.databaseUrl)) : [];
+  const { rows } = await sys.pool.query<{ temporal: string; inventory: string }>(
+    `SELECT coalesce(sum(xact_commit) FILTER (WHERE datname = ANY($1)), 0) AS temporal,
+            coalesce(sum(xact_commit) FILTER (WHERE datname = $2), 0) AS inventory
+       FROM pg_stat_database`,
+    [temporalDbs, inventory],
+  );
+  return { 'postgres (temporal)': Number(rows[0]?.temporal ?? 0), 'postgres (inventory)': Number(rows[0]?.inventory ?? 0) };
+}
+
 /**
  * --curve: the latency-throughput curve of reservations next to the floor workflow's, step by step,
  * the knees and ratios, written as JSON and drawn as an SVG next to it. Correctness of every step's
@@ -261,6 +301,7 @@ async function curveRun(sys: System, options: BenchOptions, timestamp: string, b
           log,
           onProgress: printProgress,
           waitForExpiries: (load, eventId) => waitForExpiries(sys.pool, load, eventId, options.holdSeconds),
+          dbCommits: () => dbCommits(sys),
           bareEvent: async () => {
             const big = await createVenue(sys.api, adminToken, `${timestamp}-bare`, BARE_VENUE);
             const event = await createEvent(sys.api, adminToken, big, `Bench bare statements ${timestamp}`);
@@ -278,8 +319,11 @@ async function curveRun(sys: System, options: BenchOptions, timestamp: string, b
     const out = resolve(REPO_ROOT, options.out);
     const svg = out.replace(/\.json$/, '.svg');
     mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, `${JSON.stringify({ options, environment: { node: process.version, cpus: cpus().length }, ...summary, correctness: { ok: correct, events: checks } }, null, 2)}\n`);
-    writeFileSync(svg, await curveSvg(curvePoints(summary), `Reservations vs the floor workflow (${cpus().length} cores, everything on one machine)`));
+    const build = sys.engine === 'postgres' ? readBuildRecord(join(REPO_ROOT, '.data')) : null;
+    const environment = { ...environmentOf(sys), ...(build ? { temporal_server_build: build } : {}) };
+    writeFileSync(out, `${JSON.stringify({ options, environment, ...summary, correctness: { ok: correct, events: checks } }, null, 2)}\n`);
+    writeFileSync(svg, await curveSvg(curvePoints(summary), `Reservations vs the floor workflow, ${engineLabel(sys.engine)} (${cpus().length} cores, everything on one machine)`));
+    console.log(`\nTemporal engine: ${engineLabel(sys.engine)}`);
     console.log(renderCurve(summary, correct));
     console.log(`\nJSON: ${out}\nSVG:  ${svg}`);
     return { ok: correct, summary };
@@ -317,7 +361,7 @@ async function saleRun(sys: System, options: BenchOptions, timestamp: string, se
       options,
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
-      environment: { node: process.version, cpus: cpus().length, temporal: sys.stack.temporalAddress, task_queue: sys.taskQueue },
+      environment: { ...environmentOf(sys), task_queue: sys.taskQueue },
       ids: { venue: sale.shape.venueId, sale_event: sale.sale.eventId, bare_event: sale.bare.eventId },
       setupMs,
       load,
@@ -430,10 +474,39 @@ async function waitingRoomRun(sys: System, options: BenchOptions, timestamp: str
   }
 }
 
+function engineLabel(engine: TemporalEngine): string {
+  return engine === 'postgres' ? 'Temporal server on PostgreSQL' : 'dev server (SQLite)';
+}
+
+function environmentOf(sys: System): Record<string, string | number> {
+  return { node: process.version, cpus: cpus().length, engine: sys.engine, temporal: sys.stack.temporalAddress };
+}
+
+/** --curve --engines a,b: the curve on each engine in turn (the other's servers stopped if the bench started them), then side by side. */
+async function enginesCurveRun(options: BenchOptions, timestamp: string, cleanup: Cleanup): Promise<boolean> {
+  const curves: EngineCurve[] = [];
+  for (const engine of options.engines) {
+    const sys = await startSystem(options, timestamp, cleanup, engine);
+    const out = options.out.replace(/\.json$/, `-${engine}.json`);
+    const { ok, summary } = await curveRun(sys, { ...options, out }, `${timestamp}-${engine}`);
+    curves.push({ engine, label: engineLabel(engine), ok, summary, out });
+    await cleanup.release();
+  }
+  const build = readBuildRecord(join(REPO_ROOT, '.data'));
+  console.log(renderEngineComparison(curves, build));
+  const out = resolve(REPO_ROOT, options.out);
+  mkdirSync(dirname(out), { recursive: true });
+  const environment = { node: process.version, cpus: cpus().length, ...(build ? { temporal_server_build: build } : {}) };
+  writeFileSync(out, `${JSON.stringify({ options, environment, engines: curves.map((c) => ({ engine: c.engine, ok: c.ok, json: relative(REPO_ROOT, resolve(REPO_ROOT, c.out)), ...c.summary })) }, null, 2)}\n`);
+  console.log(`\nJSON (both engines): ${out}`);
+  return curves.every((c) => c.ok);
+}
+
 async function run(options: BenchOptions, timestamp: string, cleanup: Cleanup): Promise<boolean> {
+  if (options.engines.length > 1) return enginesCurveRun(options, timestamp, cleanup);
   const startedAt = new Date();
   const setupStart = performance.now();
-  const sys = await startSystem(options, timestamp, cleanup);
+  const sys = await startSystem(options, timestamp, cleanup, options.engines[0] ?? 'dev');
   switch (options.mode) {
     case 'curve':
       return (await curveRun(sys, options, timestamp)).ok;

@@ -3,11 +3,16 @@
  * development (reusing any already running), prints how to reach them and
  * keeps them up until Ctrl-C / SIGTERM.
  *
+ * `npm run stack -- --engine postgres` (or TEMPORAL_ENGINE=postgres): the
+ * Temporal server on PostgreSQL instead of the dev server, built on first use
+ * (docs/temporal-engine.md).
+ *
  * `npm run stack -- stop`: stops servers recorded in .data/run/ (orphans
  * left behind when a process died without stopping what it started).
  */
 import * as path from 'path';
-import { ensureStack, stopRecordedServers, type Stack } from './lib/stack';
+import { parseArgs } from 'node:util';
+import { ensureStack, parseEngine, stopRecordedServers, type Stack, type TemporalEngine } from './lib/stack';
 
 const DATA_DIR = path.resolve(__dirname, '..', '.data');
 
@@ -17,6 +22,7 @@ function printStack(stack: Stack): void {
     `REDIS_URL=${stack.redisUrl}`,
     `TEMPORAL_ADDRESS=${stack.temporalAddress}`,
     `TEMPORAL_NAMESPACE=${stack.temporalNamespace}`,
+    `TEMPORAL_ENGINE=${stack.temporalEngine}`,
     `TEMPORAL_UI=${stack.temporalUiUrl ?? '(not available)'}`,
     `TEMPORAL_TEST_SERVER_PATH=${stack.testServerPath ?? '(not found)'}`,
   ];
@@ -37,8 +43,8 @@ async function stopOrphans(): Promise<void> {
   process.stdout.write(stopped.length > 0 ? `Stopped: ${stopped.join(', ')}\n` : 'No recorded servers are running.\n');
 }
 
-async function runStack(): Promise<void> {
-  const stack = await ensureStack({ dataDir: DATA_DIR, database: 'tickets' });
+async function runStack(engine: TemporalEngine): Promise<void> {
+  const stack = await ensureStack({ dataDir: DATA_DIR, database: 'tickets', temporalEngine: engine });
   printStack(stack);
   // The children are unref()'d, so something must keep this process alive.
   const keepAlive = setInterval(() => undefined, 1 << 30);
@@ -50,10 +56,11 @@ async function runStack(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const command = process.argv[2] ?? 'up';
-  if (command === 'up') return runStack();
+  const { values, positionals } = parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: { engine: { type: 'string' } } });
+  const command = positionals[0] ?? 'up';
+  if (command === 'up') return runStack(parseEngine(values.engine ?? process.env.TEMPORAL_ENGINE));
   if (command === 'stop') return stopOrphans();
-  throw new Error(`unknown command "${command}"; usage: npm run stack [-- up|stop]`);
+  throw new Error(`unknown command "${command}"; usage: npm run stack [-- up|stop] [--engine dev|postgres]`);
 }
 
 main().catch((err: unknown) => {

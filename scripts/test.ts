@@ -1,11 +1,13 @@
 /**
  * `npm test`: brings up (or reuses) PostgreSQL, Redis and the Temporal dev server, then runs the type
  * check, the workflow lint and every jest suite against them, and stops what it started.
- * Extra arguments go to jest (`npm test -- test/workflows`).
+ * Extra arguments go to jest (`npm test -- test/workflows`), except `--engine postgres` (or
+ * TEMPORAL_ENGINE=postgres): the suite against the Temporal server on PostgreSQL, the chaos tests'
+ * scratch servers included (docs/temporal-engine.md).
  */
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { ensureStack } from './lib/stack';
+import { ensureStack, parseEngine, type TemporalEngine } from './lib/stack';
 import { REPO_ROOT } from './lib/processes';
 
 let interrupted = false;
@@ -17,13 +19,27 @@ function run(label: string, args: string[], env: NodeJS.ProcessEnv): number {
   return result.status ?? 1;
 }
 
+/** `--engine X` / `--engine=X` taken out of the arguments that go to jest. */
+function takeEngine(args: string[]): { engine: TemporalEngine; rest: string[] } {
+  const rest: string[] = [];
+  let engine = process.env.TEMPORAL_ENGINE;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    if (arg === '--engine') engine = args[++i];
+    else if (arg.startsWith('--engine=')) engine = arg.slice('--engine='.length);
+    else rest.push(arg);
+  }
+  return { engine: parseEngine(engine), rest };
+}
+
 async function main(): Promise<number> {
   // A Ctrl-C reaches jest (our process group) but not the servers (a group of their own): rather than
   // die at once, let the step under way stop, skip the rest, and stop the servers we started (finally).
   process.on('SIGINT', () => {
     interrupted = true;
   });
-  const stack = await ensureStack({ dataDir: join(REPO_ROOT, '.data'), database: 'tickets_test', log: (l) => console.log(`[stack] ${l}`) });
+  const { engine, rest: extra } = takeEngine(process.argv.slice(2));
+  const stack = await ensureStack({ dataDir: join(REPO_ROOT, '.data'), database: 'tickets_test', temporalEngine: engine, log: (l) => console.log(`[stack] ${l}`) });
   const redisUrl = new URL(stack.redisUrl);
   redisUrl.pathname = '/1'; // tests flush nothing, but keep their keys apart from a running `npm start`
   const env: NodeJS.ProcessEnv = {
@@ -33,12 +49,12 @@ async function main(): Promise<number> {
     REDIS_URL: redisUrl.toString(),
     TEMPORAL_ADDRESS: stack.temporalAddress,
     TEMPORAL_NAMESPACE: stack.temporalNamespace,
+    TEMPORAL_ENGINE: stack.temporalEngine,
     ...(stack.testServerPath ? { TEMPORAL_TEST_SERVER_PATH: stack.testServerPath } : {}),
   };
   // Through package.json: some packages do not export their bin files.
   const bin = (pkg: string, path: string): string => join(dirname(require.resolve(`${pkg}/package.json`)), path);
   try {
-    const extra = process.argv.slice(2);
     if (extra.length === 0) {
       if (run('type check (tsc --noEmit)', [bin('typescript', 'bin/tsc'), '--noEmit', '-p', '.'], env) !== 0) return 1;
       if (run('type check of the web page (tsc --noEmit -p web)', [bin('typescript', 'bin/tsc'), '--noEmit', '-p', 'web'], env) !== 0) return 1;

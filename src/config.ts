@@ -99,13 +99,13 @@ const settingsSchema = z.object({
   /*
    * Reservation workflows a worker keeps in memory between their tasks (its sticky cache). Unset: as
    * many as fit in half the heap (see createWorker). A cached workflow's next task (a payment, its timer) runs at once;
-   * an evicted one is first replayed from its history. See the README's "Worker settings".
+   * an evicted one is first replayed from its history. See docs/benchmarks.md, "Worker settings".
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).optional(),
   /*
    * How long a workflow's next task waits for the worker that has it cached before any worker may take
    * it. After a worker dies this is the delay of every timer and signal of the workflows it had cached;
-   * under overload, a shorter one sends tasks to be replayed elsewhere (see the README's "Worker settings").
+   * under overload, a shorter one sends tasks to be replayed elsewhere (see docs/benchmarks.md, "Worker settings").
    */
   WORKER_STICKY_TIMEOUT_SECONDS: z.coerce.number().min(0.5).max(60).default(10),
   /*

@@ -1,10 +1,13 @@
 /** Command-line flags of `npm run bench` (node:util parseArgs, then checked and given defaults). */
 import { parseArgs as parseFlags } from 'node:util';
+import { parseEngine, type TemporalEngine } from './temporal-engine';
 
 export type BenchMode = 'sale' | 'curve' | 'waiting-room' | 'smoke' | 'worker-cache' | 'cancel-event';
 
 export interface BenchOptions {
   mode: BenchMode;
+  /** The Temporal server(s) to run on, one after the other (more than one: --curve only). */
+  engines: TemporalEngine[];
   seats: number;
   rows: number;
   seatsPerRow: number;
@@ -46,6 +49,8 @@ const FLAGS: FlagSpec[] = [
   { name: 'rate', value: 'N', help: 'offered load: hold attempts started per second, open loop (default 100)' },
   { name: 'out', value: 'FILE', help: 'JSON results (default bench-results/bench-<timestamp>.json)' },
   { name: 'workers', value: 'N', help: 'Temporal worker processes (default 1)' },
+  { name: 'engine', value: 'E', help: 'the Temporal server: dev (temporal server start-dev, SQLite) or postgres (the Temporal server on PostgreSQL); default $TEMPORAL_ENGINE or dev' },
+  { name: 'engines', value: 'LIST', help: 'with --curve: the curve on each engine of the list (e.g. dev,postgres), one after the other, compared in one report' },
   { name: 'curve', help: 'a stepped run of reservations and of the floor workflow at each rate of --steps: the latency-throughput curve, knees, ratios, an SVG chart' },
   { name: 'steps', value: 'LIST', help: 'with --curve: offered rates per step (default 4,8,12,16,20,24)' },
   { name: 'step-seconds', value: 'S', help: 'with --curve: seconds per step (default 20)' },
@@ -122,6 +127,14 @@ export function parseArgs(argv: string[], timestamp: string): BenchOptions | nul
   const mode: BenchMode = modes[0] ?? 'sale';
   if (values.live === true && mode !== 'sale') throw new UsageError(`--live goes with the flash sale, not with --${mode}`);
   const smoke = mode === 'smoke';
+  let engines: TemporalEngine[];
+  try {
+    engines = typeof values.engines === 'string' ? values.engines.split(',').map((e) => parseEngine(e.trim())) : [parseEngine(get('engine', process.env.TEMPORAL_ENGINE ?? 'dev'))];
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  if (engines.length > 1 && mode !== 'curve') throw new UsageError('--engines (more than one) goes with --curve; for other runs use --engine');
+  if (new Set(engines).size !== engines.length) throw new UsageError('--engines lists an engine twice');
   const seats = int('seats', smoke ? 200 : 2000, 1, 100_000);
   const durationSeconds = int('duration', smoke ? 8 : 45, 1, 3600);
   const steps = get('steps', '4,8,12,16,20,24')
@@ -129,6 +142,7 @@ export function parseArgs(argv: string[], timestamp: string): BenchOptions | nul
     .map((s) => numberFlag(s.trim(), 'steps', { integer: false, min: 0.1, max: 1000 }));
   return {
     mode,
+    engines,
     seats,
     ...seatLayout(seats),
     ga: int('ga', smoke ? 200 : 3000, 1, 1_000_000),

@@ -11,7 +11,7 @@ import { type Buyer, type SaleEvent, type SaleShape } from './bench-setup';
 const CONCURRENCY = 12;
 /** A hold nobody pays: long enough to still be live when the event is cancelled. */
 const OPEN_HOLD_SECONDS = 1800;
-/** 503 (admission limit, a dependency down) and 429 changed nothing (API.md): asked again after Retry-After's 1 s. */
+/** 503 (admission limit, a dependency down) and 429 changed nothing (docs/api-contract.md): asked again after Retry-After's 1 s. */
 const RETRIES = 8;
 
 type HoldBody = { seat_ids?: string[]; ga?: Array<{ section_id: string; quantity: number }>; hold_duration_seconds?: number };

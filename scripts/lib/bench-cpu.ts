@@ -66,6 +66,33 @@ export function pidsByComm(comm: string): number[] {
   return entries.filter((e) => /^\d+$/.test(e) && read(`/proc/${e}/comm`)?.trim() === comm).map(Number);
 }
 
+/**
+ * The database a postgres process serves, from the title postgres gives it ("postgres: <user> <database>
+ * <client> <activity>", or "postgres: autovacuum worker <database>"); null for the postmaster and the
+ * background processes every database shares (WAL writer, checkpointer, ...).
+ */
+function postgresDatabase(pid: number): string | null {
+  const title = read(`/proc/${pid}/cmdline`)?.replace(/\0/g, ' ').trim() ?? '';
+  const words = title.split(/\s+/);
+  if (words[0] !== 'postgres:' || words.length < 4) return null;
+  return words[1] === 'autovacuum' && words[2] === 'worker' ? (words[3] ?? null) : (words[2] ?? null);
+}
+
+/**
+ * Postgres processes chosen by the database they serve (null: the postmaster and the background
+ * processes every database shares). On one PostgreSQL server, the inventory's share and Temporal's can
+ * only be told apart by their backends.
+ */
+export function postgresPidsServing(match: (database: string | null) => boolean): () => number[] {
+  return () => pidsByComm('postgres').filter((pid) => match(postgresDatabase(pid)));
+}
+
+/** Pids of `comm` whose command line has `args` in a row (say "--service", "history"). */
+export function pidsWithArgs(comm: string, args: readonly string[]): number[] {
+  const wanted = args.join('\0');
+  return pidsByComm(comm).filter((pid) => `\0${read(`/proc/${pid}/cmdline`) ?? ''}`.includes(`\0${wanted}\0`));
+}
+
 export function snapshot(groups: readonly CpuGroup[]): Snapshot {
   return {
     at: performance.now(),

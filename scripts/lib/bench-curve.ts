@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- --curve`: at each offered rate of --steps, a step of reservations (through the API,
  * as buyers make them) and a step of the floor workflow (straight through Temporal), one after the
- * other on the same server and worker. Per step: the rate achieved, hold latency, release lag after
+ * other on the same server; the floor runs in a worker of its own with the same worker options
+ * (scripts/bench-floor). Per step: the rate achieved, hold latency, release lag after
  * the deadline and CPU per reservation by process; then each series' knee (the highest offered rate
  * with hold p95 < 100 ms and release lag p99 < 1 s) and the ratios of reservations to the floor.
  */
@@ -40,6 +41,11 @@ export interface CurveContext {
   waitForExpiries(load: LoadResult, eventId: string): Promise<void>;
   /** An event of a venue large enough that the bare statements never run out of places. */
   bareEvent(): Promise<{ event: SaleEvent; gaSectionId: string }>;
+  /**
+   * Transactions committed so far per PostgreSQL database group (pg_stat_database): what a hold costs
+   * each database in commits. Approximate: a backend reports its counts up to a few seconds late.
+   */
+  dbCommits(): Promise<Record<string, number>>;
 }
 
 /** The hold transaction alone (no HTTP, no Temporal), closed loop, one kind of hold at a time. */
@@ -57,6 +63,8 @@ export interface SeriesStep {
   release_lag: Percentiles;
   /** CPU milliseconds per completed hold, by process group. */
   cpu_ms_per_hold: Record<string, number>;
+  /** PostgreSQL transactions committed per completed hold, by database group. */
+  db_commits_per_hold: Record<string, number>;
   cpu: CpuUsage;
   errors: number;
 }
@@ -95,6 +103,7 @@ export async function runCurve(ctx: CurveContext, options: CurveOptions): Promis
   for (const [index, rate] of options.steps.entries()) {
     ctx.log(`step ${index + 1}/${options.steps.length}: reservations at ${rate}/s for ${options.stepSeconds} s`);
     const event = await ctx.newEvent(index);
+    let commitsBefore = await ctx.dbCommits();
     let before = snapshot(ctx.groups);
     const load = await runLoad({
       api: ctx.api,
@@ -111,9 +120,11 @@ export async function runCurve(ctx: CurveContext, options: CurveOptions): Promis
     process.stdout.write('\n');
     await ctx.waitForExpiries(load, event.eventId);
     const reservationCpu = usageBetween(before, snapshot(ctx.groups));
+    const reservationCommits = difference(commitsBefore, await ctx.dbCommits());
     const lag = await releaseLag(ctx.pool, event.eventId);
 
     ctx.log(`step ${index + 1}/${options.steps.length}: floor at ${rate}/s for ${options.stepSeconds} s`);
+    commitsBefore = await ctx.dbCommits();
     before = snapshot(ctx.floorGroups);
     const floor = await runFloorLoad({
       client: ctx.client,
@@ -124,14 +135,15 @@ export async function runCurve(ctx: CurveContext, options: CurveOptions): Promis
       holdMs: options.holdSeconds * 1000,
     });
     const floorCpu = usageBetween(before, snapshot(ctx.floorGroups));
+    const floorCommits = difference(commitsBefore, await ctx.dbCommits());
     steps.push({
       offered_rate: rate,
       reservation: {
-        ...series(rate, load.holdsOk, load.windowMs, load.holdLatencyOk, lag, reservationCpu, load.errors),
+        ...series(rate, load.holdsOk, load.windowMs, load.holdLatencyOk, lag, reservationCpu, reservationCommits, load.errors),
         answers: load.holdStatus,
         confirm: load.confirmLatency,
       },
-      floor: series(rate, floor.held, floor.windowMs, floor.holdLatency, floor.releaseLag, floorCpu, floor.errors),
+      floor: series(rate, floor.held, floor.windowMs, floor.holdLatency, floor.releaseLag, floorCpu, floorCommits, floor.errors),
     });
     ctx.log(describe(steps[steps.length - 1]!, floor));
   }
@@ -163,16 +175,29 @@ async function runBare(ctx: CurveContext, options: CurveOptions): Promise<CurveS
   return { seats: await one('seats'), ga: await one('ga') };
 }
 
-function series(offered: number, held: number, windowMs: number, hold: Percentiles, lag: ReleaseLag | Percentiles, cpu: CpuUsage, errors: number): SeriesStep {
-  const perHold = Object.fromEntries(
-    Object.entries(cpu.cpu_seconds).map(([group, seconds]) => [group, held > 0 ? Math.round((seconds * 1000 * 10) / held) / 10 : 0]),
-  );
+function difference(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([group, n]) => [group, Math.max(0, n - (before[group] ?? 0))]));
+}
+
+function series(
+  offered: number,
+  held: number,
+  windowMs: number,
+  hold: Percentiles,
+  lag: ReleaseLag | Percentiles,
+  cpu: CpuUsage,
+  commits: Record<string, number>,
+  errors: number,
+): SeriesStep {
+  const per = (total: number): number => (held > 0 ? Math.round((total * 10) / held) / 10 : 0);
+  const perHold = Object.fromEntries(Object.entries(cpu.cpu_seconds).map(([group, seconds]) => [group, per(seconds * 1000)]));
   return {
     offered_rate: offered,
     achieved_rate: Math.round((held / (windowMs / 1000)) * 10) / 10,
     hold,
     release_lag: lag,
     cpu_ms_per_hold: perHold,
+    db_commits_per_hold: Object.fromEntries(Object.entries(commits).map(([group, n]) => [group, per(n)])),
     cpu,
     errors,
   };
@@ -192,7 +217,9 @@ function knee(steps: SeriesStep[]): number | null {
   return good.length > 0 ? Math.max(...good) : null;
 }
 
-const serverAndWorker = (s: SeriesStep): number => (s.cpu_ms_per_hold['temporal server'] ?? 0) + (s.cpu_ms_per_hold.worker ?? 0);
+/** Temporal's CPU per hold: the server and, on the postgres engine, its PostgreSQL backends (the dev server keeps SQLite inside). */
+const temporalCpu = (s: SeriesStep): number => (s.cpu_ms_per_hold['temporal server'] ?? 0) + (s.cpu_ms_per_hold['postgres (temporal)'] ?? 0);
+const serverAndWorker = (s: SeriesStep): number => temporalCpu(s) + (s.cpu_ms_per_hold.worker ?? 0);
 
 function median(values: number[]): number | null {
   if (values.length === 0) return null;
@@ -233,7 +260,7 @@ function describe(step: CurveStep, floor: FloorLoadResult): string {
   return `  reservations ${fmt(r)}\n  floor        ${fmt(f)}${floor.errors > 0 ? ` (${floor.errors} errors: ${floor.errorSamples[0]})` : ''}`;
 }
 
-export { serverAndWorker };
+export { serverAndWorker, temporalCpu };
 
 /** The chart's points: each step of each series at the rate offered and achieved. */
 export function curvePoints(summary: CurveSummary): CurvePoint[] {
@@ -245,13 +272,17 @@ export function curvePoints(summary: CurveSummary): CurvePoint[] {
   );
 }
 
+/** The process groups of the CPU columns (scripts/bench.ts cpuGroups), in the order printed. */
+export const CPU_COLUMNS = ['temporal server', 'postgres (temporal)', 'worker', 'api', 'postgres (inventory)', 'postgres (other)'] as const;
+
 /** The table the run prints: one line per step and series, then the knees and ratios. */
 export function renderCurve(summary: CurveSummary, correct: boolean): string {
-  const header = 'offered/s  series        achieved/s  hold p50/p95/p99 ms     lag p50/p99 ms   CPU ms/hold: temporal / worker / api / postgres';
+  const header =
+    'offered/s  series        achieved/s  hold p50/p95/p99 ms     lag p50/p99 ms   CPU ms/hold: temporal server / its postgres / worker / api / inventory postgres / other postgres';
   const row = (s: SeriesStep, name: string) =>
     `${String(s.offered_rate).padStart(9)}  ${name.padEnd(12)}  ${String(s.achieved_rate).padStart(10)}  ` +
     `${`${s.hold.p50_ms ?? '-'} / ${s.hold.p95_ms ?? '-'} / ${s.hold.p99_ms ?? '-'}`.padEnd(22)}  ${`${s.release_lag.p50_ms ?? '-'} / ${s.release_lag.p99_ms ?? '-'}`.padEnd(15)}  ` +
-    ['temporal server', 'worker', 'api', 'postgres'].map((g) => (s.cpu_ms_per_hold[g] ?? 0).toFixed(1)).join(' / ');
+    CPU_COLUMNS.map((g) => (s.cpu_ms_per_hold[g] ?? 0).toFixed(1)).join(' / ');
   const lines = summary.steps.flatMap((step) => [row(step.reservation, 'reservation'), row(step.floor, 'floor')]);
   const r = summary.ratios;
   return [

@@ -2,7 +2,7 @@
 import type { LiveReport } from './bench-live';
 import type { Percentiles } from './bench-stats';
 
-/** The goals on this machine (README, "Live availability and the waiting list"). */
+/** The goals on this machine (docs/benchmarks.md, "Live availability and the waiting list"). */
 export const LIVE_TARGETS = { seatMapP95Ms: 50, sseP99Ms: 1000, offerP99Ms: 1000 } as const;
 
 const ms = (v: number | null): string => (v === null ? '-' : v.toFixed(1));

@@ -9,7 +9,7 @@ import type { LoadResult } from './bench-load';
 import { perSecond, type Percentiles } from './bench-stats';
 import type { EventVerification, ReleaseLag, StuckHolds } from './bench-verify';
 
-/** The product's promises (README / API.md), checked on every run. */
+/** The product's promises (docs/api-contract.md, docs/benchmarks.md), checked on every run. */
 export const TARGETS = {
   holdP95Ms: 100,
   offeredHoldsPerSecond: 100,

@@ -135,7 +135,7 @@ async function startTemporal(ctx: StackContext, namespace: string, ui: boolean):
     '--namespace', namespace,
     '--log-level', 'warn',
     // One matching partition per task queue: on a single-node server more only add forwarding between
-    // partitions to every task (the floor workflow's server CPU, see the README's "Worker settings").
+    // partitions to every task (the floor workflow's server CPU, see docs/benchmarks.md, "Worker settings").
     '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',
     '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
     // Only honoured when the db file is new; ensureSearchAttributes covers existing ones.

@@ -94,9 +94,9 @@ export interface CommandResult {
 }
 
 /** Runs a command to completion; rejects with its stderr in the message. */
-export function runCommand(cmd: string, args: string[], timeoutMs = 120_000): Promise<CommandResult> {
+export function runCommand(cmd: string, args: string[], timeoutMs = 120_000, env?: NodeJS.ProcessEnv): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
+    execFile(cmd, args, { timeout: timeoutMs, encoding: 'utf8', env }, (err, stdout, stderr) => {
       if (err) {
         const detail = (stderr || stdout).trim();
         reject(new Error(`${[cmd, ...args].join(' ')} failed: ${detail || err.message}`));
@@ -271,12 +271,12 @@ export interface ManagedChild {
  * last, with stop(). A caller that dies without stop() leaves it running; the
  * next ensureStack() reuses it and `npm run stack -- stop` stops it.
  */
-export function spawnServer(ctx: StackContext, name: string, cmd: string, args: string[]): ManagedChild {
+export function spawnServer(ctx: StackContext, name: string, cmd: string, args: string[], env?: NodeJS.ProcessEnv): ManagedChild {
   const logFile = path.join(ctx.logsDir, `${name}.log`);
   const pidFile = path.join(ctx.runDir, `${name}.pid`);
   const fd = fs.openSync(logFile, 'a');
   fs.writeSync(fd, `\n=== ${new Date().toISOString()} ${cmd} ${args.join(' ')}\n`);
-  const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], detached: true });
+  const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], detached: true, env });
   fs.closeSync(fd);
   child.unref();
 

@@ -1,6 +1,6 @@
 /**
- * Local infrastructure without Docker: PostgreSQL, Redis and a Temporal dev
- * server. Each is reused when already reachable (env URL or default port) and
+ * Local infrastructure without Docker: PostgreSQL, Redis and Temporal (the dev
+ * server, or with `temporalEngine: 'postgres'` the Temporal server on PostgreSQL). Each is reused when already reachable (env URL or default port) and
  * started from `dataDir` otherwise; `stop()` only stops what this call started,
  * so concurrent users (e.g. `npm run stack` plus `npm test`) share servers.
  */
@@ -9,9 +9,11 @@ import * as path from 'path';
 import { ensurePostgres } from './stack-postgres';
 import { ensureRedis, REDIS_SERVER_NAMES } from './stack-redis';
 import { ensureTemporal, findBinary } from './stack-temporal';
+import { defaultPersistence, ensureTemporalServer, SERVER_PROCESS_NAMES } from './stack-temporal-server';
+import { parseEngine, type TemporalEngine } from './temporal-engine';
 import { errorMessage, liveOrphan, terminatePid, withStartupLock, type StackContext, type Stopper } from './stack-util';
 
-export { findBinary };
+export { findBinary, parseEngine, type TemporalEngine };
 
 export interface StackOptions {
   /** e.g. `<repo>/.data`; holds data, logs/ and run/ (pid files). */
@@ -19,8 +21,10 @@ export interface StackOptions {
   /** Database name, e.g. 'tickets' or 'tickets_test'; created if missing. */
   database: string;
   log?: (line: string) => void;
-  /** Serve the Temporal Web UI when we start the dev server. Default true. */
+  /** Serve the Temporal Web UI when we start the server. Default true. */
   temporalUi?: boolean;
+  /** Default: $TEMPORAL_ENGINE, else 'dev'. */
+  temporalEngine?: TemporalEngine;
 }
 
 export interface Stack {
@@ -28,6 +32,7 @@ export interface Stack {
   redisUrl: string;
   temporalAddress: string;
   temporalNamespace: string;
+  temporalEngine: TemporalEngine;
   temporalUiUrl: string | null;
   testServerPath: string | null;
   /** Stops only the processes this ensureStack() call started. Safe to call twice. */
@@ -69,13 +74,17 @@ export async function ensureStack(opts: StackOptions): Promise<Stack> {
 
 async function bringUp(ctx: StackContext, opts: StackOptions): Promise<Stack> {
   const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
+  const engine = opts.temporalEngine ?? parseEngine(process.env.TEMPORAL_ENGINE);
+  const ui = opts.temporalUi ?? true;
 
-  // Started concurrently: Postgres and Temporal each take a few seconds to boot.
-  const [pg, redis, tmp] = await Promise.allSettled([
-    ensurePostgres(ctx, opts.database),
-    ensureRedis(ctx),
-    ensureTemporal(ctx, namespace, opts.temporalUi ?? true),
-  ]);
+  // Started concurrently: Postgres and Temporal each take a few seconds to boot; the PostgreSQL-backed
+  // Temporal server waits for the PostgreSQL it keeps its databases on.
+  const postgres = ensurePostgres(ctx, opts.database);
+  const temporal =
+    engine === 'postgres'
+      ? postgres.then((p) => ensureTemporalServer(ctx, namespace, ui, defaultPersistence(p.url)))
+      : ensureTemporal(ctx, namespace, ui);
+  const [pg, redis, tmp] = await Promise.allSettled([postgres, ensureRedis(ctx), temporal]);
   const started = [pg, redis, tmp].flatMap((r) => (r.status === 'fulfilled' && r.value.stop ? [r.value.stop] : []));
   if (pg.status === 'rejected' || redis.status === 'rejected' || tmp.status === 'rejected') {
     await stopAll(started).catch((err: unknown) => ctx.log(errorMessage(err)));
@@ -88,6 +97,7 @@ async function bringUp(ctx: StackContext, opts: StackOptions): Promise<Stack> {
     redisUrl: redis.value.url,
     temporalAddress: tmp.value.address,
     temporalNamespace: namespace,
+    temporalEngine: engine,
     temporalUiUrl: tmp.value.uiUrl,
     testServerPath: process.env.TEMPORAL_TEST_SERVER_PATH || findBinary('temporal-test-server'),
     stop: once(() => stopAll(started)),
@@ -99,6 +109,8 @@ const RECORDED_SERVERS: ReadonlyArray<{ name: string; comm: string | readonly st
   { name: 'postgres', comm: 'postgres', signal: 'SIGINT' }, // postgres: SIGINT = fast shutdown
   { name: 'redis', comm: REDIS_SERVER_NAMES, signal: 'SIGTERM' },
   { name: 'temporal', comm: 'temporal', signal: 'SIGTERM' },
+  ...SERVER_PROCESS_NAMES.map((name) => ({ name, comm: 'temporal-server', signal: 'SIGTERM' as const })),
+  { name: 'temporal-ui-server', comm: 'temporal-ui-server', signal: 'SIGTERM' },
 ];
 
 /**

@@ -25,8 +25,10 @@ export function attemptDeadline(): Date | null {
   } catch {
     return null;
   }
+  // An attempt's own timeout runs from its start (now): a local activity's retries report the first
+  // attempt's schedule time, which would put every later attempt past its deadline before it began.
   const deadlines = [
-    info.startToCloseTimeoutMs ? (info.currentAttemptScheduledTimestampMs || Date.now()) + info.startToCloseTimeoutMs : Infinity,
+    info.startToCloseTimeoutMs ? Date.now() + info.startToCloseTimeoutMs : Infinity,
     info.scheduleToCloseTimeoutMs ? info.scheduledTimestampMs + info.scheduleToCloseTimeoutMs : Infinity,
   ];
   const deadline = Math.min(...deadlines);

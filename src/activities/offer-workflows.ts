@@ -41,6 +41,7 @@ export async function startOfferWorkflows(temporal: Client, settings: OfferSetti
         maxPaymentAttempts: settings.maxPaymentAttempts,
         idempotencyKey: null,
         requestHash: null,
+        adoptsOffer: true,
       };
       try {
         await temporal.workflow.start(RESERVATION_WORKFLOW_TYPE, {

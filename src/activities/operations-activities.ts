@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { CancelledFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { Pool } from 'pg';
-import { releaseInventory } from '../inventory/release';
+import { closeHold } from '../inventory/release';
 import { confirmedOrdersOf, liveReservationsOf, markEventCancelled } from '../operations/event-cancellation';
 import { openReservations, runDatabaseChecks, type CheckOptions, type CheckResults, type Finding } from '../operations/reconciliation-checks';
 import { storeReport, type NewReport } from '../operations/reconciliation-reports';
@@ -91,9 +91,11 @@ async function cancelThroughWorkflow(temporal: Client, pool: Pool, reservationId
     if (err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure) return 'released';
     if (!(err instanceof WorkflowNotFoundError) && !(err instanceof WorkflowFailedError)) throw err;
   }
-  // No workflow holds it any more (it ended otherwise, or never ran here): the database is released directly.
-  const { view } = await releaseInventory(pool, { reservationId, status: 'CANCELLED', reason: 'EVENT_CANCELLED', actor: 'operator:event-cancellation' });
-  return view.status === 'CONFIRMED' ? 'sold' : 'released';
+  // No workflow holds it any more (it ended otherwise, or never ran here): the database is released
+  // directly. A row already gone (its failed hold was abandoned) holds nothing; a sold one is refunded
+  // with the event's orders.
+  const closed = await closeHold(pool, { reservationId, status: 'CANCELLED', reason: 'EVENT_CANCELLED', actor: 'operator:event-cancellation' });
+  return closed === 'SOLD' ? 'sold' : 'released';
 }
 
 export type OperationsActivities = ReturnType<typeof createOperationsActivities>;

@@ -35,6 +35,8 @@ export interface HoldActivityInput {
   maxExtensions: number;
   idempotencyKey: string | null;
   requestHash?: string | null;
+  /** Absent from runs of builds before single-use queue tokens. */
+  queueTokenId?: string | null;
 }
 
 /**

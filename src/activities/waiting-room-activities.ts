@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { OnSaleMeasure } from '../domain/on-sale';
-import { activeFans, admitNext, letGo, publishRoomInfo, queueLength, type RoomState } from '../waiting-room/queue';
+import { activeFans, admitNext, letGo, placePreQueue, publishRoomInfo, queueLength, type RoomState } from '../waiting-room/queue';
 import { finishedFans, saleProgress } from '../waiting-room/sale-progress';
 
 export interface WaitingRoomActivityDeps {
@@ -33,6 +33,7 @@ export function createWaitingRoomActivities({ pool, redis }: WaitingRoomActivity
         held: progress.held,
         eventStatus: progress.eventStatus,
         opensAtMs: progress.opensAt?.getTime() ?? 0,
+        startsAtMs: progress.startsAt?.getTime() ?? Number.MAX_SAFE_INTEGER,
       };
     },
 
@@ -45,6 +46,11 @@ export function createWaitingRoomActivities({ pool, redis }: WaitingRoomActivity
         tickId: input.tickId,
       });
       return { admitted: fans.length };
+    },
+
+    /** At opening: the pre-queue in the random order the workflow drew (`seed`), ahead of later joiners; once only. */
+    async placePreQueue(input: { eventId: string; seed: string }): Promise<{ placed: number }> {
+      return { placed: Math.max(await placePreQueue(redis, input.eventId, input.seed), 0) };
     },
 
     /** What waiting fans read: the room's state and the measured admission rate (for their estimated wait). */

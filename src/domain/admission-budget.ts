@@ -10,8 +10,8 @@ export interface BudgetInput {
   /**
    * Without it the bucket holds one nominal tick's worth at most, so a tick that comes late (the look at
    * the sale took time, the machine is busy) loses the rest and the room admits below its rate for good
-   * (6.35/s of 8 measured). With it the bucket holds what the time since the last tick earned, up to
-   * three ticks' worth: the rate holds on average while ticks are up to 3x late, and a long pause (the
+   * (docs/benchmarks.md, the waiting-room runs). With it the bucket holds what the time since the last
+   * tick earned, up to three ticks' worth: the rate holds on average while ticks are up to 3x late, and a long pause (the
    * sale paused, the worker away) is not paid back as one burst.
    */
   catchUp: boolean;

@@ -14,6 +14,8 @@ export const ERROR_STATUS = {
   QUEUE_TOKEN_REQUIRED: 403,
   /** A presale window is open and the request has not its access code (missing or wrong). */
   PRESALE_CODE_REQUIRED: 403,
+  /** A purchase made with this queue token was confirmed: the token admitted its holder to that one purchase. */
+  QUEUE_TOKEN_USED: 403,
   NOT_FOUND: 404,
   EVENT_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
@@ -43,6 +45,8 @@ export const ERROR_STATUS = {
   TICKETS_AVAILABLE: 409,
   /** The fan is in line for the event already (or holds an offer from it): one place in line per fan and event. */
   ALREADY_ON_WAITLIST: 409,
+  /** The queue token already backs an open hold: one hold at a time per token (it may be tried again once that one ends unbought). */
+  HOLD_ALREADY_OPEN: 409,
   /** An earlier charge of the reservation has no known outcome yet; a new one waits for it. */
   PAYMENT_IN_PROGRESS: 409,
   /** A sale was asked to use money that is not (or no longer) this reservation's captured payment. */

@@ -25,6 +25,10 @@ export interface OnSaleCarried {
   recent: Array<{ at: number; admitted: number }>;
   runs: number;
   ticks: number;
+  /** Drawn once, at opening: the pre-queue's random order (placePreQueue). */
+  preQueueSeed?: string | null;
+  /** The pre-queue has been placed: admissions may start. */
+  preQueuePlaced?: boolean;
 }
 
 export interface OnSaleInput {
@@ -33,6 +37,8 @@ export interface OnSaleInput {
   /** Continue as new once the history has this many events (the server also suggests it). */
   maxHistoryEvents?: number;
   carried?: OnSaleCarried;
+  /** The room is closing (cancelled or started): a run continued as new while telling waiting fans so. */
+  closing?: boolean;
 }
 
 export type OnSalePhase = 'BEFORE_SALE' | 'ADMITTING' | 'PAUSED_NO_INVENTORY' | 'SOLD_OUT' | 'CLOSED';
@@ -67,6 +73,9 @@ export interface OnSaleMeasure {
   eventStatus: 'SCHEDULED' | 'CANCELLED' | 'MISSING';
   /** When holds may start (the first presale window, or on_sale_at). */
   opensAtMs: number;
+  /** When the event starts: the room closes then. */
+  startsAtMs: number;
 }
 
-export type OnSaleOutcome = { phase: 'SOLD_OUT' | 'CLOSED'; admittedTotal: number; finishedTotal: number };
+/** A room ends when its event is cancelled or starts; sold out is a pause (tickets may come back). */
+export type OnSaleOutcome = { phase: 'CLOSED'; admittedTotal: number; finishedTotal: number };

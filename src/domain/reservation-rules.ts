@@ -61,6 +61,8 @@ export class ReservationState {
   deadlineMoves = 0;
   private actions = 0;
   private chargesSent = 0;
+  /** The payment grace moves the deadline once in a reservation's life: repeated confirms do not renew it. */
+  private graceGranted = false;
   /** Charge keys sent to the provider whose outcome is not known yet: settled before any new charge. */
   private readonly unsettled: string[] = [];
   private readonly confirmAnswers = new Map<string, ConfirmAnswer>();
@@ -171,12 +173,24 @@ export class ReservationState {
 
   /**
    * A payment that starts before the deadline keeps the hold for a short grace, so a buyer paying in the
-   * last second is not refunded because the seat went to someone else meanwhile. Null when the deadline
-   * is later than the grace anyway.
+   * last second is not refunded because the seat went to someone else meanwhile. Granted once: null when
+   * the deadline is later than the grace anyway, or a grace was already granted (a buyer confirming again
+   * and again near the deadline would otherwise keep the hold for ever).
    */
-  paymentGraceDeadline(now: number): number | null {
+  grantPaymentGrace(now: number): number | null {
     const graceUntil = now + this.input.paymentGraceSeconds * 1000;
-    return graceUntil > this.deadline ? graceUntil : null;
+    if (this.graceGranted || graceUntil <= this.deadline) return null;
+    this.graceGranted = true;
+    return graceUntil;
+  }
+
+  /** Charges the buyer has started, declined or not: each is one of the attempts allowed. */
+  attemptsMade(): number {
+    return Math.max(this.chargesSent, this.current.payment_attempts);
+  }
+
+  attemptsExhausted(): boolean {
+    return this.attemptsMade() >= this.input.maxPaymentAttempts;
   }
 
   /** A provider delivers at least once: the same payment and status is taken once. */
@@ -226,7 +240,7 @@ export class ReservationState {
    * one allowed releases the hold.
    */
   decline(details: Record<string, unknown>): { attempts: number; remaining: number; releases: boolean } {
-    const attempts = typeof details.payment_attempts === 'number' ? details.payment_attempts : this.current.payment_attempts + 1;
+    const attempts = Math.max(typeof details.payment_attempts === 'number' ? details.payment_attempts : 0, this.attemptsMade());
     const remaining = Math.max(this.input.maxPaymentAttempts - attempts, 0);
     return { attempts, remaining, releases: remaining === 0 };
   }

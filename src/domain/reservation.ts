@@ -89,6 +89,13 @@ export interface ReservationInput {
   idempotencyKey: string | null;
   /** Fingerprint of the POST body the idempotency key was first used with (absent on runs started before it existed). */
   requestHash?: string | null;
+  /**
+   * The hold exists already (a waiting-list offer made it when places were released): the run adopts it,
+   * and keeps trying through a database outage rather than give the fan's places up.
+   */
+  adoptsOffer?: boolean;
+  /** The id of the queue token a high-demand event's hold was made with: one token, one purchase (absent on runs of earlier builds). */
+  queueTokenId?: string | null;
 }
 
 export interface ConfirmRequest {

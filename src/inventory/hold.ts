@@ -3,9 +3,10 @@ import { withTransaction } from '../db/transaction';
 import { AppError } from '../domain/errors';
 import type { GaRequest, ReservationView } from '../domain/reservation';
 import { appendAudit, type AuditEntry } from './audit';
-import { lockBuyerOfEvent, lockReservationAttempts } from './locks';
+import { lockBuyerOfEvent, lockQueueToken, lockReservationAttempts } from './locks';
 import { countLiveAndSoldTickets, readSaleWindow, refuseOutsideSale, type SaleWindow } from './sale-window';
 import { requireReservationView } from './reservation-view';
+import { sectionsWithFansWaiting } from '../waitlist/waitlist-entries';
 
 export interface HoldCommand {
   reservationId: string;
@@ -18,6 +19,11 @@ export interface HoldCommand {
   idempotencyKey: string | null;
   /** Fingerprint of the request an idempotency key was first used with. */
   requestHash?: string | null;
+  /**
+   * The queue token a high-demand event's hold is made with (src/waiting-room/queue-token.ts): it backs
+   * at most one open hold at a time, and none once a purchase made with it is confirmed.
+   */
+  queueTokenId?: string | null;
   /**
    * When the caller stops waiting for this attempt (the activity's timeout). Statements are cut off
    * before it and the transaction rolls back rather than commit after it, so an attempt nobody waits
@@ -47,7 +53,8 @@ interface Item {
  * Rows are locked before they are judged (never check-then-act), always seats first in id order and
  * then GA counters in section order, so two holds can wait on each other but never deadlock.
  * A HELD seat or GA hold whose deadline has passed counts as available: a worker outage can delay
- * the release workflow but never keep inventory off sale.
+ * the release workflow but never keep inventory off sale. Except where fans wait for the section:
+ * then the lapsed places are theirs, and its release offers them (src/waitlist/offer-places.ts).
  * Retrying the same reservation returns the hold already made (Temporal retries activities).
  */
 export async function holdInventory(pool: Pool, cmd: HoldCommand): Promise<ReservationView> {
@@ -71,6 +78,8 @@ async function holdInTransaction(db: PoolClient, cmd: HoldCommand): Promise<bool
   // First in the lock order: this buyer's other holds of the event wait here, so two at once cannot
   // both fit under the presale limit.
   if (sale.presale) await lockBuyerOfEvent(db, cmd.eventId, cmd.userId);
+  // Second: the other holds made with this queue token wait here, so one token backs one hold.
+  if (cmd.queueTokenId) await lockQueueToken(db, cmd.queueTokenId);
   // A retry started while an earlier attempt still runs waits here for it, then finds its hold: that
   // hold is this reservation's, so the retry succeeds instead of finding "its" seats taken.
   await lockReservationAttempts(db, cmd.reservationId);
@@ -79,6 +88,7 @@ async function holdInTransaction(db: PoolClient, cmd: HoldCommand): Promise<bool
 
   refuseOutsideSale(cmd.eventId, sale);
   if (sale.presale) await assertWithinPresaleLimit(db, cmd, sale.presale);
+  if (cmd.queueTokenId) await assertQueueTokenFree(db, cmd.queueTokenId);
   const prices = await loadPrices(db, cmd.eventId);
   const seats = await lockSeats(db, cmd);
   const items: Item[] = seats.map((s) => ({
@@ -97,11 +107,17 @@ async function holdInTransaction(db: PoolClient, cmd: HoldCommand): Promise<bool
   }
   const total = items.reduce((sum, item) => sum + item.priceCents * item.quantity, 0);
 
-  await db.query(
-    `INSERT INTO reservations (id, event_id, user_id, status, held_until, max_hold_extensions, total_price_cents, idempotency_key, request_hash)
-     VALUES ($1, $2, $3, 'HELD', $4, $5, $6, $7, $8)`,
-    [cmd.reservationId, cmd.eventId, cmd.userId, cmd.heldUntil, cmd.maxExtensions, total, cmd.idempotencyKey, cmd.requestHash ?? null],
-  );
+  await db
+    .query(
+      `INSERT INTO reservations (id, event_id, user_id, status, held_until, max_hold_extensions, total_price_cents, idempotency_key, request_hash, queue_token_id)
+       VALUES ($1, $2, $3, 'HELD', $4, $5, $6, $7, $8, $9)`,
+      [cmd.reservationId, cmd.eventId, cmd.userId, cmd.heldUntil, cmd.maxExtensions, total, cmd.idempotencyKey, cmd.requestHash ?? null, cmd.queueTokenId ?? null],
+    )
+    .catch((err: unknown) => {
+      // The index behind the check above, should anything ever get past it.
+      if ((err as { constraint?: unknown }).constraint === ONE_PURCHASE_PER_QUEUE_TOKEN) throw holdAlreadyOpen();
+      throw err;
+    });
   await db.query(
     `INSERT INTO reservation_items (reservation_id, position, section_id, seat_id, quantity, price_cents)
      SELECT $1, i.position, i.section_id, i.seat_id, i.quantity, i.price_cents
@@ -139,6 +155,28 @@ async function holdInTransaction(db: PoolClient, cmd: HoldCommand): Promise<bool
     throw new Error('the hold attempt outlived its deadline and was rolled back');
   }
   return true;
+}
+
+const ONE_PURCHASE_PER_QUEUE_TOKEN = 'reservations_one_purchase_per_queue_token';
+
+/**
+ * One queue token, one purchase (the contract's Fairness rules), decided under the token's lock: no
+ * other hold made with it is open, and none was bought. A hold that expired or was cancelled does not
+ * count, so the fan may try again within the window.
+ */
+async function assertQueueTokenFree(db: PoolClient, queueTokenId: string): Promise<void> {
+  const { rows } = await db.query<{ status: string }>(
+    `SELECT status FROM reservations WHERE queue_token_id = $1 AND status IN ('HELD', 'PAYMENT_PENDING', 'CONFIRMED', 'REFUNDED')`,
+    [queueTokenId],
+  );
+  if (rows.some((r) => r.status === 'CONFIRMED' || r.status === 'REFUNDED')) {
+    throw new AppError('QUEUE_TOKEN_USED', 'this queue token was used for a purchase already: join the queue again to buy more');
+  }
+  if (rows.length > 0) throw holdAlreadyOpen();
+}
+
+function holdAlreadyOpen(): AppError {
+  return new AppError('HOLD_ALREADY_OPEN', 'a hold made with this queue token is still open: buy or cancel it first');
 }
 
 /** Every statement of the attempt ends before its deadline, with a margin for the commit. */
@@ -195,7 +233,9 @@ async function lockSeats(db: PoolClient, cmd: HoldCommand): Promise<SeatRow[]> {
       details: cmd.seatIds.filter((id) => !found.has(id)).map((id) => ({ field: 'seat_ids', message: `unknown seat ${id}` })),
     });
   }
-  const unavailable = rows.filter((r) => r.status !== 'AVAILABLE' && !r.expired).map((r) => r.id);
+  // A lapsed hold not yet released is available, unless fans wait for its section: it is theirs then.
+  const waitedFor = await sectionsWithFansWaiting(db, cmd.eventId, [...new Set(rows.filter((r) => r.expired).map((r) => r.section_id))]);
+  const unavailable = rows.filter((r) => r.status !== 'AVAILABLE' && !(r.expired && !waitedFor.has(r.section_id))).map((r) => r.id);
   if (unavailable.length > 0) {
     throw new AppError('SEATS_UNAVAILABLE', 'some of the seats are no longer available', {
       unavailable_seats: unavailable,
@@ -227,12 +267,16 @@ async function holdGa(db: PoolClient, cmd: HoldCommand, sectionId: string, quant
       details: [{ field: 'ga.section_id', message: `section ${sectionId} is not a GA section of this event` }],
     });
   }
-  const lapsed = await db.query<{ reservation_id: string; quantity: number }>(
-    `UPDATE ga_holds SET status = 'RELEASED'
-      WHERE event_id = $1 AND section_id = $2 AND status = 'HELD' AND held_until <= now()
-      RETURNING reservation_id, quantity`,
-    [cmd.eventId, sectionId],
-  );
+  // Lapsed holds are taken back here, unless fans wait for the section: their release offers them.
+  const fansWaiting = (await sectionsWithFansWaiting(db, cmd.eventId, [sectionId])).size > 0;
+  const lapsed = fansWaiting
+    ? { rows: [] }
+    : await db.query<{ reservation_id: string; quantity: number }>(
+        `UPDATE ga_holds SET status = 'RELEASED'
+          WHERE event_id = $1 AND section_id = $2 AND status = 'HELD' AND held_until <= now()
+          RETURNING reservation_id, quantity`,
+        [cmd.eventId, sectionId],
+      );
   const reclaimed = lapsed.rows.reduce((sum, r) => sum + r.quantity, 0);
   await appendAudit(
     db,

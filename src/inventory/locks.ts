@@ -3,12 +3,24 @@ import { AppError } from '../domain/errors';
 import type { ReservationView } from '../domain/reservation';
 
 /*
- * The one lock order of the inventory: during a presale, the buyer's advisory lock for the event (so
- * their concurrent holds are counted one after the other against the per-user limit); then a
- * reservation's own row (or, before it exists, its advisory lock), then seats by id, then GA counters by section, then GA hold rows and payments. Every
- * transaction that changes inventory takes its locks in this order, so two of them can wait on each
- * other but never deadlock; and every write that depends on who owns a row is decided under these
- * locks, never on an unlocked count.
+ * The one lock order of the inventory and its money. Every transaction that changes inventory,
+ * tickets or payments takes its locks in this order (skipping what it does not need), so two of them
+ * can wait on each other but never deadlock; and every write that depends on who owns a row is
+ * decided under these locks, never on an unlocked count.
+ *
+ *   1. During a presale, the buyer's advisory lock for the event (so their concurrent holds are
+ *      counted one after the other against the per-user limit).
+ *   2. For a high-demand event, the queue token's advisory lock (so one token backs one open hold).
+ *   3. An order's row (a refund, a transfer of one of its tickets), then its reservation's row (or,
+ *      before the reservation exists, its advisory attempt lock).
+ *   4. Seats, by id.
+ *   5. GA counters, by section.
+ *   6. GA hold rows, and payments.
+ *   7. The order's tickets, by id. (The door's scan takes a ticket alone, in one statement; the
+ *      trigger of migration 008 takes the order's row FOR SHARE when a ticket becomes usable, which
+ *      the order's writers already hold.)
+ *   8. Waiting-list entries of the freed sections, in line order (src/waitlist/offer-places.ts), then
+ *      free seats with SKIP LOCKED.
  */
 
 /**
@@ -22,6 +34,11 @@ export async function lockReservationAttempts(db: PoolClient, reservationId: str
 /** Serialises one user's holds of one event while a presale's per-user limit applies. */
 export async function lockBuyerOfEvent(db: PoolClient, eventId: string, userId: string): Promise<void> {
   await db.query(`SELECT pg_advisory_xact_lock(hashtextextended('buyer:' || $1 || ':' || $2, 0))`, [eventId, userId]);
+}
+
+/** Serialises the holds made with one queue token (2 in the lock order). */
+export async function lockQueueToken(db: PoolClient, queueTokenId: string): Promise<void> {
+  await db.query(`SELECT pg_advisory_xact_lock(hashtextextended('queue-token:' || $1, 0))`, [queueTokenId]);
 }
 
 export async function lockReservation(

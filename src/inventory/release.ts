@@ -42,6 +42,25 @@ export async function releaseInventory(pool: Pool, cmd: ReleaseCommand): Promise
   });
 }
 
+/** What closing a reservation for an operator found: released now (or before), never held (its row is gone), or sold. */
+export type ClosedHold = 'RELEASED' | 'GONE' | 'SOLD';
+
+/**
+ * Closes whatever a reservation still holds, for a caller that needs it closed whatever state it is
+ * in (an event's cancellation, once the reservation's workflow is gone): a reservation whose row is
+ * gone holds nothing (a hold abandoned after a failed attempt deletes it), and a sold one is its
+ * order's to refund. Idempotent.
+ */
+export async function closeHold(pool: Pool, cmd: ReleaseCommand): Promise<ClosedHold> {
+  return withTransaction(pool, async (db) => {
+    const reservation = await lockReservation(db, cmd.reservationId);
+    if (!reservation) return 'GONE';
+    if (reservation.status === 'CONFIRMED' || reservation.status === 'REFUNDED') return 'SOLD';
+    await releaseInTransaction(db, cmd);
+    return 'RELEASED';
+  });
+}
+
 /**
  * Undoes a hold whose attempt failed or timed out without an answer (it may have committed after
  * all): waits for any attempt still running, then gives back what it holds and removes the

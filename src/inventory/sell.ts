@@ -65,7 +65,7 @@ export async function sellInventory(pool: Pool, cmd: SellCommand): Promise<SellR
         lines: [
           ...view.seats.map((s) => ({ sectionId: s.section_id, seatId: s.seat_id, row: s.row, number: s.number })),
           ...view.ga.flatMap((g) => Array.from({ length: g.quantity }, () => ({ sectionId: g.section_id, seatId: null }))),
-        ],
+        ].map((line, index) => ({ ...line, placeNumber: index + 1 })),
       },
       cmd.signTicket,
     );

@@ -23,9 +23,12 @@ export interface RefundStart {
 /**
  * The first step of an order's refund, in one transaction: the order leaves CONFIRMED (so its payment
  * may now be refunded), every ticket of the order stops opening the door, the seats and GA places go
- * back on sale, and the reservation reads REFUNDED. Locks in the inventory's order: the order and its
- * reservation, then seats by id, then GA counters by section; every write is compared with the rows
- * it was meant to change. Idempotent: a refund already under way or done is answered as it is.
+ * back on sale, and the reservation reads REFUNDED. Locks in the inventory's order (src/inventory/locks.ts):
+ * the order and its reservation, then seats by id, then GA counters by section, then the order's
+ * tickets; every write is compared with the rows it was meant to change. A transfer of one of the
+ * tickets takes the order's row first too, so it either committed before this read the tickets or
+ * waits and then finds its ticket cancelled. Idempotent: a refund already under way or done is
+ * answered as it is.
  */
 export async function beginOrderRefund(pool: Pool, cmd: { orderId: string; actor: string; reason: string }): Promise<RefundStart> {
   return withTransaction(pool, async (db) => {
@@ -42,12 +45,8 @@ export async function beginOrderRefund(pool: Pool, cmd: { orderId: string; actor
     await lockReservation(db, order.reservation_id);
     const seatsReleased = await returnSeats(db, order.reservation_id);
     const gaReleased = await returnGa(db, order.reservation_id, order.event_id);
-    const cancelled = await db.query<{ id: string }>(
-      `UPDATE tickets SET status = 'CANCELLED', cancelled_at = now()
-        WHERE order_id = $1 AND status IN ('ACTIVE', 'USED') RETURNING id`,
-      [cmd.orderId],
-    );
-    await recordTicketEvents(db, cancelled.rows.map((r) => r.id), 'CANCELLED', cmd.actor, `order refunded: ${cmd.reason}`);
+    const cancelled = await cancelUsableTickets(db, cmd.orderId, order.reservation_id);
+    await recordTicketEvents(db, cancelled, 'CANCELLED', cmd.actor, `order refunded: ${cmd.reason}`);
     await db.query(`UPDATE orders SET status = 'REFUNDING', refund_requested_at = now(), refund_reason = $2 WHERE id = $1`, [cmd.orderId, cmd.reason]);
     await db.query(`UPDATE reservations SET status = 'REFUNDED', updated_at = now() WHERE id = $1`, [order.reservation_id]);
     await appendAudit(
@@ -84,6 +83,28 @@ export async function completeOrderRefund(pool: Pool, orderId: string): Promise<
   const status = current.rows[0]?.status;
   if (status !== 'REFUNDED') throw new Error(`order ${orderId} is ${status ?? 'missing'}; its payment is not refunded yet`);
   return status;
+}
+
+/**
+ * Every ticket of the order that opens the door, cancelled: one per place the order bought (each sold
+ * place has exactly one, whoever holds it after transfers), locked in id order and counted under the
+ * order's lock, which every writer of the order's tickets but the door takes first (the door only
+ * turns ACTIVE into USED, and both are cancelled here).
+ */
+async function cancelUsableTickets(db: PoolClient, orderId: string, reservationId: string): Promise<string[]> {
+  const places = await db.query<{ n: number }>('SELECT coalesce(sum(quantity), 0)::int AS n FROM reservation_items WHERE reservation_id = $1', [reservationId]);
+  const usable = await db.query<{ id: string }>(
+    `SELECT id FROM tickets WHERE order_id = $1 AND status IN ('ACTIVE', 'USED') ORDER BY id FOR UPDATE`,
+    [orderId],
+  );
+  expectReturned(usable.rowCount, places.rows[0]?.n ?? 0, 'usable tickets, one per place bought');
+  const ids = usable.rows.map((r) => r.id);
+  const cancelled = await db.query(
+    `UPDATE tickets SET status = 'CANCELLED', cancelled_at = now() WHERE id = ANY($1::uuid[]) AND status IN ('ACTIVE', 'USED')`,
+    [ids],
+  );
+  expectReturned(cancelled.rowCount, ids.length, 'tickets cancelled');
+  return ids;
 }
 
 /** The reservation's sold seats, back on sale: exactly the seats it bought. */

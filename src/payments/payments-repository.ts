@@ -43,7 +43,9 @@ export async function chargeOnce(pool: Pool, provider: PaymentProvider, cmd: Cha
     // A retry of a key that already has its answer gets that answer again.
     const settled = settledFrom(payment, await attemptsOf(pool, cmd.reservationId));
     if (settled.status === 'SUCCEEDED') return { paymentId: settled.paymentId };
-    throw declined(settled.status === 'DECLINED' ? settled.declineCode : 'charge_voided', await attemptsOf(pool, cmd.reservationId));
+    // A key closed without a charge was not declined: nobody was charged, and the buyer may try again.
+    if (settled.status === 'VOIDED') throw new AppError('UNAVAILABLE', 'the payment did not go through and nobody was charged; try again');
+    throw declined(settled.declineCode, await attemptsOf(pool, cmd.reservationId));
   }
 
   let providerPaymentId: string;
@@ -51,7 +53,9 @@ export async function chargeOnce(pool: Pool, provider: PaymentProvider, cmd: Cha
     ({ providerPaymentId } = await provider.charge(cmd));
   } catch (err) {
     if (!(err instanceof PaymentDeclinedError)) throw err; // outcome unknown: the row stays PENDING
-    const attempts = await recordDecline(pool, payment, err.declineCode);
+    const { marked, attempts } = await recordDecline(pool, payment, err.declineCode);
+    // The key was settled (voided) while this request was on the wire: refused because it was closed, not declined.
+    if (!marked) throw new AppError('UNAVAILABLE', 'the payment did not go through and nobody was charged; try again');
     throw declined(err.declineCode, attempts);
   }
   return { paymentId: await recordCapture(pool, payment, providerPaymentId) };
@@ -78,7 +82,7 @@ export async function resolveCharge(
     case 'SUCCEEDED':
       return { status: 'SUCCEEDED', paymentId: await recordCapture(pool, existing, resolution.providerPaymentId) };
     case 'DECLINED':
-      return { status: 'DECLINED', paymentId: existing.id, declineCode: resolution.declineCode, paymentAttempts: await recordDecline(pool, existing, resolution.declineCode) };
+      return { status: 'DECLINED', paymentId: existing.id, declineCode: resolution.declineCode, paymentAttempts: (await recordDecline(pool, existing, resolution.declineCode)).attempts };
     case 'VOIDED':
       await withTransaction(pool, async (db) => {
         const voided = await db.query(`UPDATE payments SET status = 'VOIDED', failure_code = 'voided', updated_at = now() WHERE id = $1 AND status = 'PENDING'`, [existing.id]);
@@ -174,7 +178,12 @@ async function openCharge(pool: Pool, cmd: ChargeCommand): Promise<PaymentRow> {
       await db.query('ROLLBACK TO SAVEPOINT open_charge');
       throw new AppError('PAYMENT_IN_PROGRESS', 'an earlier payment of this reservation has not been resolved yet; nobody was charged again');
     }
-    await db.query(`UPDATE reservations SET status = 'PAYMENT_PENDING', updated_at = now() WHERE id = $1 AND status = 'HELD'`, [cmd.reservationId]);
+    // Every charge sent is one of the buyer's attempts, whatever its outcome (declined, or unknown and voided).
+    await db.query(
+      `UPDATE reservations SET status = 'PAYMENT_PENDING', payment_attempts = payment_attempts + 1, updated_at = now()
+        WHERE id = $1 AND status IN ('HELD', 'PAYMENT_PENDING')`,
+      [cmd.reservationId],
+    );
     const created = await findByKey(db, cmd.idempotencyKey);
     if (!created) throw new Error(`payment ${cmd.idempotencyKey} vanished`);
     return created;
@@ -201,18 +210,15 @@ async function recordCapture(pool: Pool, payment: PaymentRow, providerPaymentId:
   });
 }
 
-/** Records a decline once and counts it as one of the buyer's attempts; returns the attempts so far. */
-async function recordDecline(pool: Pool, payment: PaymentRow, declineCode: string): Promise<number> {
+/** Records a decline once (the attempt was counted when the charge was opened); returns the attempts so far. */
+async function recordDecline(pool: Pool, payment: PaymentRow, declineCode: string): Promise<{ marked: boolean; attempts: number }> {
   return withTransaction(pool, async (db) => {
     const marked = await db.query(
       `UPDATE payments SET status = 'DECLINED', failure_code = $2, updated_at = now() WHERE id = $1 AND status = 'PENDING'`,
       [payment.id, declineCode],
     );
-    if (marked.rowCount === 1) {
-      await db.query('UPDATE reservations SET payment_attempts = payment_attempts + 1, updated_at = now() WHERE id = $1', [payment.reservation_id]);
-      await leavePaymentPending(db, payment.reservation_id);
-    }
-    return attemptsOf(db, payment.reservation_id);
+    if (marked.rowCount === 1) await leavePaymentPending(db, payment.reservation_id);
+    return { marked: marked.rowCount === 1, attempts: await attemptsOf(db, payment.reservation_id) };
   });
 }
 

@@ -9,6 +9,11 @@ export type TicketSigner = (claims: Omit<TicketClaims, 'kid'>) => string;
 export interface TicketLine {
   sectionId: string;
   seatId: string | null;
+  /**
+   * Which place of the order (1..n, fixed at the sale; a transfer keeps it): an order has at most one
+   * usable ticket per place, by a unique index.
+   */
+  placeNumber: number;
   /** Row and seat number for a seated ticket. */
   row?: string | null;
   number?: number | null;
@@ -53,9 +58,9 @@ export async function issueTickets(
     }),
   );
   const inserted = await db.query(
-    `INSERT INTO tickets (id, order_id, event_id, section_id, seat_id, owner_id, qr_code, transferred_from)
-     SELECT t.id, $1, $2, t.section_id, t.seat_id, $3, t.qr_code, $8
-       FROM unnest($4::uuid[], $5::uuid[], $6::uuid[], $7::text[]) AS t(id, section_id, seat_id, qr_code)`,
+    `INSERT INTO tickets (id, order_id, event_id, section_id, seat_id, owner_id, qr_code, transferred_from, place_number)
+     SELECT t.id, $1, $2, t.section_id, t.seat_id, $3, t.qr_code, $8, t.place_number
+       FROM unnest($4::uuid[], $5::uuid[], $6::uuid[], $7::text[], $9::int[]) AS t(id, section_id, seat_id, qr_code, place_number)`,
     [
       cmd.orderId,
       cmd.eventId,
@@ -65,6 +70,7 @@ export async function issueTickets(
       lines.map((l) => l.seatId),
       codes,
       cmd.transferredFrom ?? null,
+      lines.map((l) => l.placeNumber),
     ],
   );
   expectRows(inserted.rowCount, lines.length, 'tickets issued');

@@ -6,7 +6,7 @@ import { TicketCodeError, verifyTicketCode } from './ticket-codes';
 import { loadTicket, type TicketView } from './ticket-view';
 
 /**
- * A scan at the door of `eventId` (null: any event's, for an admin). The code's signature is checked
+ * A scan at the door of `eventId` (absent or null: any event's, for an admin). The code's signature is checked
  * first (a forged, altered, truncated or wrong-key code is 400 INVALID_SIGNATURE and touches nothing);
  * then one conditional UPDATE turns the ticket from ACTIVE to USED, only for the door's event, so of
  * two scanners reading the same code in the same instant exactly one admits it. Any other case is
@@ -15,13 +15,13 @@ import { loadTicket, type TicketView } from './ticket-view';
 export async function scanTicket(
   pool: Pool,
   publicKeys: ReadonlyMap<string, KeyObject>,
-  cmd: { code: string; scannerId: string; eventId: string | null },
+  cmd: { code: string; scannerId: string; eventId?: string | null },
 ): Promise<TicketView> {
   const claims = verifiedClaims(cmd.code, publicKeys);
   const admitted = await pool.query(
     `UPDATE tickets SET status = 'USED', used_at = now(), used_by = $2
       WHERE id = $1 AND qr_code = $3 AND status = 'ACTIVE' AND ($4::uuid IS NULL OR event_id = $4::uuid)`,
-    [claims.tid, cmd.scannerId, cmd.code, cmd.eventId],
+    [claims.tid, cmd.scannerId, cmd.code, cmd.eventId ?? null],
   );
   if (admitted.rowCount === 1) {
     await recordTicketEvents(pool, [claims.tid], 'USED', `scanner:${cmd.scannerId}`);
@@ -33,7 +33,7 @@ export async function scanTicket(
   if (!ticket || ticket.qr_code !== cmd.code) {
     throw invalidCode('the code is signed but names no ticket of this platform');
   }
-  if (cmd.eventId !== null && ticket.event_id !== cmd.eventId.toLowerCase()) {
+  if (cmd.eventId && ticket.event_id !== cmd.eventId.toLowerCase()) {
     await recordTicketEvents(pool, [ticket.ticket_id], 'SCAN_REFUSED', `scanner:${cmd.scannerId}`, 'WRONG_EVENT');
     throw new AppError('WRONG_EVENT', "this ticket is for another event than this door's", { event_id: ticket.event_id, ticket_id: ticket.ticket_id });
   }

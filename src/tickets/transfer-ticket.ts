@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { withTransaction } from '../db/transaction';
 import { AppError } from '../domain/errors';
 import { issueTickets, recordTicketEvents, type TicketSigner } from './issue-tickets';
@@ -9,8 +9,12 @@ import { loadTicket, type TicketView } from './ticket-view';
 /**
  * Passes a ticket to another registered user, in one transaction: the old ticket becomes TRANSFERRED
  * (its code stops opening the door) and the recipient gets a new ticket for the same seat or GA
- * place with a new signed code. Only an ACTIVE ticket can be transferred; someone else's ticket is
- * not found (404), whoever asks.
+ * place with a new signed code. Only an ACTIVE ticket of a CONFIRMED order can be transferred;
+ * someone else's ticket is not found (404), whoever asks.
+ *
+ * Locks in the inventory's order (src/inventory/locks.ts): the order's row first, as its refund
+ * does, then the ticket. A refund and a transfer of one order so take turns: the transfer that goes
+ * first commits a ticket the refund then cancels; one that goes second finds the ticket cancelled.
  */
 export async function transferTicket(
   pool: Pool,
@@ -19,17 +23,22 @@ export async function transferTicket(
 ): Promise<TicketView> {
   const newId = randomUUID();
   await withTransaction(pool, async (db) => {
-    const { rows } = await db.query<{ owner_id: string; status: string; order_id: string; event_id: string; section_id: string; seat_id: string | null }>(
-      'SELECT owner_id, status, order_id, event_id, section_id, seat_id FROM tickets WHERE id = $1 FOR UPDATE',
+    // Which order to lock: a ticket's order never changes, so reading it before the lock is safe.
+    const ref = await db.query<{ order_id: string }>('SELECT order_id FROM tickets WHERE id = $1', [cmd.ticketId]);
+    const orderId = ref.rows[0]?.order_id;
+    const order = orderId ? await lockOrder(db, orderId) : undefined;
+    const { rows } = await db.query<{ owner_id: string; status: string; order_id: string; event_id: string; section_id: string; seat_id: string | null; place_number: number }>(
+      'SELECT owner_id, status, order_id, event_id, section_id, seat_id, place_number FROM tickets WHERE id = $1 FOR UPDATE',
       [cmd.ticketId],
     );
     const ticket = rows[0];
-    if (!ticket || (ticket.owner_id !== cmd.requester.id && cmd.requester.role !== 'admin')) {
+    if (!ticket || !order || (ticket.owner_id !== cmd.requester.id && cmd.requester.role !== 'admin')) {
       throw new AppError('NOT_FOUND', 'ticket not found');
     }
-    if (ticket.status !== 'ACTIVE') {
+    if (ticket.status !== 'ACTIVE' || order.status !== 'CONFIRMED') {
+      // An ACTIVE ticket of an order being refunded reads as cancelled: that is what it is about to be.
       const view = await loadTicket(db, cmd.ticketId);
-      if (view) throw refusalFor(view);
+      throw view ? refusalFor(view) : new AppError('NOT_FOUND', 'ticket not found');
     }
     const recipient = await db.query<{ id: string }>('SELECT id FROM users WHERE lower(email) = lower($1)', [cmd.toEmail.trim()]);
     const to = recipient.rows[0]?.id;
@@ -54,7 +63,9 @@ export async function transferTicket(
         actor: `user:${cmd.requester.id}`,
         transferredFrom: cmd.ticketId,
         ticketIds: [newId],
-        lines: [{ sectionId: ticket.section_id, seatId: ticket.seat_id, row: seat?.row_label ?? null, number: seat?.seat_number ?? null }],
+        lines: [
+          { sectionId: ticket.section_id, seatId: ticket.seat_id, row: seat?.row_label ?? null, number: seat?.seat_number ?? null, placeNumber: ticket.place_number },
+        ],
       },
       sign,
     );
@@ -66,4 +77,10 @@ export async function transferTicket(
 
 function invalidRecipient(message: string): AppError {
   return new AppError('VALIDATION_ERROR', 'the request is not valid', { details: [{ field: 'to_email', message }] });
+}
+
+/** The order's row, first in the lock order (its refund takes it first too). */
+async function lockOrder(db: PoolClient, orderId: string): Promise<{ status: string } | undefined> {
+  const { rows } = await db.query<{ status: string }>('SELECT status FROM orders WHERE id = $1 FOR UPDATE', [orderId]);
+  return rows[0];
 }

@@ -7,6 +7,8 @@ export function waitingRoomKeys(eventId: string) {
   return {
     /** Sorted set: fan (user id) → join number. Lowest first; joining again keeps the number. */
     queue: `${base}:queue`,
+    /** Set: fans who joined before the sale opened; placed in a random order at opening (placePreQueue). */
+    prequeue: `${base}:prequeue`,
     /** Counter of joins: the next join number. */
     joins: `${base}:joins`,
     /** Counter of admissions: the next admission number. */
@@ -15,7 +17,7 @@ export function waitingRoomKeys(eventId: string) {
     admitted: `${base}:admitted`,
     /** Sorted set: admitted fans not yet finished → when their token expires. Its size is what the ceiling bounds. */
     active: `${base}:active`,
-    /** Hash: state (OPEN, SOLD_OUT, CLOSED), rate_per_second, opens_at_ms, max_rate, last_tick. */
+    /** Hash: state (OPEN, SOLD_OUT, CLOSED), rate_per_second, opens_at_ms, max_rate, last_tick, prequeue_size (once placed). */
     state: `${base}:state`,
   };
 }

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { waitingRoomKeys } from './keys';
 
@@ -11,6 +12,7 @@ export interface Admission {
 
 export type FanPlace =
   | { state: 'WAITING'; position: number; total: number; joinNumber: number }
+  | { state: 'PRE_QUEUE'; opensAtMs: number }
   | { state: 'ADMITTED'; admission: Admission }
   | { state: 'NOT_IN_QUEUE' }
   | { state: 'SOLD_OUT' }
@@ -28,11 +30,14 @@ function parseAdmission(raw: string | null | undefined): Admission | null {
 /*
  * Joining is one script, so two joins of one fan (a double click, two tabs) cannot both take a
  * number, and a fan still holding a valid admission is not queued again. A fan whose admission
- * lapsed joins again at the back.
+ * lapsed joins again at the back. Before the sale opens a fan joins the pre-queue, which has no order:
+ * at opening the on-sale workflow places it in a random order ahead of everyone who joins later
+ * (PLACE_PREQUEUE). While everything is sold a fan still joins (tickets may come back) and is told so.
+ * Join numbers of later joiners are positive; the pre-queue's places are below them (see PLACE_PREQUEUE).
  */
 const JOIN = `
 local state = redis.call('HGET', KEYS[5], 'state')
-if state == 'SOLD_OUT' or state == 'CLOSED' then return {state} end
+if state == 'CLOSED' then return {state} end
 local admitted = redis.call('HGET', KEYS[4], ARGV[1])
 if admitted then
   local expires = tonumber(string.match(admitted, '([0-9]+)$'))
@@ -41,10 +46,46 @@ if admitted then
 end
 local number = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if not number then
+  if redis.call('SISMEMBER', KEYS[6], ARGV[1]) == 1 then return {'PRE_QUEUE'} end
+  local placed = redis.call('HGET', KEYS[5], 'prequeue_size')
+  if not placed and tonumber(ARGV[2]) < tonumber(ARGV[3]) then
+    redis.call('SADD', KEYS[6], ARGV[1])
+    return {'PRE_QUEUE'}
+  end
   number = redis.call('INCR', KEYS[2])
   redis.call('ZADD', KEYS[1], number, ARGV[1])
 end
-return {'WAITING', tostring(redis.call('ZRANK', KEYS[1], ARGV[1])), tostring(redis.call('ZCARD', KEYS[1])), tostring(number)}
+if state == 'SOLD_OUT' then return {state} end
+return {'WAITING', tostring(redis.call('ZRANK', KEYS[1], ARGV[1])), tostring(redis.call('ZCARD', KEYS[1])), tostring(number), redis.call('HGET', KEYS[5], 'prequeue_size') or '0'}
+`;
+
+/*
+ * The pre-queue, placed once, in the order given (drawn at random by the on-sale workflow): the fan at
+ * index i gets score i - n, below every later joiner's join number (1, 2, …). A fan who got into the
+ * pre-queue after the order was drawn (a clock a little behind) goes right after the drawn ones. Its
+ * size is kept so queue numbers read 1..n for the pre-queue and n + join number after it.
+ */
+const PLACE_PREQUEUE = `
+if redis.call('HGET', KEYS[3], 'prequeue_size') then return -1 end
+local members = redis.call('SMEMBERS', KEYS[2])
+local inSet = {}
+for _, fan in ipairs(members) do inSet[fan] = true end
+local order = {}
+for i = 1, #ARGV do
+  if inSet[ARGV[i]] then
+    table.insert(order, ARGV[i])
+    inSet[ARGV[i]] = nil
+  end
+end
+local late = {}
+for fan, _ in pairs(inSet) do table.insert(late, fan) end
+table.sort(late)
+for _, fan in ipairs(late) do table.insert(order, fan) end
+local n = #order
+for i, fan in ipairs(order) do redis.call('ZADD', KEYS[1], i - 1 - n, fan) end
+redis.call('DEL', KEYS[2])
+redis.call('HSET', KEYS[3], 'prequeue_size', n)
+return n
 `;
 
 /*
@@ -55,47 +96,94 @@ const ADMIT = `
 if redis.call('HGET', KEYS[5], 'last_tick') == ARGV[4] then return {} end
 redis.call('HSET', KEYS[5], 'last_tick', ARGV[4])
 local popped = redis.call('ZPOPMIN', KEYS[1], tonumber(ARGV[1]))
+local size = tonumber(redis.call('HGET', KEYS[5], 'prequeue_size') or '0')
 local fans = {}
 for i = 1, #popped, 2 do
   local fan = popped[i]
   local number = redis.call('INCR', KEYS[2])
-  redis.call('HSET', KEYS[3], fan, number .. ':' .. popped[i + 1] .. ':' .. ARGV[2] .. ':' .. ARGV[3])
+  local score = tonumber(popped[i + 1])
+  local queueNumber = score + size
+  if score < 0 then queueNumber = queueNumber + 1 end
+  redis.call('HSET', KEYS[3], fan, number .. ':' .. string.format('%d', queueNumber) .. ':' .. ARGV[2] .. ':' .. ARGV[3])
   redis.call('ZADD', KEYS[4], tonumber(ARGV[3]), fan)
   table.insert(fans, fan)
 end
 return fans
 `;
 
-export async function joinQueue(redis: Redis, eventId: string, userId: string, nowMs: number): Promise<FanPlace> {
+/** Joins the event's room; `opensAtMs` is when the sale opens (the pre-queue before it). */
+export async function joinQueue(redis: Redis, eventId: string, userId: string, nowMs: number, opensAtMs = 0): Promise<FanPlace> {
   const k = waitingRoomKeys(eventId);
-  const reply = (await redis.eval(JOIN, 5, k.queue, k.joins, k.active, k.admitted, k.state, userId, String(nowMs))) as string[];
-  return toPlace(reply);
+  const reply = (await redis.eval(JOIN, 6, k.queue, k.joins, k.active, k.admitted, k.state, k.prequeue, userId, String(nowMs), String(opensAtMs))) as string[];
+  return toPlace(reply, opensAtMs);
 }
 
-function toPlace(reply: string[]): FanPlace {
-  const [state, a, b, c] = reply;
+/** A fan's number in the room for the whole sale: the pre-queue's drawn places first, then join order. */
+function queueNumber(score: number, prequeueSize: number): number {
+  return score < 0 ? score + prequeueSize + 1 : score + prequeueSize;
+}
+
+function toPlace(reply: string[], opensAtMs: number): FanPlace {
+  const [state, a, b, c, d] = reply;
   if (state === 'SOLD_OUT' || state === 'CLOSED') return { state };
+  if (state === 'PRE_QUEUE') return { state, opensAtMs };
   if (state === 'ADMITTED') {
     const admission = parseAdmission(a);
     if (admission) return { state, admission };
   }
-  return { state: 'WAITING', position: Number(a) + 1, total: Number(b), joinNumber: Number(c) };
+  return { state: 'WAITING', position: Number(a) + 1, total: Number(b), joinNumber: queueNumber(Number(c), Number(d ?? 0)) };
 }
 
 /** Where a fan stands, read in one round trip. */
-export async function fanPlace(redis: Redis, eventId: string, userId: string, nowMs: number): Promise<FanPlace> {
+export async function fanPlace(redis: Redis, eventId: string, userId: string, nowMs: number, opensAtMs = 0): Promise<FanPlace> {
   const k = waitingRoomKeys(eventId);
-  const replies = await redis.multi().hget(k.state, 'state').hget(k.admitted, userId).zrank(k.queue, userId).zcard(k.queue).zscore(k.queue, userId).exec();
+  const replies = await redis
+    .multi()
+    .hget(k.state, 'state')
+    .hget(k.admitted, userId)
+    .zrank(k.queue, userId)
+    .zcard(k.queue)
+    .zscore(k.queue, userId)
+    .sismember(k.prequeue, userId)
+    .hget(k.state, 'prequeue_size')
+    .exec();
   if (!replies) throw new Error('the waiting room read was aborted');
-  const [state, admitted, rank, total, number] = replies.map(([err, value]) => {
+  const [state, admitted, rank, total, number, early, prequeueSize] = replies.map(([err, value]) => {
     if (err) throw err;
     return value;
   });
-  if (state === 'SOLD_OUT' || state === 'CLOSED') return { state };
+  if (state === 'CLOSED') return { state };
   const admission = parseAdmission(admitted as string | null);
   if (admission && admission.expiresAtMs > nowMs) return { state: 'ADMITTED', admission };
-  if (rank === null || rank === undefined) return { state: 'NOT_IN_QUEUE' };
-  return { state: 'WAITING', position: Number(rank) + 1, total: Number(total), joinNumber: Number(number) };
+  if (Number(early) === 1) return { state: 'PRE_QUEUE', opensAtMs };
+  if (rank === null || rank === undefined) return state === 'SOLD_OUT' ? { state } : { state: 'NOT_IN_QUEUE' };
+  if (state === 'SOLD_OUT') return { state };
+  return { state: 'WAITING', position: Number(rank) + 1, total: Number(total), joinNumber: queueNumber(Number(number), Number(prequeueSize ?? 0)) };
+}
+
+/** The pre-queue's size before it is placed (0 once placed, or if nobody came early). */
+export async function preQueueSize(redis: Redis, eventId: string): Promise<number> {
+  return redis.scard(waitingRoomKeys(eventId).prequeue);
+}
+
+/**
+ * Places the pre-queue in a random order drawn from `seed` (the on-sale workflow draws it, so the order
+ * is one and the same however often this runs), ahead of every later joiner. Once only: a repeat
+ * places nobody. Returns how many were placed (-1 when it had been done).
+ */
+export async function placePreQueue(redis: Redis, eventId: string, seed: string): Promise<number> {
+  const k = waitingRoomKeys(eventId);
+  const members = await redis.smembers(k.prequeue);
+  return (await redis.eval(PLACE_PREQUEUE, 3, k.queue, k.prequeue, k.state, ...shuffled(members, seed))) as number;
+}
+
+/**
+ * A uniformly random order for a random seed, and the same order for the same seed: each fan is ranked
+ * by HMAC-SHA256(seed, fan), which nobody can predict or influence without the seed.
+ */
+export function shuffled(fans: readonly string[], seed: string): string[] {
+  const rank = (fan: string): string => createHmac('sha256', seed).update(fan).digest('hex');
+  return fans.map((fan) => ({ fan, key: rank(fan) })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((r) => r.fan);
 }
 
 /** Lets the next `count` fans in, in join order; their tokens expire at `expiresAtMs`. */

@@ -8,12 +8,14 @@ export interface SaleProgress {
   held: number;
   /** When holds may start. */
   opensAt: Date | null;
+  /** When the event starts. */
+  startsAt: Date | null;
 }
 
 /** How much of the event is left, in one statement (the on-sale workflow asks on every tick). */
 export async function saleProgress(db: Queryable, eventId: string): Promise<SaleProgress> {
-  const { rows } = await db.query<{ status: 'SCHEDULED' | 'CANCELLED'; opens_at: Date; free_seats: number; held_seats: number; ga_unsold: number; ga_held: number }>(
-    `SELECT e.status, ${OPENS_AT} AS opens_at,
+  const { rows } = await db.query<{ status: 'SCHEDULED' | 'CANCELLED'; opens_at: Date; starts_at: Date; free_seats: number; held_seats: number; ga_unsold: number; ga_held: number }>(
+    `SELECT e.status, ${OPENS_AT} AS opens_at, e.starts_at,
             (SELECT count(*) FROM seats s WHERE s.event_id = e.id AND (s.status = 'AVAILABLE' OR (s.status = 'HELD' AND s.held_until <= now())))::int AS free_seats,
             (SELECT count(*) FROM seats s WHERE s.event_id = e.id AND s.status = 'HELD' AND s.held_until > now())::int AS held_seats,
             (SELECT COALESCE(sum(g.capacity - g.sold), 0) FROM ga_inventory g WHERE g.event_id = e.id)::int AS ga_unsold,
@@ -22,13 +24,20 @@ export async function saleProgress(db: Queryable, eventId: string): Promise<Sale
     [eventId],
   );
   const row = rows[0];
-  if (!row) return { eventStatus: 'MISSING', available: 0, held: 0, opensAt: null };
+  if (!row) return { eventStatus: 'MISSING', available: 0, held: 0, opensAt: null, startsAt: null };
   return {
     eventStatus: row.status,
     available: row.free_seats + Math.max(row.ga_unsold - row.ga_held, 0),
     held: row.held_seats + row.ga_held,
     opensAt: row.opens_at,
+    startsAt: row.starts_at,
   };
+}
+
+/** When the sale opens (the first presale window, or on_sale_at): fans who join before it wait in the pre-queue. */
+export async function saleOpensAt(db: Queryable, eventId: string): Promise<Date | null> {
+  const { rows } = await db.query<{ opens_at: Date }>(`SELECT ${OPENS_AT} AS opens_at FROM events e WHERE e.id = $1`, [eventId]);
+  return rows[0]?.opens_at ?? null;
 }
 
 /** When holds may start: the first presale window, or on_sale_at. */

@@ -75,6 +75,20 @@ export async function insertEntry(pool: Pool, entry: { eventId: string; sectionI
 }
 
 /**
+ * The sections among `sectionIds` where fans of the event wait in line. Places of a lapsed hold there
+ * are theirs: the release offers them (offer-places.ts), so no other hold takes them meanwhile. Read
+ * under the caller's locks on those places: a fan who joins after it is behind this hold.
+ */
+export async function sectionsWithFansWaiting(db: Queryable, eventId: string, sectionIds: string[]): Promise<Set<string>> {
+  if (sectionIds.length === 0) return new Set();
+  const { rows } = await db.query<{ section_id: string }>(
+    `SELECT DISTINCT section_id FROM waitlist_entries WHERE event_id = $1 AND section_id = ANY($2::uuid[]) AND status = 'WAITING'`,
+    [eventId, sectionIds],
+  );
+  return new Set(rows.map((r) => r.section_id));
+}
+
+/**
  * Takes the fan out of the line. Under the entry's lock: an offer being made at the same moment
  * either finds it gone or wins, and then there is nothing left to leave (null).
  */

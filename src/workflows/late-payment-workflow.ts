@@ -17,7 +17,9 @@ export async function latePaymentRefundWorkflow(input: {
   providerPaymentId: string;
   amountCents: number;
 }): Promise<{ paymentId: string; refunded: boolean; reason?: string }> {
-  const { paymentId, state } = await recordProviderPayment(input);
+  const { paymentId, state, reservationId } = await recordProviderPayment(input);
+  // The provider's payment is already recorded as another reservation's money: not ours to give back.
+  if (reservationId !== input.reservationId) return { paymentId, refunded: false, reason: 'OTHER_RESERVATION' };
   if (state !== 'CAPTURED') return { paymentId, refunded: false, reason: state };
   const outcome = await refundPayment({ paymentId });
   return outcome.refunded ? { paymentId, refunded: true } : { paymentId, refunded: false, reason: outcome.reason };

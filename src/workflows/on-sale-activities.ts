@@ -6,7 +6,7 @@ import type { WaitingRoomActivities } from '../activities/waiting-room-activitie
  * instead of a task dispatched through the server, on every tick of a sale that may last hours.
  * A failed look is retried; one that keeps failing fails the tick, and the next tick tries again.
  */
-export const { measureOnSale, admitFans, publishOnSale } = proxyLocalActivities<WaitingRoomActivities>({
+export const { measureOnSale, admitFans, publishOnSale, placePreQueue } = proxyLocalActivities<WaitingRoomActivities>({
   startToCloseTimeout: '5s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 5 },
 });

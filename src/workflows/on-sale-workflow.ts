@@ -1,14 +1,16 @@
-import { ActivityFailure, allHandlersFinished, condition, continueAsNew, log, setHandler, setWorkflowOptions, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, condition, continueAsNew, log, setHandler, setWorkflowOptions, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { OnSaleCarried, OnSaleInput, OnSaleLimits, OnSaleMeasure, OnSaleOutcome, OnSalePhase, OnSaleView } from '../domain/on-sale';
 import { refillAdmissionBudget } from '../domain/admission-budget';
 import { businessFailure } from './failures';
-import { admitFans, measureOnSale, publishOnSale } from './on-sale-activities';
+import { admitFans, measureOnSale, placePreQueue, publishOnSale } from './on-sale-activities';
 import { onSaleQuery, setOnSaleLimitsUpdate } from './on-sale-definitions';
 
 /** Continue as new past this many history events, unless the input says otherwise (or the server suggests it first). */
 export const ON_SALE_MAX_HISTORY_EVENTS = 4000;
 /** The admission rate fans are told about is measured over this much recent time. */
 const RATE_WINDOW_MS = 30_000;
+/** While everything is sold or held, the room looks less often (tickets come back from refunds and lapsed holds). */
+const SOLD_OUT_TICK_FACTOR = 5;
 
 /**
  * The waiting room of one high-demand event, for as long as its sale runs.
@@ -17,10 +19,12 @@ const RATE_WINDOW_MS = 30_000;
  * finished (an admitted fan finishes by buying, or when their token lapses with nothing held), and
  * the inventory left. It admits the next fans in join order while the unfinished ones stay under
  * maxActive and the admissions under maxAdmissionsPerSecond, so the holds never get more buyers than
- * the system serves: as fans finish, the next are let in. It waits for the sale to open; pauses while
- * everything left is in someone's hold; and ends when everything is sold (waiting fans read SOLD_OUT)
- * or the event is cancelled (CLOSED). Its history stays short: it continues as new, carrying its
- * counters, long before the history grows large.
+ * the system serves: as fans finish, the next are let in. Fans who join before the sale opens wait in
+ * a pre-queue; at opening the workflow draws a random order for them (placePreQueue) and places them
+ * ahead of everyone who joins later, before it admits anyone. It pauses while everything left is in
+ * someone's hold, reads SOLD_OUT while everything is sold (and admits again when tickets come back),
+ * and ends when the event starts or is cancelled (CLOSED). Its history stays short: it continues as
+ * new, carrying its counters, long before the history grows large.
  */
 export async function onSaleWorkflow(input: OnSaleInput): Promise<OnSaleOutcome> {
   let limits: OnSaleLimits = { ...input.limits };
@@ -42,9 +46,10 @@ export async function onSaleWorkflow(input: OnSaleInput): Promise<OnSaleOutcome>
     { validator: validateLimits },
   );
 
+  if (input.closing) return end();
   for (;;) {
     const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength >= (input.maxHistoryEvents ?? ON_SALE_MAX_HISTORY_EVENTS)) {
+    if (historyFull()) {
       await condition(allHandlersFinished);
       return continueAsNew<typeof onSaleWorkflow>({ ...input, limits, carried: state });
     }
@@ -63,7 +68,7 @@ export async function onSaleWorkflow(input: OnSaleInput): Promise<OnSaleOutcome>
     last = measure;
     state.finishedTotal += measure.finished;
 
-    if (measure.eventStatus !== 'SCHEDULED') return end('CLOSED');
+    if (measure.eventStatus !== 'SCHEDULED' || now >= measure.startsAtMs) return end();
     if (now < measure.opensAtMs) {
       phase = 'BEFORE_SALE';
       await publish('OPEN', measure.opensAtMs);
@@ -72,7 +77,29 @@ export async function onSaleWorkflow(input: OnSaleInput): Promise<OnSaleOutcome>
       lastTickAt = Date.now();
       continue;
     }
-    if (measure.available === 0 && measure.held === 0) return end('SOLD_OUT');
+    if (!state.preQueuePlaced) {
+      // Before anyone is admitted: the pre-queue's order, drawn here once (the seed is in the history).
+      state.preQueueSeed ??= uuid4();
+      try {
+        await placePreQueue({ eventId: input.eventId, seed: state.preQueueSeed });
+        state.preQueuePlaced = true;
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err;
+        log.warn('pre-queue not placed yet', { eventId: input.eventId, error: String(err.cause ?? err) });
+        await nextTick(limits.tickMs);
+        continue;
+      }
+    }
+    if (measure.available === 0 && measure.held === 0) {
+      // Everything is sold: waiting fans keep their places and are told so; a refund may bring tickets back.
+      phase = 'SOLD_OUT';
+      await publish('SOLD_OUT', measure.opensAtMs).catch((err: unknown) => {
+        if (!(err instanceof ActivityFailure)) throw err;
+      });
+      await nextTick(limits.tickMs * SOLD_OUT_TICK_FACTOR);
+      lastTickAt = Date.now();
+      continue;
+    }
 
     const elapsedMs = now - lastTickAt;
     lastTickAt = now;
@@ -115,21 +142,31 @@ export async function onSaleWorkflow(input: OnSaleInput): Promise<OnSaleOutcome>
     await publishOnSale({ eventId: input.eventId, state: roomState, ratePerSecond: admissionRate(), maxRatePerSecond: limits.maxAdmissionsPerSecond, opensAtMs });
   }
 
-  async function end(final: 'SOLD_OUT' | 'CLOSED'): Promise<OnSaleOutcome> {
-    phase = final;
-    // Waiting fans must learn it: published until it gets through.
+  function historyFull(): boolean {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength >= (input.maxHistoryEvents ?? ON_SALE_MAX_HISTORY_EVENTS);
+  }
+
+  /** The event started or was cancelled: waiting fans must learn it, published until it gets through. */
+  async function end(): Promise<OnSaleOutcome> {
+    phase = 'CLOSED';
     for (;;) {
       try {
-        await publish(final, last?.opensAtMs ?? 0);
+        await publish('CLOSED', last?.opensAtMs ?? 0);
         break;
       } catch (err) {
         if (!(err instanceof ActivityFailure)) throw err;
+        // A long Redis outage must not grow the history without bound.
+        if (historyFull()) {
+          await condition(allHandlersFinished);
+          return continueAsNew<typeof onSaleWorkflow>({ ...input, limits, carried: state, closing: true });
+        }
         await nextTick(limits.tickMs);
       }
     }
     await condition(allHandlersFinished);
-    log.info('on-sale ended', { eventId: input.eventId, phase: final, admitted: state.admittedTotal });
-    return { phase: final, admittedTotal: state.admittedTotal, finishedTotal: state.finishedTotal };
+    log.info('on-sale ended', { eventId: input.eventId, admitted: state.admittedTotal });
+    return { phase: 'CLOSED', admittedTotal: state.admittedTotal, finishedTotal: state.finishedTotal };
   }
 
   /** Admissions per second over the recent ticks in which fans were waiting: what the room really does. */
@@ -162,9 +199,10 @@ export async function onSaleWorkflow(input: OnSaleInput): Promise<OnSaleOutcome>
 /**
  * A sale's room lives as long as the sale (hours): it moves to each new build on its next task instead of
  * keeping an old build alive, so a change to it must replay its recorded histories (patched() where it
- * would not; docs/upgrades.md).
+ * would not; docs/upgrades.md). Said only to a versioned worker: an unversioned one (WORKER_VERSIONING=off,
+ * tests) may not name a behaviour.
  */
-setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, onSaleWorkflow);
+setWorkflowOptions(() => (workflowInfo().currentDeploymentVersion ? { versioningBehavior: 'AUTO_UPGRADE' } : {}), onSaleWorkflow);
 
 /** Refuses, before anything reaches the history, limits the room cannot run with. */
 function validateLimits(change: Partial<OnSaleLimits>): void {

@@ -12,15 +12,24 @@ import type { ReservationActivities } from '../activities/reservation-activities
 
 /**
  * The hold: bounded, so a database outage answers 503 within seconds. Its attempts are the bound:
- * this SDK (1.24) does not stop a local activity's retries at scheduleToCloseTimeout (measured on the
- * dev server: a 5 s budget of fast failures kept retrying for a minute). Each attempt's transaction ends
- * (its statements are cut off, or it rolls back) before the attempt's timeout, so a retry never races
- * an attempt nobody waits for any more.
+ * this SDK (1.24) does not stop a local activity's retries at scheduleToCloseTimeout (seen on the dev
+ * server: fast failures kept retrying long past that budget; docs/benchmarks.md). Each attempt's
+ * transaction ends (its statements are cut off, or it rolls back) before the attempt's timeout, so a
+ * retry never races an attempt nobody waits for any more.
  */
 export const { holdInventory } = proxyLocalActivities<ReservationActivities>({
   startToCloseTimeout: '5s',
   scheduleToCloseTimeout: '12s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 6 },
+});
+
+/**
+ * A waiting-list offer's hold exists already; adopting it must happen whatever the outage (giving up would
+ * take the places from the fan they were offered to): retried without limit, like a release.
+ */
+export const { holdInventory: adoptOfferHold } = proxyLocalActivities<ReservationActivities>({
+  startToCloseTimeout: '5s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s' },
 });
 
 /** Steps a buyer waits for: bounded, so an outage is reported (503) and the hold stays as it was. */

@@ -17,6 +17,7 @@ import { businessFailure, hasCode, refusalCause, unavailable } from './failures'
 import { WorkflowMutex } from './mutex';
 import {
   abandonHold,
+  adoptOfferHold,
   chargePayment,
   extendHold,
   holdInventory,
@@ -92,8 +93,9 @@ export class ReservationRun {
   /** Holds the inventory; a refused or failed hold ends the run (once the hold update has answered). */
   async hold(): Promise<void> {
     let view: ReservationView;
+    const holdStep = this.input.adoptsOffer ? adoptOfferHold : holdInventory;
     try {
-      view = await holdInventory({
+      view = await holdStep({
         reservationId: this.input.reservationId,
         eventId: this.input.eventId,
         userId: this.input.userId,
@@ -103,6 +105,7 @@ export class ReservationRun {
         maxExtensions: this.input.maxExtensions,
         idempotencyKey: this.input.idempotencyKey,
         requestHash: this.input.requestHash ?? null,
+        queueTokenId: this.input.queueTokenId ?? null,
       });
     } catch (err) {
       const refused = refusalCause(err);
@@ -149,9 +152,13 @@ export class ReservationRun {
    * finish, and a charge whose outcome is still unknown is settled (and refunded if it took money).
    */
   async finish(): Promise<void> {
-    while (this.state.notifications.length > 0) await this.mutex.runExclusive(() => this.handleNotifications());
-    await condition(allHandlersFinished);
-    await this.mutex.runExclusive(() => this.settleCharges('durably'));
+    // A payment reported while the charges were being settled (which may take long: the provider may be
+    // down) is handled too: the run ends only when nothing is left to handle.
+    do {
+      while (this.state.notifications.length > 0) await this.mutex.runExclusive(() => this.handleNotifications());
+      await condition(allHandlersFinished);
+      await this.mutex.runExclusive(() => this.settleCharges('durably'));
+    } while (this.state.notifications.length > 0);
   }
 
   /**
@@ -293,7 +300,7 @@ export class ReservationRun {
     await this.settleCharges('now');
     if (this.state.status() === 'CONFIRMED') return this.state.current;
     await this.assertOpen();
-    const graceUntil = this.state.paymentGraceDeadline(Date.now());
+    const graceUntil = this.state.grantPaymentGrace(Date.now());
     if (graceUntil !== null) await this.moveDeadline(graceUntil, 'PAYMENT_GRACE');
     else this.setView(this.state.withStatus('PAYMENT_PENDING'));
 
@@ -313,13 +320,18 @@ export class ReservationRun {
         this.state.settled(chargeKey);
         if (cause.type === 'PAYMENT_DECLINED') throw await this.noteDecline((cause.details?.[0] ?? {}) as Record<string, unknown>);
         this.setView(this.state.withStatus('HELD'));
-        throw cause;
+        throw cause.type === 'UNAVAILABLE' ? await this.failedAttempt(cause) : cause;
       }
       // Timed out or failed after it may have been sent: the outcome is unknown until settled.
-      const settlement = await this.settleCharge(chargeKey, 'now');
+      let settlement: ChargeSettlement;
+      try {
+        settlement = await this.settleCharge(chargeKey, 'now');
+      } catch (unsettled) {
+        throw await this.failedAttempt(unsettled);
+      }
       if (settlement.status === 'SOLD') return this.state.current;
       if (settlement.decline) throw settlement.decline;
-      throw unavailable(err);
+      throw await this.failedAttempt(err);
     }
     this.state.settled(chargeKey);
     return this.completeSale(paymentId);
@@ -359,6 +371,21 @@ export class ReservationRun {
         if (this.state.isOpen()) this.setView(this.state.withStatus('HELD'));
         return { status: 'VOIDED' };
     }
+  }
+
+  /**
+   * A charge that ended without a sale or a decline (the processor did not answer; settled later if it
+   * took money) still counts as an attempt: the buyer gets 503 while attempts remain, and the last one
+   * allowed releases the hold, as a decline would.
+   */
+  private async failedAttempt(err: unknown): Promise<ApplicationFailure> {
+    if (this.state.isOpen()) this.setView(this.state.withStatus(this.state.status(), { payment_attempts: this.state.attemptsMade() }));
+    if (!this.state.isOpen() || !this.state.attemptsExhausted()) return err instanceof ApplicationFailure && err.type === 'UNAVAILABLE' ? err : unavailable(err);
+    await this.close({ status: 'CANCELLED', reason: 'PAYMENT_ATTEMPTS_EXHAUSTED' });
+    return businessFailure('RESERVATION_CANCELLED', 'the payment failed on the last attempt allowed; the hold was released', {
+      release_reason: 'PAYMENT_ATTEMPTS_EXHAUSTED',
+      payment_attempts: this.state.attemptsMade(),
+    });
   }
 
   /** A decline counts as one of the buyer's attempts; the last one allowed releases the hold. */

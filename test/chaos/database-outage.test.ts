@@ -41,7 +41,7 @@ describe('when PostgreSQL is down while holds fall due', () => {
     await postgres?.remove();
   });
 
-  test('every due hold is released within seconds of the database coming back, none is lost and none released early', async () => {
+  test('every hold falls due during the outage and is released within seconds of the database coming back, none is lost and none released early', async () => {
     const config = testConfig({ DATABASE_URL: postgres.url });
     const { event, seatIds } = await seedEvent(pool, { seated: [{ rows: 2, seats_per_row: HOLDS / 2 }] });
     const buyer = await createUser(pool);
@@ -57,12 +57,16 @@ describe('when PostgreSQL is down while holds fall due', () => {
       workflowBundle: workflowBundle(),
     });
 
+    let stoppingAt = 0;
+    let restartedAt = 0;
     const { held, back } = await worker.runUntil(async () => {
       const held = await holdEachSeat(client, config.TEMPORAL_TASK_QUEUE, { eventId: event.id, userId: buyer.id, seatIds: seatIds.slice(0, HOLDS), holdSeconds: HOLD_SECONDS });
       const lastDeadline = Math.max(...held.map((h) => h.heldUntil));
 
+      stoppingAt = Date.now();
       await postgres.stop();
       await new Promise((resolve) => setTimeout(resolve, lastDeadline + OUTAGE_PAST_DEADLINE_MS - Date.now()));
+      restartedAt = Date.now();
       await postgres.start();
       const back = Date.now();
 
@@ -82,6 +86,15 @@ describe('when PostgreSQL is down while holds fall due', () => {
     expect(releases).toMatchObject({ released: HOLDS, notReleased: 0, early: 0 });
     const worst = Math.max(...lags.map((r) => Number(r.released_after_restart_ms)));
     const first = Math.min(...lags.map((r) => Number(r.released_after_restart_ms)));
+    // The outage contained every deadline (the server was being stopped before the first held_until and
+    // started again after the last), and every release came after that: none ran before the outage.
+    expect(stoppingAt).toBeLessThan(Math.min(...held.map((h) => h.heldUntil)));
+    expect(restartedAt).toBeGreaterThan(Math.max(...held.map((h) => h.heldUntil)));
+    const { rows: releasedBeforeRestart } = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM reservations WHERE event_id = $1 AND (released_at IS NULL OR released_at < to_timestamp($2 / 1000.0))`,
+      [event.id, restartedAt],
+    );
+    expect(releasedBeforeRestart[0]!.n).toBe(0);
     // At most the capped retry interval (2 s) plus the work; bounded generously for a shared machine.
     // A backoff left to grow would be waiting for its next attempt 10 s or more after the restart.
     expect(worst).toBeLessThan(8_000);

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Redis } from 'ioredis';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import type { Queryable } from '../../src/db/transaction';
 import { cancelOpenWorkflows } from '../../scripts/lib/temporal-cleanup';
 import { getSeatMap } from '../../src/inventory/seat-map-cache';
 import { createPool } from '../../src/db/pool';
@@ -40,7 +41,7 @@ describe('when the worker is killed with -9 while 50 short holds are pending', (
     redis?.disconnect();
   });
 
-  test('the supervisor starts a new worker, which releases every hold: none lost, none early', async () => {
+  test('the supervisor starts a new worker, which releases every hold that fell due while none ran: none lost, none early, lapsed ones on sale meanwhile', async () => {
     const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
     const { event, seatIds } = await seedEvent(pool, { seated: [{ rows: 5, seats_per_row: HOLDS / 5 }] });
     const buyer = await createUser(pool);
@@ -56,15 +57,29 @@ describe('when the worker is killed with -9 while 50 short holds are pending', (
     const backAt = Date.now();
     const dueWhileDown = held.filter((h) => h.heldUntil > killedAt && h.heldUntil < backAt).length;
 
-    // Whether or not their releases have run yet, seats whose hold has lapsed are on sale again.
+    // Whether or not their releases have run yet, seats whose hold has lapsed are on sale again: the
+    // map and the count of holds not yet released are read in one snapshot of the database, so the
+    // map is shown to count as available seats whose hold had lapsed and was still HELD.
     const lastDeadline = Math.max(...held.map((h) => h.heldUntil));
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, lastDeadline + 200 - Date.now())));
-    const lapsedNotYetReleased = await heldCount(pool, event.id);
-    expect((await getSeatMap(pool, redis, event.id)).total_available).toBe(HOLDS);
+    const { lapsedNotYetReleased, availableInMap } = await inOneSnapshot(pool, async (db) => ({
+      lapsedNotYetReleased: await heldCount(db, event.id),
+      availableInMap: (await getSeatMap(db, redis, event.id)).total_available,
+    }));
+    expect(lapsedNotYetReleased).toBeGreaterThan(0);
+    expect(availableInMap).toBe(HOLDS);
     const outcomes = await Promise.all(held.map((h) => h.handle.result()));
     const doneAt = Date.now();
 
     expect(pendingAtKill).toBeGreaterThan(0);
+    // Deadlines fell while no worker ran, and the holds due then were released by the new worker, after it polled.
+    expect(dueWhileDown).toBeGreaterThan(0);
+    const dueWhileDownIds = held.filter((h) => h.heldUntil > killedAt && h.heldUntil < backAt).map((h) => h.handle.workflowId.replace(/^reservation-/, ''));
+    const { rows: releasedBeforeBack } = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM reservations WHERE id = ANY($1::uuid[]) AND (released_at IS NULL OR released_at < to_timestamp($2 / 1000.0))`,
+      [dueWhileDownIds, backAt],
+    );
+    expect(releasedBeforeBack[0]!.n).toBe(0);
     expect(outcomes.map((o) => o.status)).toEqual(Array(HOLDS).fill('EXPIRED'));
     expect(supervised.supervisorLines[0]).toMatch(/^worker was killed by SIGKILL after .*; restarting it in 1\.0 s$/);
     const releases = await releasesOf(pool, event.id);
@@ -89,7 +104,20 @@ describe('when the worker is killed with -9 while 50 short holds are pending', (
   }, 120_000);
 });
 
-async function heldCount(pool: Pool, eventId: string): Promise<number> {
-  const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM reservations WHERE event_id = $1 AND status = 'HELD'`, [eventId]);
+async function heldCount(db: Queryable, eventId: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM reservations WHERE event_id = $1 AND status = 'HELD'`, [eventId]);
   return rows[0]!.n;
+}
+
+/** Reads made in one REPEATABLE READ transaction: they all see the database at the same moment. */
+async function inOneSnapshot<T>(pool: Pool, read: (db: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const result = await read(client);
+    await client.query('COMMIT');
+    return result;
+  } finally {
+    client.release();
+  }
 }

@@ -72,10 +72,26 @@ describe('a reservation’s rules', () => {
     expect(state.admit('cancel', T0, false)).toMatchObject({ code: 'RATE_LIMITED', details: { retry_after_seconds: 60 } });
   });
 
-  test('a payment in the last seconds keeps the hold for the grace; one with time to spare leaves the deadline alone', () => {
+  test('a payment in the last seconds keeps the hold for the grace, once; one with time to spare leaves the deadline alone', () => {
     const state = held();
-    expect(state.paymentGraceDeadline(T0 + 590_000)).toBe(T0 + 650_000);
-    expect(state.paymentGraceDeadline(T0 + 1000)).toBeNull();
+    expect(state.grantPaymentGrace(T0 + 1000)).toBeNull();
+    expect(state.grantPaymentGrace(T0 + 590_000)).toBe(T0 + 650_000);
+    state.setDeadline(T0 + 650_000);
+    // Confirming again near the new deadline does not renew it.
+    expect(state.grantPaymentGrace(T0 + 640_000)).toBeNull();
+  });
+
+  test('every charge started is an attempt, whatever its outcome; the attempts allowed are a bound', () => {
+    const state = held({ maxPaymentAttempts: 3 });
+    expect(state.attemptsExhausted()).toBe(false);
+    state.nextChargeKey();
+    state.nextChargeKey();
+    expect(state.attemptsMade()).toBe(2);
+    expect(state.attemptsExhausted()).toBe(false);
+    state.nextChargeKey();
+    expect(state.attemptsExhausted()).toBe(true);
+    // The ledger's count (charges the provider saw) wins when it is ahead.
+    expect(held({ maxPaymentAttempts: 3 }, { payment_attempts: 3 }).attemptsExhausted()).toBe(true);
   });
 
   test('a confirm key keeps its final answer, but a 503 is not final and the same key may pay later', () => {
@@ -98,8 +114,8 @@ describe('a reservation’s rules', () => {
     expect(state.unsettledCharges()).toEqual([second]);
   });
 
-  test('declines count up to the attempts allowed; the last releases; the provider’s own count wins', () => {
-    const state = held({ maxPaymentAttempts: 3 }, { payment_attempts: 1 });
+  test('a decline reports the attempts made and those left; the last one allowed releases; the ledger’s count wins when ahead', () => {
+    const state = held({ maxPaymentAttempts: 3 }, { payment_attempts: 2 });
     expect(state.decline({})).toEqual({ attempts: 2, remaining: 1, releases: false });
     expect(state.decline({ payment_attempts: 3 })).toEqual({ attempts: 3, remaining: 0, releases: true });
     expect(state.declineRefusal({ decline_code: 'card_declined' }, 3, 0)).toMatchObject({

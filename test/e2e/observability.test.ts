@@ -53,7 +53,8 @@ async function startWorkerProcess(metricsPort: number, lines: string[]): Promise
       PAYMENT_WEBHOOK_SECRET: config.PAYMENT_WEBHOOK_SECRET,
       QUEUE_TOKEN_SECRET: config.QUEUE_TOKEN_SECRET,
       WORKER_METRICS_PORT: String(metricsPort),
-      LOG_LEVEL: 'info',
+      // Debug, so the SDK's own line for every activity (with its request id) is there to read.
+      LOG_LEVEL: 'debug',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -92,6 +93,16 @@ afterAll(async () => {
   worker?.kill('SIGTERM');
   if (worker && worker.exitCode === null) await new Promise((resolve) => worker.once('exit', resolve));
 });
+
+async function eventually<T>(check: () => T | null, timeoutMs = 15_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== null) return value;
+    if (Date.now() > until) throw new Error('the expected log lines did not come');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 function jsonLines(): Array<Record<string, unknown>> {
   return workerLines.flatMap((line) => {
@@ -143,25 +154,34 @@ describe('the provisioned Grafana dashboard', () => {
 });
 
 describe('logs', () => {
-  test('the API request id reaches the workflow and activity log lines (JSON), with the workflow id; no token or card data; nothing at INFO per reservation', async () => {
+  test('each API request id reaches the log lines of what it caused (JSON), with the workflow id; no token or card data; nothing at INFO per reservation', async () => {
     const event = await createEventViaApi(e2e.api, e2e.admin, { rows: 1, seatsPerRow: 2 });
     const buyer = await registerBuyer(e2e.api);
     const held = await e2e.api.post('/api/v1/reservations', { event_id: event.eventId, seat_ids: [event.seatIds[1]] }, { token: buyer.token, headers: { 'x-request-id': 'trace-hold-1' } });
+    expect(held.status).toBe(201);
     const id = held.body.reservation_id as string;
     await e2e.api.post(`/api/v1/reservations/${id}/confirm`, { payment_method_id: 'pm_card_declined' }, { token: buyer.token, headers: { 'x-request-id': 'trace-pay-2' } });
     const raw = JSON.stringify({ reservation_id: id, payment_id: `pay_${id}`, status: 'failed', amount_cents: held.body.total_price_cents });
     const signature = createHmac('sha256', e2e.stack.config.PAYMENT_WEBHOOK_SECRET).update(raw).digest('hex');
     expect((await e2e.api.post('/api/v1/payments/webhook', undefined, { raw, headers: { 'x-signature': signature, 'x-request-id': 'trace-webhook-3' } })).status).toBe(202);
-    await e2e.api.delete(`/api/v1/reservations/${id}`, { token: buyer.token, headers: { 'x-request-id': 'trace-cancel-4' } });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await e2e.api.delete(`/api/v1/reservations/${id}`, { token: buyer.token, headers: { 'x-request-id': 'trace-cancel-4' } })).status).toBe(200);
+    await e2e.stack.server.deps.temporal.workflow.getHandle(`reservation-${id}`).result();
 
-    const ofThisWorkflow = jsonLines().filter((l) => l.workflowId === `reservation-${id}`);
+    // The SDK writes a line as each activity ends (completed, or failed as the declined charge did), with
+    // the activity's log attributes.
+    const completed = (activityType: string) => (l: Record<string, unknown>) => l.activityType === activityType && /^Activity (completed|failed)$/.test(String(l.msg));
+    const ofThisWorkflow = await eventually(() => {
+      const lines = jsonLines().filter((l) => l.workflowId === `reservation-${id}`);
+      return lines.some(completed('releaseInventory')) ? lines : null;
+    });
+    // One request id per request: the hold, the charge, the webhook's warning, the cancel's release.
+    expect(ofThisWorkflow.filter(completed('holdInventory')).map((l) => l.requestId)).toEqual(['trace-hold-1']);
+    expect(ofThisWorkflow.filter(completed('chargePayment')).map((l) => l.requestId)).toEqual(['trace-pay-2']);
     const failedPayment = ofThisWorkflow.find((l) => l.msg === 'provider reported a failed payment');
     expect(failedPayment).toMatchObject({ requestId: 'trace-webhook-3', reservationId: id, level: 40 });
-    const declined = ofThisWorkflow.find((l) => l.activityType === 'chargePayment');
-    expect(declined).toMatchObject({ requestId: 'trace-pay-2' });
-    // A reservation's ordinary life (hold, decline, cancel) writes nothing at the default level.
-    expect(ofThisWorkflow.filter((l) => typeof l.level === 'number' && l.level < 40)).toEqual([]);
+    expect(ofThisWorkflow.filter(completed('releaseInventory')).map((l) => l.requestId)).toEqual(['trace-cancel-4']);
+    // A reservation's ordinary life (hold, decline, cancel) writes nothing at the default level (INFO).
+    expect(ofThisWorkflow.filter((l) => l.level === 30)).toEqual([]);
     const everything = workerLines.join('\n');
     expect(everything).not.toContain(buyer.token);
     expect(everything).not.toContain('pm_card_declined');

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { startServer, type RunningServer } from '../../src/api/server';
 import { ConfigError, loadConfig, PUBLISHED_SECRETS, type Config } from '../../src/config';
-import { signQueueToken } from '../../src/waiting-room/queue-token';
+import { queueTokenIdOf, signQueueToken, type QueueTokenClaims } from '../../src/waiting-room/queue-token';
 import { paymentsOf } from '../support/db-queries';
 import { useE2eStack } from '../support/e2e-stack';
 import { testConfig } from '../support/env';
@@ -44,7 +44,12 @@ function holdGa(api: HttpClient, buyer: Buyer, event: ApiEvent, queueToken?: str
  */
 async function admittedFan(event: ApiEvent, secret: string): Promise<{ fan: Buyer; token: string }> {
   const fan = await registerBuyer(e2e.api);
-  return { fan, token: signQueueToken(secret, { eventId: event.eventId, userId: fan.id, expiresAtMs: Date.now() + 60_000, admissionNumber: 1 }) };
+  return { fan, token: tokenFor(secret, event.eventId, fan.id, 1) };
+}
+
+function tokenFor(secret: string, eventId: string, userId: string, admissionNumber: number): string {
+  const admission: Omit<QueueTokenClaims, 'tokenId'> = { eventId, userId, expiresAtMs: Date.now() + 60_000, admissionNumber };
+  return signQueueToken(secret, { ...admission, tokenId: queueTokenIdOf(admission) });
 }
 
 /**
@@ -105,7 +110,7 @@ describe('no secret has a built-in value', () => {
   test('on a running API, a queue token minted with dev-queue-token-secret is refused 403 QUEUE_TOKEN_REQUIRED and holds nothing', async () => {
     const event = await createEventViaApi(e2e.api, e2e.admin, { gaCapacity: 5, event: { high_demand: true } });
     const fan = await registerBuyer(e2e.api);
-    const minted = signQueueToken('dev-queue-token-secret', { eventId: event.eventId, userId: fan.id, expiresAtMs: Date.now() + 60_000, admissionNumber: 1 });
+    const minted = tokenFor('dev-queue-token-secret', event.eventId, fan.id, 1);
     const res = await holdGa(e2e.api, fan, event, minted);
     expect([res.status, res.body.error]).toEqual([403, 'QUEUE_TOKEN_REQUIRED']);
     const { rows } = await e2e.stack.server.deps.pool.query('SELECT count(*)::int AS n FROM reservations WHERE event_id = $1', [event.eventId]);
@@ -150,7 +155,7 @@ describe('rotating a secret without losing work in flight', () => {
     const after = await apiWith({ QUEUE_TOKEN_SECRET: next });
     const refused = await holdGa(after, laterFan.fan, event, laterFan.token);
     expect([refused.status, refused.body.error]).toEqual([403, 'QUEUE_TOKEN_REQUIRED']);
-    const readmitted = signQueueToken(next, { eventId: event.eventId, userId: laterFan.fan.id, expiresAtMs: Date.now() + 60_000, admissionNumber: 2 });
+    const readmitted = tokenFor(next, event.eventId, laterFan.fan.id, 2);
     expect((await holdGa(after, laterFan.fan, event, readmitted)).status).toBe(201);
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { signQueueToken } from '../../src/waiting-room/queue-token';
 import { onSaleWorkflowId } from '../../src/workflows/ids';
 import { onSaleQuery } from '../../src/workflows/on-sale-definitions';
@@ -43,15 +44,20 @@ describe('a high-demand on-sale over HTTP', () => {
     for (const fan of fans) joined.push(await join(fan, event.eventId));
     expect(joined[0]!.status).toBe(200);
     expect(joined[0]!.body).toMatchObject({ state: expect.stringMatching(/WAITING|ADMITTED/) });
+    // The ceiling is two: whatever the room did meanwhile, the third fan cannot be in yet, and waits
+    // behind at most the two who joined first, with an estimate of at least a second.
     const third = joined[2]!.body;
-    if (third.state === 'WAITING') {
-      expect(third.position).toBeGreaterThanOrEqual(1);
-      expect(third.total).toBeGreaterThanOrEqual(third.position);
-      expect(third.estimated_wait_seconds).toBeGreaterThanOrEqual(0);
-    }
+    expect(third).toMatchObject({ state: 'WAITING', position: expect.any(Number), total: expect.any(Number), estimated_wait_seconds: expect.any(Number) });
+    expect(third.position).toBeGreaterThanOrEqual(1);
+    expect(third.position).toBeLessThanOrEqual(3);
+    expect(third.total).toBeGreaterThanOrEqual(third.position);
+    expect(Number.isInteger(third.estimated_wait_seconds)).toBe(true);
+    expect(third.estimated_wait_seconds).toBeGreaterThanOrEqual(1);
+    expect(third.queue_number).toBe(joined[0]!.body.queue_number + 2);
     // Joining again keeps the place.
     const again = await join(fans[2]!, event.eventId);
-    expect(again.body.queue_number ?? again.body.state).toBe(third.queue_number ?? third.state);
+    expect(again.body).toMatchObject({ state: 'WAITING', queue_number: third.queue_number });
+    expect(again.body.position).toBeLessThanOrEqual(third.position);
 
     const token = await admittedToken(fans[0]!, event.eventId);
     const first = await status(fans[0]!, event.eventId);
@@ -82,7 +88,7 @@ describe('a high-demand on-sale over HTTP', () => {
     const token = await admittedToken(fan, event.eventId);
     const secret = e2e.stack.config.QUEUE_TOKEN_SECRET;
     const parts = token.split('.');
-    const claims = { eventId: event.eventId, userId: fan.id, expiresAtMs: Number(parts[3]), admissionNumber: Number(parts[4]) };
+    const claims = { eventId: event.eventId, userId: fan.id, expiresAtMs: Number(parts[3]), admissionNumber: Number(parts[4]), tokenId: parts[5]! };
     const cases: Array<[string, Buyer, string, string]> = [
       ['forged (signed with another secret)', fan, event.eventId, signQueueToken('not-the-server-secret', claims)],
       ['tampered (a later expiry under the old signature)', fan, event.eventId, [...parts.slice(0, 3), String(claims.expiresAtMs + 3_600_000), ...parts.slice(4)].join('.')],
@@ -148,5 +154,70 @@ describe('a high-demand on-sale over HTTP', () => {
     const numbers = [];
     for (const fan of fans) numbers.push((await status(fan, event.eventId)).body.admission_number);
     expect(numbers).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe('a queue token admits its holder to one purchase (contract, Fairness)', () => {
+  /**
+   * A fan and the token an admission gives them, signed as the room signs it (how the room admits is
+   * the scenarios above; here what matters is what one token lets its holder do).
+   */
+  async function admittedFan() {
+    const event = await createEventViaApi(e2e.api, e2e.admin, { gaCapacity: 20, event: { high_demand: true } });
+    const fan = await registerBuyer(e2e.api);
+    const token = signQueueToken(e2e.stack.config.QUEUE_TOKEN_SECRET, {
+      eventId: event.eventId,
+      userId: fan.id,
+      expiresAtMs: Date.now() + 120_000,
+      admissionNumber: 1,
+      tokenId: randomUUID(),
+    });
+    return { event, fan, token };
+  }
+
+  function holdFor(buyer: Buyer, eventId: string, sectionId: string, queueToken: string, extra: Record<string, unknown> = {}) {
+    return e2e.api.post('/api/v1/reservations', { event_id: eventId, ga: [{ section_id: sectionId, quantity: 1 }], ...extra }, { token: buyer.token, headers: { 'X-Queue-Token': queueToken } });
+  }
+
+  test('while its hold is open a second hold with the same token is 409 HOLD_ALREADY_OPEN; once that hold is cancelled the fan may hold again', async () => {
+    const { event, fan, token } = await admittedFan();
+    const first = await holdFor(fan, event.eventId, event.gaSectionId!, token);
+    expect(first.status).toBe(201);
+    const second = await holdFor(fan, event.eventId, event.gaSectionId!, token);
+    expect([second.status, second.body.error]).toEqual([409, 'HOLD_ALREADY_OPEN']);
+
+    const cancelled = await e2e.api.delete(`/api/v1/reservations/${first.body.reservation_id}`, { token: fan.token });
+    expect(cancelled.body.status).toBe('CANCELLED');
+    const again = await holdFor(fan, event.eventId, event.gaSectionId!, token);
+    expect(again.status).toBe(201);
+  });
+
+  test('after a purchase made with it is confirmed, the token is 403 QUEUE_TOKEN_USED and holds nothing', async () => {
+    const { event, fan, token } = await admittedFan();
+    const held = await holdFor(fan, event.eventId, event.gaSectionId!, token);
+    const paid = await e2e.api.post(`/api/v1/reservations/${held.body.reservation_id}/confirm`, { payment_method_id: 'pm_card_visa' }, { token: fan.token });
+    expect(paid.body.status).toBe('CONFIRMED');
+    const again = await holdFor(fan, event.eventId, event.gaSectionId!, token);
+    expect([again.status, again.body.error]).toEqual([403, 'QUEUE_TOKEN_USED']);
+    const { rows } = await e2e.stack.server.deps.pool.query(`SELECT status FROM reservations WHERE event_id = $1`, [event.eventId]);
+    expect(rows).toEqual([{ status: 'CONFIRMED' }]);
+  });
+
+  test('after its hold expires the fan may hold again with the same token', async () => {
+    const { event, fan, token } = await admittedFan();
+    const first = await holdFor(fan, event.eventId, event.gaSectionId!, token, { hold_duration_seconds: 1 });
+    expect(first.status).toBe(201);
+    await eventually(async () => (await e2e.api.get(`/api/v1/reservations/${first.body.reservation_id}`, { token: fan.token })).body.status === 'EXPIRED');
+    const again = await holdFor(fan, event.eventId, event.gaSectionId!, token);
+    expect(again.status).toBe(201);
+  });
+
+  test('two holds sent at once with one token: exactly one is 201, the other 409 HOLD_ALREADY_OPEN', async () => {
+    const { event, fan, token } = await admittedFan();
+    const answers = await Promise.all([holdFor(fan, event.eventId, event.gaSectionId!, token), holdFor(fan, event.eventId, event.gaSectionId!, token)]);
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409]);
+    expect(answers.find((a) => a.status === 409)?.body.error).toBe('HOLD_ALREADY_OPEN');
+    const { rows } = await e2e.stack.server.deps.pool.query(`SELECT count(*)::int AS n FROM reservations WHERE event_id = $1 AND status = 'HELD'`, [event.eventId]);
+    expect(rows[0].n).toBe(1);
   });
 });

@@ -13,6 +13,7 @@ import { gaCounter, seatStatuses } from '../support/db-queries';
 import { testConfig, testTicketKeys } from '../support/env';
 import { ticketSigner } from '../../src/tickets/ticket-keys';
 import { createUser, seedEvent } from '../support/fixtures';
+import { holdRowLock, settle, waitForLockWaiters } from '../support/lock-waits';
 
 let pool: Pool;
 beforeAll(() => {
@@ -63,17 +64,43 @@ describe('holding seats in PostgreSQL', () => {
     expect(rows[0].n).toBe(1);
   });
 
-  test('overlapping multi-seat holds are all-or-nothing, and lock in one order so they never deadlock', async () => {
+  test('overlapping multi-seat holds are all-or-nothing: the winners hold whole windows, nothing else is held', async () => {
     const { event, seatIds } = await seedEvent(pool, { seated: [{ rows: 1, seats_per_row: 8 }] });
     const user = await createUser(pool);
-    // Each asks for a window of 3 seats in reverse order, all overlapping their neighbours.
-    const windows = Array.from({ length: 6 }, (_, i) => seatIds.slice(i, i + 3).reverse());
+    // Each asks for a window of 3 seats, all overlapping their neighbours.
+    const windows = Array.from({ length: 6 }, (_, i) => seatIds.slice(i, i + 3));
     const results = await Promise.all(windows.map((w) => outcome(holdInventory(pool, command(event.id, user.id, { seatIds: w })))));
     const held = results.filter((r) => !(r instanceof AppError)).flatMap((r) => (r as { seats: Array<{ seat_id: string }> }).seats.map((s) => s.seat_id));
+    // At least one window wins (the first to lock its seats finds them all free); every loser is told why.
+    expect(held.length).toBeGreaterThanOrEqual(3);
     expect(held.length % 3).toBe(0);
     expect(new Set(held).size).toBe(held.length);
+    for (const loser of results.filter((r): r is AppError => r instanceof AppError)) expect(loser.code).toBe('SEATS_UNAVAILABLE');
     const taken = await pool.query(`SELECT id FROM seats WHERE event_id = $1 AND status = 'HELD'`, [event.id]);
     expect(taken.rows.map((r) => r.id).sort()).toEqual([...held].sort());
+  });
+
+  test('when two holds list the same seats in opposite orders, both lock in one order: no deadlock, the first queued wins and the other is told the seats are taken', async () => {
+    const { event, seatIds } = await seedEvent(pool, { seated: [{ rows: 1, seats_per_row: 3 }] });
+    const [low, mid, high] = [...seatIds].sort();
+    const [first, second] = [await createUser(pool), await createUser(pool)];
+    // The test holds the lowest seat, so both holds queue behind it. Locked in the order each buyer
+    // listed them, `first` would already hold `mid` and `second` `high`, each then waiting for the
+    // other's: a deadlock PostgreSQL breaks by failing one of them.
+    const blocker = await holdRowLock(pool, 'SELECT 1 FROM seats WHERE id = $1 FOR UPDATE', [low]);
+    const firstHold = settle(holdInventory(pool, command(event.id, first.id, { seatIds: [mid!, low!, high!] })));
+    await waitForLockWaiters(pool, 1);
+    const secondHold = settle(holdInventory(pool, command(event.id, second.id, { seatIds: [high!, low!, mid!] })));
+    await waitForLockWaiters(pool, 2);
+    await blocker.release();
+    const [won, lost] = await Promise.all([firstHold, secondHold]);
+
+    // What each got: the hold, or its refusal's code (a deadlock would show as PostgreSQL's message).
+    const got = (r: Awaited<typeof won>): string => (r.ok ? 'HELD' : r.error instanceof AppError ? r.error.code : String(r.error));
+    expect([got(won), got(lost)]).toEqual(['HELD', 'SEATS_UNAVAILABLE']);
+    expect(await seatStatuses(pool, [low!, mid!, high!])).toEqual(['HELD', 'HELD', 'HELD']);
+    const { rows } = await pool.query('SELECT user_id FROM reservations WHERE event_id = $1', [event.id]);
+    expect(rows.map((r) => r.user_id)).toEqual([first.id]);
   });
 
   test('a seat whose hold lapsed is available to the next buyer even if nobody released it', async () => {

@@ -111,7 +111,8 @@ describe('a charge whose outcome is unknown', () => {
     const late = chargeOnce(pool, provider, { reservationId, paymentMethodId: 'pm_card_slow', amountCents: total, idempotencyKey: key }).catch((e: unknown) => e);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await resolveCharge(pool, provider, { reservationId, idempotencyKey: key })).toMatchObject({ status: 'VOIDED' });
-    expect(await late).toMatchObject({ code: 'PAYMENT_DECLINED', details: { decline_code: 'charge_voided' } });
+    // Not a decline (nothing was declined, and no attempt of the buyer is lost to it): a 503 to try again.
+    expect(await late).toMatchObject({ code: 'UNAVAILABLE' });
     expect(await simulatedLedger(redis).capturedCharges(reservationId)).toEqual([]);
     const { rows } = await pool.query<{ status: string }>('SELECT status FROM reservations WHERE id = $1', [reservationId]);
     expect(rows[0]?.status).toBe('HELD');

@@ -14,14 +14,21 @@ export interface ScratchProcess {
  * A server process of the test's own, stopped and started at will: a real outage, not a mock. It stays
  * in jest's process group, so a Ctrl-C of the run stops it too; its output goes to `logFile`.
  */
-export function scratchProcess(name: string, command: string, args: string[], logFile: string, ready: () => Promise<boolean>): ScratchProcess {
+export function scratchProcess(
+  name: string,
+  command: string,
+  args: string[],
+  logFile: string,
+  ready: () => Promise<boolean>,
+  env: NodeJS.ProcessEnv = process.env,
+): ScratchProcess {
   let child: ChildProcess | null = null;
   let exited: Promise<void> = Promise.resolve();
   return {
     async start() {
       if (child) return;
       const fd = openSync(logFile, 'a');
-      const started = spawn(command, args, { stdio: ['ignore', fd, fd] });
+      const started = spawn(command, args, { stdio: ['ignore', fd, fd], env });
       closeSync(fd);
       child = started;
       let failure: string | null = null;

@@ -25,6 +25,9 @@ export function superviseWorker(config: Config, options: Partial<SupervisorOptio
     PAYMENT_WEBHOOK_SECRET: config.PAYMENT_WEBHOOK_SECRET,
     QUEUE_TOKEN_SECRET: config.QUEUE_TOKEN_SECRET,
     LOG_LEVEL: 'error',
+    // No metrics port: on a shared machine another worker may hold the default one, and this one would
+    // die on start (the chaos tests' worker was restarted in a loop by its supervisor).
+    WORKER_METRICS_PORT: '0',
   };
   const worker = supervise(
     {

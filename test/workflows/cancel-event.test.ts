@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Pool } from 'pg';
+import { createOperationsActivities } from '../../src/activities/operations-activities';
+import { liveReservationsOf } from '../../src/operations/event-cancellation';
+import { abandonHold } from '../../src/inventory/release';
 import { holdInventory } from '../../src/inventory/hold';
 import { sellInventory } from '../../src/inventory/sell';
 import { chargeOnce } from '../../src/payments/payments-repository';
@@ -51,5 +55,31 @@ describe("an event's cancellation workflow", () => {
       );
       expect(refunds.rows[0].n).toBe(23);
     });
+  });
+
+  test('a reservation listed for release whose hold was abandoned meanwhile (its row is gone) counts as released, and a sold one as sold, instead of failing the step for ever', async () => {
+    const { event, gaSectionIds } = await seedEvent(suite.pool, { ga: [{ capacity: 4 }] });
+    const section = gaSectionIds[0]!;
+    const hold = async () => {
+      const user = await createUser(suite.pool);
+      return holdInventory(suite.pool, {
+        reservationId: randomUUID(), eventId: event.id, userId: user.id, seatIds: [], ga: [{ section_id: section, quantity: 1 }],
+        heldUntil: new Date(Date.now() + 600_000), maxExtensions: 0, idempotencyKey: null,
+      });
+    };
+    const [abandoned, paid] = [await hold(), await hold()];
+    // The cancellation reads its page of live holds (no workflow runs for either: both are released directly)...
+    const page = await liveReservationsOf(suite.pool, event.id, 10);
+    expect(page.sort()).toEqual([abandoned.reservation_id, paid.reservation_id].sort());
+    // ...and before it reaches them, the first hold's own failure path deletes its row and the second is sold.
+    expect(await abandonHold(suite.pool, abandoned.reservation_id)).toEqual({ abandoned: true });
+    const provider = createSimulatedProvider(suite.redis);
+    const { paymentId } = await chargeOnce(suite.pool, provider, { reservationId: paid.reservation_id, paymentMethodId: 'pm_card_visa', amountCents: paid.total_price_cents, idempotencyKey: `${paid.reservation_id}:charge:1` });
+    await sellInventory(suite.pool, { reservationId: paid.reservation_id, paymentId, signTicket: ticketSigner(testTicketKeys()) });
+
+    const activities = createOperationsActivities({ pool: suite.pool, temporal: suite.env.client });
+    const counted = await new MockActivityEnvironment().run(activities.cancelReservations, { reservationIds: page });
+    expect(counted).toEqual({ released: 1, sold: 1 });
+    expect(await gaCounter(suite.pool, event.id, section)).toMatchObject({ held: 0, sold: 1 });
   });
 });

@@ -46,6 +46,12 @@ describe('admission in join order', () => {
     expectStrictJoinOrder(order);
     const byJoin = new Map(fans.map((f) => [f.userId, f.joinNumber]));
     expect(order.map((o) => o.joinNumber)).toEqual(order.map((o) => byJoin.get(o.userId)));
+    // Throughout the run, not at one moment: at every admission, the fans whose windows were open then
+    // (nobody buys here, so nobody finished earlier). The ceiling is reached, and never passed.
+    const unfinishedAt = (t: number): number => order.filter((o) => o.admittedAtMs <= t && o.expiresAtMs > t).length;
+    const peaks = [...new Set(order.map((o) => o.admittedAtMs))].map(unfinishedAt);
+    expect(peaks.length).toBeGreaterThan(6);
+    expect(Math.max(...peaks)).toBe(300);
   });
 
   test('a fan who joins twice keeps the first place', async () => {
@@ -93,7 +99,7 @@ describe('slots come free as fans finish', () => {
 });
 
 describe('sold out', () => {
-  test('while everything left is held admissions pause; once it is all sold the room admits nobody more, the queue reads SOLD_OUT and the workflow ends', async () => {
+  test('while everything left is held admissions pause; once all is sold waiting fans keep their places and read SOLD_OUT; a refund brings a ticket back and the next fan is admitted; the room closes when the event is cancelled', async () => {
     const seeded = await seedEvent(suite.pool, { ga: [{ capacity: 2 }], event: { high_demand: true } });
     const event = seeded.event;
     const buyer = await createUser(suite.pool);
@@ -116,11 +122,55 @@ describe('sold out', () => {
       await suite.pool.query(`UPDATE ga_holds SET status = 'SOLD' WHERE reservation_id = $1`, [reservationId]);
       await suite.pool.query(`UPDATE ga_inventory SET held = 0, sold = 2 WHERE event_id = $1`, [event.id]);
       await suite.pool.query(`UPDATE reservations SET status = 'CONFIRMED', confirmed_at = now() WHERE id = $1`, [reservationId]);
-      expect(await handle.result()).toMatchObject({ phase: 'SOLD_OUT', admittedTotal: 1 });
+      await suite.env.sleep(10_000);
+      expect(await handle.query(onSaleQuery)).toMatchObject({ phase: 'SOLD_OUT', admittedTotal: 1 });
+      for (const fan of waiting) expect((await fanPlace(suite.redis, event.id, fan.userId, Date.now())).state).toBe('SOLD_OUT');
+      // A fan who comes now still gets a place behind them (tickets may come back).
+      const late = randomUUID();
+      expect((await joinQueue(suite.redis, event.id, late, Date.now())).state).toBe('SOLD_OUT');
+      // A refund puts one ticket back on sale: the first fan waiting is admitted, the others wait again.
+      await suite.pool.query(`UPDATE ga_inventory SET sold = 1 WHERE event_id = $1`, [event.id]);
+      await suite.env.sleep(10_000);
+      expect((await fanPlace(suite.redis, event.id, waiting[0]!.userId, Date.now())).state).toBe('ADMITTED');
+      expect(await fanPlace(suite.redis, event.id, waiting[1]!.userId, Date.now())).toMatchObject({ state: 'WAITING', position: 1 });
+      // The event is cancelled: the room closes and the run ends.
+      await suite.pool.query(`UPDATE events SET status = 'CANCELLED', cancelled_at = now() WHERE id = $1`, [event.id]);
+      expect(await handle.result()).toMatchObject({ phase: 'CLOSED', admittedTotal: 2 });
+      expect((await fanPlace(suite.redis, event.id, late, Date.now())).state).toBe('CLOSED');
     });
-    for (const fan of waiting) expect((await fanPlace(suite.redis, event.id, fan.userId, Date.now())).state).toBe('SOLD_OUT');
-    expect((await joinQueue(suite.redis, event.id, randomUUID(), Date.now())).state).toBe('SOLD_OUT');
-    expect((await admissionOrder(suite.redis, event.id)).map((a) => a.userId)).toEqual([buyer.id]);
+    expect((await admissionOrder(suite.redis, event.id)).map((a) => a.userId)).toEqual([buyer.id, waiting[0]!.userId]);
+  });
+});
+
+describe('the pre-queue', () => {
+  test('fans who join before the sale opens are placed in a random order at opening, all ahead of anyone who joins later; arriving early earns nothing', async () => {
+    const opensAt = new Date(Date.now() + 60_000);
+    const event = (await seedEvent(suite.pool, { ga: [{ capacity: 5000 }], event: { high_demand: true, on_sale_at: opensAt } })).event;
+    const early = Array.from({ length: 30 }, () => randomUUID());
+    // One at a time, so their arrival order is known: it must not be the order they are placed in.
+    for (const fan of early) {
+      expect(await joinQueue(suite.redis, event.id, fan, Date.now(), opensAt.getTime())).toEqual({ state: 'PRE_QUEUE', opensAtMs: opensAt.getTime() });
+    }
+    expect(await fanPlace(suite.redis, event.id, early[0]!, Date.now(), opensAt.getTime())).toMatchObject({ state: 'PRE_QUEUE' });
+    const taskQueue = `on-sale-${randomUUID()}`;
+    await withOnSaleWorker(suite.env, deps(), taskQueue, async () => {
+      const handle = await startOnSale(suite.env, taskQueue, { eventId: event.id, limits: testLimits({ maxActive: 1, admissionWindowSeconds: 600 }) });
+      await suite.env.sleep(5_000);
+      expect(await handle.query(onSaleQuery)).toMatchObject({ phase: 'BEFORE_SALE', admittedTotal: 0 });
+      // The sale opens (workflow time); the pre-queue is placed before the first admission.
+      await suite.env.sleep(60_000);
+      const later = await fansJoin(suite.redis, event.id, 3);
+      const places = await Promise.all(early.map((fan) => fanPlace(suite.redis, event.id, fan, Date.now(), opensAt.getTime())));
+      const numbers = places.map((p) => (p.state === 'WAITING' ? p.joinNumber : p.state === 'ADMITTED' ? p.admission.joinNumber : NaN));
+      // Queue numbers 1..30 for the pre-queue, in an order that is not the order they arrived in.
+      expect([...numbers].sort((a, b) => a - b)).toEqual(early.map((_, i) => i + 1));
+      expect(numbers).not.toEqual(early.map((_, i) => i + 1));
+      // Later joiners come after every one of them.
+      expect(later.map((l) => l.joinNumber)).toEqual([31, 32, 33]);
+      const first = (await admissionOrder(suite.redis, event.id))[0]!;
+      expect(early).toContain(first.userId);
+      expect(first.joinNumber).toBe(1);
+    });
   });
 });
 
@@ -180,9 +230,12 @@ describe('durability and operations', () => {
     await withOnSaleWorker(suite.env, deps(), taskQueue, async () => {
       await suite.env.sleep(60_000);
       expect((await handle.query(onSaleQuery)).admittedTotal).toBe(120);
-      // The sale ends on its own (sold out) with the new worker.
+      // The room reads SOLD_OUT once everything is sold, and closes when the event starts, with the new worker.
       await suite.pool.query('UPDATE ga_inventory SET sold = capacity WHERE event_id = $1', [event.id]);
-      expect(await handle.result()).toMatchObject({ phase: 'SOLD_OUT', admittedTotal: 120 });
+      await suite.env.sleep(10_000);
+      expect(await handle.query(onSaleQuery)).toMatchObject({ phase: 'SOLD_OUT', admittedTotal: 120 });
+      await suite.pool.query(`UPDATE events SET starts_at = now() WHERE id = $1`, [event.id]);
+      expect(await handle.result()).toMatchObject({ phase: 'CLOSED', admittedTotal: 120 });
     }, { sticky: false });
     const order = await admissionOrder(suite.redis, event.id);
     expect(order.map((o) => o.userId).sort()).toEqual(fans.map((f) => f.userId).sort());

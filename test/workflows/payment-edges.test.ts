@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { Client, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { holdInventory } from '../../src/inventory/hold';
+import { recordProviderPayment } from '../../src/payments/payments-repository';
 import type { PaymentProvider } from '../../src/payments/provider';
 import { simulatedLedger } from '../../src/payments/simulated-provider';
 import { cancelUpdate, confirmUpdate, extendUpdate, paymentNotificationSignal, reservationQuery } from '../../src/workflows/definitions';
@@ -44,6 +45,37 @@ function lookupsDownFor(n: number, processor: PaymentProvider): PaymentProvider 
     },
   };
   return wrapped;
+}
+
+/**
+ * Parts of the provider are unreachable while the switches say so: its charges, its lookups of a charge's
+ * outcome. `fast` fails an attempt for good (the buyer's 503 comes at once); `retrying` fails it as a
+ * network error would, so the step is retried until the provider is back.
+ */
+function unreachable(down: { charges?: boolean; lookups?: false | 'fast' | 'retrying' }, processor: PaymentProvider): PaymentProvider {
+  const fail = (fast: boolean): never => {
+    if (fast) throw ApplicationFailure.nonRetryable('processor unreachable', 'ProcessorUnreachable');
+    throw new Error('processor unreachable');
+  };
+  return {
+    ...processor,
+    async charge(request) {
+      if (down.charges) fail(true);
+      return processor.charge(request);
+    },
+    async resolve(key: string) {
+      if (down.lookups) fail(down.lookups === 'fast');
+      return processor.resolve(key);
+    },
+  };
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function eventTypes(handle: { fetchHistory(): ReturnType<WorkflowHandle['fetchHistory']> }): Promise<string[]> {
@@ -138,6 +170,111 @@ describe('a charge whose answer is lost', () => {
       undefined,
       (processor) => lookupsDownFor(2, answersLost(processor)),
     );
+  });
+});
+
+describe('payments at the edges of a hold’s life', () => {
+  test('when a payment is reported while the run settles an unknown charge at its end, it is recorded and refunded, not dropped', async () => {
+    const { event, user, section } = await gaEvent();
+    const down: { lookups: false | 'fast' | 'retrying' } = { lookups: 'fast' };
+    await withWorker(
+      suite.env,
+      { pool: suite.pool, redis: suite.redis },
+      async (taskQueue) => {
+        const input = reservationInput({ eventId: event.id, userId: user.id, ga: [{ section_id: section, quantity: 1 }], holdSeconds: 120, paymentGraceSeconds: 30 });
+        const { handle } = await startReservation(suite.env, taskQueue, input);
+        expect(failureCode(await failureOf(handle.executeUpdate(confirmUpdate, visa())))).toBe('UNAVAILABLE');
+        down.lookups = 'retrying';
+        await suite.env.sleep('3m');
+        // Released at the deadline; the run is still settling the lost charge while the provider is down.
+        await waitFor(async () => (await reservationRow(suite.pool, input.reservationId))?.status === 'EXPIRED');
+        expect((await handle.describe()).status.name).toBe('RUNNING');
+        const late = `pay_late_${input.reservationId}`;
+        await handle.signal(paymentNotificationSignal, { paymentId: late, status: 'succeeded', amountCents: 2000 });
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        down.lookups = false;
+        expect(await handle.result()).toMatchObject({ status: 'EXPIRED' });
+        // The lost charge and the reported payment: both recorded, both back with the buyer.
+        expect(await paymentsOf(suite.pool, input.reservationId)).toEqual([
+          { status: 'REFUNDED', amount_cents: 2000 },
+          { status: 'REFUNDED', amount_cents: 2000 },
+        ]);
+        expect(await simulatedLedger(suite.redis).refunded(late)).toBe(true);
+      },
+      undefined,
+      (processor) => unreachable(down, answersLost(processor)),
+    );
+  });
+
+  test('confirming again near the deadline does not renew the payment grace: declined cards cannot keep a hold past deadline + one grace', async () => {
+    const { event, user, section } = await gaEvent();
+    await withWorker(suite.env, { pool: suite.pool, redis: suite.redis }, async (taskQueue) => {
+      const input = reservationInput({ eventId: event.id, userId: user.id, ga: [{ section_id: section, quantity: 1 }], holdSeconds: 60, paymentGraceSeconds: 30, maxPaymentAttempts: 10 });
+      const { handle, hold } = await startReservation(suite.env, taskQueue, input);
+      const declined = { args: [{ paymentMethodId: 'pm_card_declined', idempotencyKey: null }] as [{ paymentMethodId: string; idempotencyKey: string | null }] };
+      await suite.env.sleep('55s');
+      expect(failureCode(await failureOf(handle.executeUpdate(confirmUpdate, declined)))).toBe('PAYMENT_DECLINED');
+      const graced = Date.parse((await handle.query(reservationQuery))!.held_until);
+      expect(graced).toBeGreaterThan(Date.parse(hold.reservation.held_until));
+      await suite.env.sleep('25s');
+      expect(failureCode(await failureOf(handle.executeUpdate(confirmUpdate, declined)))).toBe('PAYMENT_DECLINED');
+      expect(Date.parse((await handle.query(reservationQuery))!.held_until)).toBe(graced);
+      expect(await handle.result()).toMatchObject({ status: 'EXPIRED', releaseReason: 'HOLD_EXPIRED' });
+    });
+  });
+
+  test('a charge that ends in 503 counts as an attempt: the third releases the hold, and nobody is charged', async () => {
+    const { event, user, section } = await gaEvent();
+    // Charges never reach the processor; asked afterwards, it says so (the key is voided).
+    const down = { charges: true };
+    await withWorker(
+      suite.env,
+      { pool: suite.pool, redis: suite.redis },
+      async (taskQueue) => {
+        const input = reservationInput({ eventId: event.id, userId: user.id, ga: [{ section_id: section, quantity: 1 }], maxPaymentAttempts: 3 });
+        const { handle } = await startReservation(suite.env, taskQueue, input);
+        expect(failureCode(await failureOf(handle.executeUpdate(confirmUpdate, visa('a'))))).toBe('UNAVAILABLE');
+        expect((await handle.query(reservationQuery))?.payment_attempts).toBe(1);
+        expect(failureCode(await failureOf(handle.executeUpdate(confirmUpdate, visa('b'))))).toBe('UNAVAILABLE');
+        const third = await failureOf(handle.executeUpdate(confirmUpdate, visa('c')));
+        expect(failureCode(third)).toBe('RESERVATION_CANCELLED');
+        expect(await reservationRow(suite.pool, input.reservationId)).toMatchObject({ status: 'CANCELLED', release_reason: 'PAYMENT_ATTEMPTS_EXHAUSTED' });
+        expect(await gaCounter(suite.pool, event.id, section)).toMatchObject({ held: 0, sold: 0 });
+        expect(await handle.result()).toMatchObject({ status: 'CANCELLED' });
+        expect((await paymentsOf(suite.pool, input.reservationId)).map((p) => p.status)).toEqual(['VOIDED', 'VOIDED', 'VOIDED']);
+        expect(await simulatedLedger(suite.redis).capturedCharges(input.reservationId)).toEqual([]);
+      },
+      undefined,
+      (processor) => unreachable(down, processor),
+    );
+  });
+});
+
+describe('a late payment', () => {
+  test('a provider payment recorded as another reservation’s money is not refunded by this reservation’s late-payment workflow', async () => {
+    const { event, user, section } = await gaEvent();
+    await withWorker(suite.env, { pool: suite.pool, redis: suite.redis }, async (taskQueue) => {
+      const owner = reservationInput({ eventId: event.id, userId: user.id, ga: [{ section_id: section, quantity: 1 }] });
+      const { handle } = await startReservation(suite.env, taskQueue, owner);
+      // The provider's payment is recorded as the owner's captured money (its sale still to come)...
+      const providerPaymentId = `pay_owner_${owner.reservationId}`;
+      await recordProviderPayment(suite.pool, { reservationId: owner.reservationId, providerPaymentId, amountCents: 2000 });
+      // ...when a mistaken or forged notification names another reservation (whose run is over) for the same payment.
+      const other = { reservationId: randomUUID() };
+      // A client that does not skip time: the owner's hold must not lapse while this one runs.
+      const plain = new Client({ connection: suite.env.connection });
+      const late = await plain.workflow.start(latePaymentRefundWorkflow, {
+        workflowId: `late-payment-test-${other.reservationId}`,
+        taskQueue,
+        args: [{ reservationId: other.reservationId, providerPaymentId, amountCents: 2000 }],
+      });
+      expect(await late.result()).toMatchObject({ refunded: false, reason: 'OTHER_RESERVATION' });
+      expect(await simulatedLedger(suite.redis).refunded(providerPaymentId)).toBe(false);
+      // The owner's money still pays for the owner's seats.
+      await handle.signal(paymentNotificationSignal, { paymentId: providerPaymentId, status: 'succeeded', amountCents: 2000 });
+      await waitFor(async () => (await reservationRow(suite.pool, owner.reservationId))?.status === 'CONFIRMED');
+      expect(await paymentsOf(suite.pool, owner.reservationId)).toEqual([{ status: 'SUCCEEDED', amount_cents: 2000 }]);
+    });
   });
 });
 

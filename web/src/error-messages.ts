@@ -13,6 +13,8 @@ const FAN_WORDS: Record<ErrorCode, string> = {
   PAYMENT_DECLINED: 'Your card was declined and nothing was charged. Your seats are still held: try another card.',
   FORBIDDEN: 'Your account cannot do that.',
   QUEUE_TOKEN_REQUIRED: 'This sale goes through the waiting room. Wait for your turn, then pick your seats.',
+  QUEUE_TOKEN_USED: 'Your turn in the waiting room was for one purchase, and you have made it.',
+  HOLD_ALREADY_OPEN: 'You already hold tickets for this event: finish or cancel that hold first.',
   PRESALE_CODE_REQUIRED: 'Only presale code holders can buy right now.',
   NOT_FOUND: 'We could not find that. It may have been removed.',
   EVENT_NOT_FOUND: 'We could not find this event.',

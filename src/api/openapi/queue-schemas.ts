@@ -26,11 +26,19 @@ const admitted = z
   })
   .openapi('QueueAdmitted');
 
+const preQueue = z
+  .object({
+    state: z.literal('PRE_QUEUE'),
+    opens_at: z.string().datetime().openapi({ description: 'when the sale opens: then every fan in the pre-queue is placed in a random order, ahead of everyone who joins later' }),
+    poll_after_seconds: z.number().int().openapi({ description: 'when asking again is useful (at most 30)' }),
+  })
+  .openapi('QueuePreQueue', { description: 'joined before the sale opened: no position yet, and arriving earlier earns none' });
+
 const notInQueue = z.object({ state: z.literal('NOT_IN_QUEUE') }).openapi('QueueNotJoined', { description: 'never joined, or their admission window lapsed' });
 const soldOut = z.object({ state: z.literal('SOLD_OUT') }).openapi('QueueSoldOut', {
-  description: 'every ticket is sold (none available and none held): the room admits nobody more and takes no new joins',
+  description: 'every ticket is sold or held; fans keep their place and are admitted again if tickets come back (a refund, a lapsed hold)',
 });
-const closed = z.object({ state: z.literal('CLOSED') }).openapi('QueueClosed', { description: 'the event was cancelled' });
+const closed = z.object({ state: z.literal('CLOSED') }).openapi('QueueClosed', { description: 'the event was cancelled, or it has started' });
 
-export const queueStatusSchema = z.discriminatedUnion('state', [waiting, admitted, notInQueue, soldOut, closed]).openapi('QueueStatus');
+export const queueStatusSchema = z.discriminatedUnion('state', [waiting, preQueue, admitted, notInQueue, soldOut, closed]).openapi('QueueStatus');
 export type QueueStatusView = z.infer<typeof queueStatusSchema>;

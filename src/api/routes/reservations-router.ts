@@ -59,14 +59,20 @@ export function createReservationsRouter(deps: ApiDeps, registry: OpenAPIRegistr
         200: { description: 'the reservation an earlier request with the same X-Idempotency-Key made', schema: reservationSchema, links: reservationLinks },
       },
       errors: [
-        { status: 403, description: 'QUEUE_TOKEN_REQUIRED: a high_demand event without a valid X-Queue-Token; PRESALE_CODE_REQUIRED: a presale window is open and presale_code is missing or wrong' },
+        {
+          status: 403,
+          description:
+            'QUEUE_TOKEN_REQUIRED: a high_demand event without a valid X-Queue-Token; QUEUE_TOKEN_USED: a reservation made with this token was confirmed (a token admits to one purchase); ' +
+            'PRESALE_CODE_REQUIRED: a presale window is open and presale_code is missing or wrong',
+        },
         404,
         {
           status: 409,
           description:
             'SEATS_UNAVAILABLE, INSUFFICIENT_INVENTORY; EVENT_NOT_ON_SALE (cancelled, or before on_sale_at of an event without presales); ' +
             'NOT_ON_SALE_YET (an event with presale windows, outside them and before on_sale_at; opens_at says when); ' +
-            "PRESALE_LIMIT_EXCEEDED (the buyer's live holds and confirmed tickets plus this request exceed the window's max_tickets_per_user)",
+            "PRESALE_LIMIT_EXCEEDED (the buyer's live holds and confirmed tickets plus this request exceed the window's max_tickets_per_user); " +
+            'HOLD_ALREADY_OPEN (a hold made with this X-Queue-Token is still open; once it expires or is cancelled the token may be used again)',
         },
         429,
         keyReused,

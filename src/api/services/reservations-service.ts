@@ -68,7 +68,9 @@ export async function createReservation(
       event_id: rules.id,
     });
   }
-  if (rules.high_demand) assertQueueAdmission(verifyingSecrets(deps.config.QUEUE_TOKEN_SECRET, deps.config.QUEUE_TOKEN_SECRET_PREVIOUS), body.event_id, user.id, queueToken);
+  const queueTokenId = rules.high_demand
+    ? assertQueueAdmission(verifyingSecrets(deps.config.QUEUE_TOKEN_SECRET, deps.config.QUEUE_TOKEN_SECRET_PREVIOUS), body.event_id, user.id, queueToken)
+    : null;
   await validateAgainstEvent(deps, body, rules.max_tickets_per_order);
 
   const input: ReservationInput = {
@@ -84,6 +86,7 @@ export async function createReservation(
     maxPaymentAttempts: deps.config.MAX_PAYMENT_ATTEMPTS,
     idempotencyKey,
     requestHash: idempotencyKey ? requestHash : null,
+    queueTokenId,
   };
   const start = new WithStartWorkflowOperation<typeof reservationWorkflow>(RESERVATION_WORKFLOW_TYPE, {
     workflowId: reservationWorkflowId(reservationId),

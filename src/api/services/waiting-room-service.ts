@@ -3,7 +3,8 @@ import { AppError } from '../../domain/errors';
 import type { OnSaleLimits } from '../../domain/on-sale';
 import { getEventRules } from '../../events/event-rules';
 import { fanPlace, joinQueue, roomInfo, type FanPlace } from '../../waiting-room/queue';
-import { signQueueToken } from '../../waiting-room/queue-token';
+import { saleOpensAt } from '../../waiting-room/sale-progress';
+import { queueTokenIdOf, signQueueToken } from '../../waiting-room/queue-token';
 import type { AuthUser } from '../../users/auth-user';
 import { EventIdKey } from '../../workflows/definitions';
 import { onSaleWorkflowId } from '../../workflows/ids';
@@ -19,15 +20,17 @@ const started = new Map<string, number>();
 export async function joinWaitingRoom(deps: ApiDeps, user: AuthUser, eventId: string): Promise<QueueStatusView> {
   const rules = await waitingRoomEvent(deps, eventId);
   if (rules.status === 'CANCELLED') return { state: 'CLOSED' };
-  const place = await joinQueue(deps.redis, rules.id, user.id, Date.now());
-  if (place.state === 'WAITING') await ensureOnSale(deps, rules.id);
+  const opensAt = await saleOpensAt(deps.pool, rules.id);
+  const place = await joinQueue(deps.redis, rules.id, user.id, Date.now(), opensAt?.getTime() ?? 0);
+  if (place.state === 'WAITING' || place.state === 'PRE_QUEUE') await ensureOnSale(deps, rules.id);
   return answer(deps, rules.id, user, place);
 }
 
 export async function waitingRoomStatus(deps: ApiDeps, user: AuthUser, eventId: string): Promise<QueueStatusView> {
   const rules = await waitingRoomEvent(deps, eventId);
   if (rules.status === 'CANCELLED') return { state: 'CLOSED' };
-  return answer(deps, rules.id, user, await fanPlace(deps.redis, rules.id, user.id, Date.now()));
+  const opensAt = await saleOpensAt(deps.pool, rules.id);
+  return answer(deps, rules.id, user, await fanPlace(deps.redis, rules.id, user.id, Date.now(), opensAt?.getTime() ?? 0));
 }
 
 async function waitingRoomEvent(deps: ApiDeps, eventId: string) {
@@ -47,8 +50,8 @@ export function onSaleLimits(config: ApiDeps['config']): OnSaleLimits {
 
 /**
  * Starts the event's on-sale workflow unless it runs. One per event: the id comes from the event, and
- * a running one is kept (USE_EXISTING); one that ended (sold out) is not started again, one that
- * failed or was terminated by an operator is.
+ * a running one is kept (USE_EXISTING); one that ended (the event started or was cancelled) is not
+ * started again, one that failed or was terminated by an operator is.
  */
 async function ensureOnSale(deps: ApiDeps, eventId: string): Promise<void> {
   const known = started.get(eventId);
@@ -72,9 +75,10 @@ async function answer(deps: ApiDeps, eventId: string, user: AuthUser, place: Fan
   switch (place.state) {
     case 'ADMITTED': {
       const { admission } = place;
+      const claims = { eventId, userId: user.id, expiresAtMs: admission.expiresAtMs, admissionNumber: admission.admissionNumber };
       return {
         state: 'ADMITTED',
-        queue_token: signQueueToken(deps.config.QUEUE_TOKEN_SECRET, { eventId, userId: user.id, expiresAtMs: admission.expiresAtMs, admissionNumber: admission.admissionNumber }),
+        queue_token: signQueueToken(deps.config.QUEUE_TOKEN_SECRET, { ...claims, tokenId: queueTokenIdOf(claims) }),
         expires_at: new Date(admission.expiresAtMs).toISOString(),
         admitted_at: new Date(admission.admittedAtMs).toISOString(),
         admission_number: admission.admissionNumber,
@@ -95,6 +99,12 @@ async function answer(deps: ApiDeps, eventId: string, user: AuthUser, place: Fan
         poll_after_seconds: Math.min(Math.max(Math.ceil(wait / 5), 1), 30),
       };
     }
+    case 'PRE_QUEUE':
+      return {
+        state: 'PRE_QUEUE',
+        opens_at: new Date(place.opensAtMs).toISOString(),
+        poll_after_seconds: Math.min(Math.max(Math.ceil((place.opensAtMs - Date.now()) / 1000), 1), 30),
+      };
     default:
       return { state: place.state };
   }

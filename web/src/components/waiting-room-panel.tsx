@@ -19,9 +19,17 @@ export function WaitingRoomPanel({ room }: { room: WaitingRoom }): JSX.Element {
           <p>Estimated wait: about {formatWait(status.estimated_wait_seconds)}.</p>
         </div>
       )}
+      {status?.state === 'PRE_QUEUE' && (
+        <div role="status" class="queue-position" data-testid="pre-queue">
+          <p>
+            The sale opens at <strong>{new Date(status.opens_at).toLocaleString()}</strong>. You are in the pre-queue: when it opens,
+            everyone here is given a place in line at random, ahead of everyone who comes later — arriving earlier earns no better place.
+          </p>
+        </div>
+      )}
       {status?.state === 'NOT_IN_QUEUE' && <p role="status">Your turn lapsed before you held any seats; joining the line again…</p>}
-      {status?.state === 'SOLD_OUT' && <Notice kind="info">Every ticket has been sold.</Notice>}
-      {status?.state === 'CLOSED' && <Notice kind="info">This event was cancelled; the sale is closed.</Notice>}
+      {status?.state === 'SOLD_OUT' && <Notice kind="info">Every ticket is sold for now. You keep your place: if tickets come back, the line moves on.</Notice>}
+      {status?.state === 'CLOSED' && <Notice kind="info">The sale is closed: the event was cancelled or has started.</Notice>}
       {room.error && <Notice kind="error">{room.error}</Notice>}
     </section>
   );

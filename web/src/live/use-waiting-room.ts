@@ -30,7 +30,9 @@ export function useWaitingRoom(eventId: string, enabled: boolean): WaitingRoom {
         const status = await ask();
         if (stopped) return;
         setRoom({ status, error: null });
-        if (status.state === 'WAITING') timer = setTimeout(() => void step(() => get(`${path}/status`)), status.poll_after_seconds * 1000);
+        if (status.state === 'WAITING' || status.state === 'PRE_QUEUE') timer = setTimeout(() => void step(() => get(`${path}/status`)), status.poll_after_seconds * 1000);
+        // Tickets may come back (a refund, a lapsed hold): the fan keeps their place meanwhile.
+        else if (status.state === 'SOLD_OUT') timer = setTimeout(() => void step(() => get(`${path}/status`)), 30_000);
         // The admission lapses at expires_at: the room then says where the fan stands.
         else if (status.state === 'ADMITTED') timer = setTimeout(() => void step(() => get(`${path}/status`)), msUntil(status.expires_at) + 1000);
         else if (status.state === 'NOT_IN_QUEUE') timer = setTimeout(() => void step(() => post(`${path}/join`)), 1000);
