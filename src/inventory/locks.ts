@@ -25,20 +25,12 @@ import type { ReservationView } from '../domain/reservation';
 
 /**
  * Serialises the attempts of one reservation's hold: a retry started while an earlier attempt is still
- * running waits for it to commit or roll back, and then sees its outcome.
+ * running waits for it to commit or roll back, and then sees its outcome. The same key as the hold
+ * function's (migration 012): the id as PostgreSQL prints a uuid. The buyer's presale lock and the queue
+ * token's (1 and 2 above) are taken only by that function.
  */
 export async function lockReservationAttempts(db: PoolClient, reservationId: string): Promise<void> {
-  await db.query(`SELECT pg_advisory_xact_lock(hashtextextended('reservation:' || $1, 0))`, [reservationId]);
-}
-
-/** Serialises one user's holds of one event while a presale's per-user limit applies. */
-export async function lockBuyerOfEvent(db: PoolClient, eventId: string, userId: string): Promise<void> {
-  await db.query(`SELECT pg_advisory_xact_lock(hashtextextended('buyer:' || $1 || ':' || $2, 0))`, [eventId, userId]);
-}
-
-/** Serialises the holds made with one queue token (2 in the lock order). */
-export async function lockQueueToken(db: PoolClient, queueTokenId: string): Promise<void> {
-  await db.query(`SELECT pg_advisory_xact_lock(hashtextextended('queue-token:' || $1, 0))`, [queueTokenId]);
+  await db.query(`SELECT pg_advisory_xact_lock(hashtextextended('reservation:' || $1::uuid::text, 0))`, [reservationId]);
 }
 
 export async function lockReservation(

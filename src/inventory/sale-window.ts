@@ -1,5 +1,4 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { PoolClient } from 'pg';
 import type { Queryable } from '../db/transaction';
 import { AppError } from '../domain/errors';
 
@@ -55,18 +54,6 @@ export function refuseOutsideSale(eventId: string, sale: SaleWindow): void {
     });
   }
   throw new AppError('EVENT_NOT_ON_SALE', 'this event is not on sale', { event_id: eventId });
-}
-
-/** Tickets a user holds (live holds) or bought (confirmed) for an event. */
-export async function countLiveAndSoldTickets(db: PoolClient, eventId: string, userId: string): Promise<number> {
-  const { rows } = await db.query<{ n: number }>(
-    `SELECT COALESCE(sum(i.quantity), 0)::int AS n
-       FROM reservations r JOIN reservation_items i ON i.reservation_id = r.id
-      WHERE r.event_id = $1 AND r.user_id = $2
-        AND (r.status = 'CONFIRMED' OR (r.status IN ('HELD', 'PAYMENT_PENDING') AND r.held_until > now()))`,
-    [eventId, userId],
-  );
-  return rows[0]?.n ?? 0;
 }
 
 /** Whether `code` opens the window; compared as digests in constant time, so timing tells nothing of the code. */

@@ -41,7 +41,10 @@ if state == 'CLOSED' then return {state} end
 local admitted = redis.call('HGET', KEYS[4], ARGV[1])
 if admitted then
   local expires = tonumber(string.match(admitted, '([0-9]+)$'))
-  if expires > tonumber(ARGV[2]) then return {'ADMITTED', admitted} end
+  if expires > tonumber(ARGV[2]) then
+    if state == 'SOLD_OUT' then return {state} end
+    return {'ADMITTED', admitted}
+  end
   redis.call('HDEL', KEYS[4], ARGV[1])
 end
 local number = redis.call('ZSCORE', KEYS[1], ARGV[1])
@@ -154,6 +157,8 @@ export async function fanPlace(redis: Redis, eventId: string, userId: string, no
   });
   if (state === 'CLOSED') return { state };
   const admission = parseAdmission(admitted as string | null);
+  // While everything is sold an admitted fan has nothing to buy: told so (their token stays valid if tickets come back).
+  if (state === 'SOLD_OUT' && admission && admission.expiresAtMs > nowMs) return { state };
   if (admission && admission.expiresAtMs > nowMs) return { state: 'ADMITTED', admission };
   if (Number(early) === 1) return { state: 'PRE_QUEUE', opensAtMs };
   if (rank === null || rank === undefined) return state === 'SOLD_OUT' ? { state } : { state: 'NOT_IN_QUEUE' };

@@ -202,7 +202,7 @@ export async function onSaleWorkflow(input: OnSaleInput): Promise<OnSaleOutcome>
  * would not; docs/upgrades.md). Said only to a versioned worker: an unversioned one (WORKER_VERSIONING=off,
  * tests) may not name a behaviour.
  */
-setWorkflowOptions(() => (workflowInfo().currentDeploymentVersion ? { versioningBehavior: 'AUTO_UPGRADE' } : {}), onSaleWorkflow);
+setWorkflowOptions(() => (workflowInfo().currentDeploymentVersion?.deploymentName ? { versioningBehavior: 'AUTO_UPGRADE' } : {}), onSaleWorkflow);
 
 /** Refuses, before anything reaches the history, limits the room cannot run with. */
 function validateLimits(change: Partial<OnSaleLimits>): void {

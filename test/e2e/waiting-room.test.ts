@@ -118,7 +118,7 @@ describe('a high-demand on-sale over HTTP', () => {
     expect((await status(fan, event.eventId)).status).toBe(409);
   });
 
-  test('when the last ticket is sold, fans still waiting read SOLD_OUT and new joins are told so', async () => {
+  test('when the last ticket is sold, fans still waiting read SOLD_OUT and new joins are told so; the room stays open for tickets that come back, and closes with the event', async () => {
     const event = await createEventViaApi(e2e.api, e2e.admin, { gaCapacity: 1, event: { high_demand: true } });
     const buyer = await registerBuyer(e2e.api);
     const fans = [await registerBuyer(e2e.api), await registerBuyer(e2e.api)];
@@ -132,8 +132,12 @@ describe('a high-demand on-sale over HTTP', () => {
     }
     const late = await registerBuyer(e2e.api);
     expect((await join(late, event.eventId)).body).toEqual({ state: 'SOLD_OUT' });
-    const result = await e2e.stack.server.deps.temporal.workflow.getHandle(onSaleWorkflowId(event.eventId)).result();
-    expect(result).toMatchObject({ phase: 'SOLD_OUT' });
+    const room = e2e.stack.server.deps.temporal.workflow.getHandle(onSaleWorkflowId(event.eventId));
+    expect((await room.describe()).status.name).toBe('RUNNING');
+    // The event is cancelled: the room closes, its run ends, and everyone in line is told.
+    expect((await e2e.api.post(`/api/v1/admin/events/${event.eventId}/cancel`, { reason: 'test' }, { token: e2e.admin })).status).toBe(202);
+    expect(await room.result()).toMatchObject({ phase: 'CLOSED' });
+    for (const fan of [...fans, late]) expect((await status(fan, event.eventId)).body.state).toBe('CLOSED');
   });
 
   test('the on-sale survives a worker restart on the real stack: admissions resume in join order after the new worker starts', async () => {
