@@ -5,6 +5,7 @@
  * See `npm run bench -- --help`. Exit 1 only when correctness fails; missed speed targets are reported.
  */
 import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
@@ -39,7 +40,9 @@ import { defaultPersistence, SERVICES, temporalDatabaseNames } from './lib/stack
 import { readBuildRecord } from './lib/temporal-server-build';
 
 const POOL_SIZE = 20;
-const ADMIN = { email: 'bench-admin@bench.example', password: 'bench-admin-password' };
+// Secrets of this run only, random as `npm start`'s are: the bench's processes are a real deployment.
+const ADMIN = { email: 'bench-admin@bench.example', password: randomBytes(24).toString('base64url') };
+const RUN_SECRETS = { PAYMENT_WEBHOOK_SECRET: randomBytes(32).toString('hex'), QUEUE_TOKEN_SECRET: randomBytes(32).toString('hex') };
 /** After the last abandoned hold's held_until: the release should be done well within this. */
 const EXPIRY_SETTLE_MS = 3000;
 /** For the bare statements alone: places enough that 20 callers never run out in a few seconds. */
@@ -103,10 +106,12 @@ function childEnv(stack: Stack, taskQueue: string): NodeJS.ProcessEnv {
     RATE_LIMIT_CHECKOUT_PER_MINUTE: '1000000',
     RATE_LIMIT_QUEUE_JOIN_PER_MINUTE: '1000000',
     RATE_LIMIT_DEFAULT_PER_MINUTE: '1000000',
+    LIVE_STREAMS_PER_CLIENT: '1000000',
     PAYMENT_GRACE_SECONDS: '10',
     WAITING_ROOM_ADMISSION_WINDOW_SECONDS: String(ADMISSION_WINDOW_SECONDS),
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
+    ...RUN_SECRETS,
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { loadConfig } from '../src/config';
+import { loadSettings } from '../src/config';
 import { createPool } from '../src/db/pool';
 import { listBuilds } from '../src/deployments/build-registry';
 import { currentBuildId, drainageStatus, openPinnedRuns } from '../src/deployments/worker-deployment';
@@ -13,7 +13,7 @@ import { RETIRE_BUILDS_SCHEDULE_ID } from '../src/workflows/ids';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { retire: { type: 'boolean', default: false } } });
-  const config = loadConfig();
+  const config = loadSettings();
   const pool = createPool(config);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   try {

@@ -11,7 +11,7 @@
  * (git keeps it). See docs/upgrades.md.
  */
 import { execFileSync } from 'node:child_process';
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -267,6 +267,9 @@ async function main(): Promise<void> {
     WORKER_DEPLOYMENT_NAME: `record-histories-${runId}`,
     PAYMENT_GRACE_SECONDS: '5',
     CANCEL_EVENT_STRAGGLER_SECONDS: '1',
+    // This run's own: the recorded webhooks are signed with it, and no history carries a usable secret.
+    PAYMENT_WEBHOOK_SECRET: randomBytes(32).toString('hex'),
+    QUEUE_TOKEN_SECRET: randomBytes(32).toString('hex'),
   });
   const pool = createPool(config);
   const redis = createRedis(config);

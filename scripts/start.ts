@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { loadConfig, type Config } from '../src/config';
@@ -17,10 +17,11 @@ import { bundleWorkflows } from '../src/workers/workflow-bundle';
 import { adoptUnversionedRuns } from './lib/adopt-unversioned-runs';
 import { ensureStack } from './lib/stack';
 import { planProcesses, processCounts } from './lib/process-counts';
+import { dataFolderSecrets } from './lib/secrets-file';
 import { REPO_ROOT, startNodeProcess, tsNodeArgs, waitForHttp } from './lib/processes';
 import { stopOnSignals, superviseStack } from './lib/supervised-stack';
 
-const DEFAULT_ADMIN = { email: 'admin@example.com', password: 'admin-password' };
+const DEFAULT_ADMIN_EMAIL = 'admin@example.com';
 /** Restarts included: an API that keeps failing to start (its port taken, say) ends `npm start`. */
 const STARTUP_TIMEOUT_MS = 90_000;
 
@@ -36,18 +37,28 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', whileStarting);
   process.on('SIGTERM', whileStarting);
-  const stack = await ensureStack({ dataDir: join(REPO_ROOT, '.data'), database: 'tickets', log: (l) => console.log(`[stack] ${l}`) });
+  const dataDir = join(REPO_ROOT, '.data');
+  // No secret has a built-in value: the environment's, or the data folder's own (random, made on its first start).
+  const secrets = dataFolderSecrets(dataDir);
+  if (secrets.generated.length > 0) console.log(`[secrets] generated ${secrets.generated.join(', ')} into ${relative(REPO_ROOT, secrets.file)} (mode 0600)`);
+  const stack = await ensureStack({ dataDir, database: 'tickets', log: (l) => console.log(`[stack] ${l}`) });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: stack.databaseUrl,
     REDIS_URL: stack.redisUrl,
     TEMPORAL_ADDRESS: stack.temporalAddress,
     TEMPORAL_NAMESPACE: stack.temporalNamespace,
-    ADMIN_EMAIL: process.env.ADMIN_EMAIL ?? DEFAULT_ADMIN.email,
-    ADMIN_PASSWORD: process.env.ADMIN_PASSWORD ?? DEFAULT_ADMIN.password,
+    ...secrets.values,
+    ADMIN_EMAIL: process.env.ADMIN_EMAIL ?? DEFAULT_ADMIN_EMAIL,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   };
-  let config = loadConfig(env);
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    await stack.stop().catch((stopErr: unknown) => console.error(stopErr));
+    throw err;
+  }
   const pool = createPool(config);
   let demo: { eventIds: string[] };
   let buildId: string;
@@ -103,7 +114,8 @@ async function main(): Promise<void> {
       `  Temporal UI    ${stack.temporalUiUrl ?? '(the Temporal server at ' + stack.temporalAddress + ' was already running; see its own UI)'}`,
       `  Temporal gRPC  ${stack.temporalAddress} (temporal workflow list --query "ReservationStatus='HELD'")`,
       `  Workflow build ${buildId} of deployment "${config.WORKER_DEPLOYMENT_NAME}" (npm run builds; temporal worker deployment describe --name ${config.WORKER_DEPLOYMENT_NAME})`,
-      `  Admin          ${config.ADMIN_EMAIL} / ${process.env.ADMIN_PASSWORD ? '(ADMIN_PASSWORD)' : DEFAULT_ADMIN.password}`,
+      `  Admin          ${config.ADMIN_EMAIL} / ${secrets.fromEnvironment.includes('ADMIN_PASSWORD') ? '(ADMIN_PASSWORD)' : config.ADMIN_PASSWORD}`,
+      `  Secrets        ${relative(REPO_ROOT, secrets.file)} (the webhook and queue token secrets, the admin password; docs/security.md: rotation)`,
       `  Demo events    ${demo.eventIds.join(', ')}`,
       '',
       'Ctrl-C stops everything this command started: the API(s), then the worker(s), then the servers.',

@@ -5,7 +5,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { loadConfig } from '../../src/config';
+import { loadSettings } from '../../src/config';
 import { makeCurrent } from '../../src/deployments/worker-deployment';
 import { installProfilerSignal } from '../../src/shared/cpu-profiler';
 import { stopWhenParentGoes } from '../../src/shared/stop-when-parent-goes';
@@ -13,7 +13,7 @@ import { workerTuning } from '../../src/workers/create-worker';
 import { bundleWorkflows } from '../../src/workers/workflow-bundle';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadSettings();
   Runtime.install({ logger: new DefaultLogger('WARN') });
   installProfilerSignal('floor-worker');
   const build = await bundleWorkflows({ workflowsPath: require.resolve('./floor-workflow') });

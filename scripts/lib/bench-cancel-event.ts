@@ -9,7 +9,7 @@ import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
-import { loadConfig } from '../../src/config';
+import { loadSettings } from '../../src/config';
 import type { ReconciliationReport } from '../../src/operations/reconciliation-reports';
 import { createRedis, createTemporalClient, waitForRedis } from '../../src/shared/clients';
 import type { CancelEventProgress } from '../../src/workflows/definitions';
@@ -250,7 +250,7 @@ function figuresOf(c: Cancellation, after: AfterCancel, t: CancelTimings, reques
     refunds_per_second: rate(refundPhase),
     refunds_per_second_from_request: rate(t.refunds_done_last_ms),
     // The value the API started the workflow with: bench.ts passes its own environment to the children.
-    straggler_wait_seconds: loadConfig({ ...process.env }).CANCEL_EVENT_STRAGGLER_SECONDS,
+    straggler_wait_seconds: loadSettings({ ...process.env }).CANCEL_EVENT_STRAGGLER_SECONDS,
   };
 }
 

@@ -1,10 +1,10 @@
 import compression from 'compression';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import type { ApiDeps } from './deps';
+import { accessLogging } from './middleware/access-log';
 import { errorHandler, notFoundRoute } from './middleware/error-handler';
-import { answerUnsupportedMethods } from './middleware/method-not-allowed';
+import { methodTable } from './middleware/method-not-allowed';
 import { requestId } from './middleware/request-id';
 import { securityHeaders } from './middleware/security-headers';
 import { timeRequests } from './metrics';
@@ -33,17 +33,7 @@ export function createApp(deps: ApiDeps, log: (line: string) => void = console.e
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestId);
-  if (accessLog) {
-    app.use(
-      pinoHttp({
-        logger: accessLog,
-        genReqId: (_req, res) => String((res as unknown as { locals: Record<string, unknown> }).locals.requestId),
-        customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-        // Paths carry ids (reservation, order); bodies are never logged.
-        serializers: { req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }) },
-      }),
-    );
-  }
+  if (accessLog) app.use(accessLogging(accessLog));
   app.use(securityHeaders);
   app.use(timeRequests(deps.metrics));
   // gzip or br as the client accepts (1 KB and up); a response that is already encoded (the cached seat
@@ -54,16 +44,27 @@ export function createApp(deps: ApiDeps, log: (line: string) => void = console.e
     res.locals.rateLimits = deps.rateLimits;
     next();
   });
-  // The webhook's signature covers the raw bytes, so they are kept next to the parsed body.
-  app.use(
-    express.json({
-      limit: deps.config.BODY_LIMIT,
-      strict: true,
-      verify: (req, _res, buf) => {
-        (req as unknown as { rawBody: Buffer }).rawBody = buf;
-      },
-    }),
-  );
+  // The webhook's signature covers the raw bytes, so they are kept next to the parsed body. A body
+  // that cannot be read is refused by its route (defineRoute), after the request has been counted
+  // against its budget: malformed JSON costs a caller as much as any other refusal.
+  const readJson = express.json({
+    limit: deps.config.BODY_LIMIT,
+    strict: true,
+    verify: (req, _res, buf) => {
+      (req as unknown as { rawBody: Buffer }).rawBody = buf;
+    },
+  });
+  app.use((req, res, next) => {
+    readJson(req, res, (err?: unknown) => {
+      if (err === undefined) return next();
+      res.locals.bodyError = err;
+      req.body = undefined;
+      next();
+    });
+  });
+
+  const methods = methodTable();
+  app.use(methods.answerOptions);
 
   const api = '/api/v1';
   app.use(`${api}/auth`, createAuthRouter(deps, registry, `${api}/auth`));
@@ -82,7 +83,7 @@ export function createApp(deps: ApiDeps, log: (line: string) => void = console.e
   app.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
-  answerUnsupportedMethods(app);
+  methods.refuseUnsupportedMethods(app);
   // After every API route and the 405s: the page never answers for a path of the API.
   app.use(serveWebPage());
   app.use(notFoundRoute);

@@ -9,6 +9,7 @@ import { createLogger } from '../shared/logger';
 import { createRateLimits } from '../shared/rate-limits';
 import { temporalClientMetrics } from '../shared/temporal-client-metrics';
 import { ticketKeysFromConfig } from '../tickets/ticket-keys';
+import { endAllSessions } from '../users/sessions';
 import { ensureAdmin } from '../users/user-accounts';
 import { createApp } from './app';
 import { LiveInventory } from './live/live-inventory';
@@ -40,14 +41,23 @@ export async function startServer(options: { config?: Config; port?: number; log
   };
   try {
     await migrate(pool);
-    if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) await ensureAdmin(pool, config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
+    if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
+      const admin = await ensureAdmin(pool, config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
+      // A rotated password signs the admin out everywhere: whoever knew the old one keeps no session.
+      if (admin.passwordChanged) await endAllSessions(redis, admin.id);
+    }
   } catch (err) {
     await closeClients();
     throw err;
   }
   // Tests pass their own `log` and keep the console quiet; the API process logs JSON lines.
   const logger = options.log ? undefined : createLogger('api', config.LOG_LEVEL);
-  const live = new LiveInventory(redis, pool, { heartbeatMs: config.SSE_HEARTBEAT_SECONDS * 1000, log: (line) => logger?.warn(line) });
+  const live = new LiveInventory(redis, pool, {
+    heartbeatMs: config.SSE_HEARTBEAT_SECONDS * 1000,
+    maxStreams: config.LIVE_STREAMS_PER_PROCESS,
+    maxStreamsPerClient: config.LIVE_STREAMS_PER_CLIENT,
+    log: (line) => logger?.warn(line),
+  });
   const deps: ApiDeps = {
     config,
     pool,

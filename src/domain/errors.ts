@@ -33,6 +33,8 @@ export const ERROR_STATUS = {
   RESERVATION_NOT_ACTIVE: 409,
   EXTENSION_LIMIT: 409,
   ALREADY_USED: 409,
+  /** A ticket of another event than the one whose door scanned it (details: the ticket's event_id). */
+  WRONG_EVENT: 409,
   TICKET_CANCELLED: 409,
   TICKET_TRANSFERRED: 409,
   /** A refund that cannot be made (the order's money was never captured): an operator must look. */

@@ -5,7 +5,7 @@ import pino, { type Logger } from 'pino';
  * signatures, cookies and passwords are redacted wherever they appear, and payment method ids too
  * (with a real provider they are card tokens).
  */
-export function createLogger(service: string, level: string): Logger {
+export function createLogger(service: string, level: string, destination?: pino.DestinationStream): Logger {
   return pino({
     level: level === 'silent' ? 'silent' : level,
     base: { service },
@@ -23,5 +23,5 @@ export function createLogger(service: string, level: string): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  }, destination);
 }

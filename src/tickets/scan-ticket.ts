@@ -6,21 +6,22 @@ import { TicketCodeError, verifyTicketCode } from './ticket-codes';
 import { loadTicket, type TicketView } from './ticket-view';
 
 /**
- * A scan at the door. The code's signature is checked first (a forged, altered, truncated or
- * wrong-key code is 400 INVALID_SIGNATURE and touches nothing); then one conditional UPDATE turns the
- * ticket from ACTIVE to USED, so of two scanners reading the same code in the same instant exactly
- * one admits it. Any other state is refused with its code, and the refusal is recorded.
+ * A scan at the door of `eventId` (absent or null: any event's, for an admin). The code's signature is checked
+ * first (a forged, altered, truncated or wrong-key code is 400 INVALID_SIGNATURE and touches nothing);
+ * then one conditional UPDATE turns the ticket from ACTIVE to USED, only for the door's event, so of
+ * two scanners reading the same code in the same instant exactly one admits it. Any other case is
+ * refused with its code (another event's ticket first: WRONG_EVENT), and the refusal is recorded.
  */
 export async function scanTicket(
   pool: Pool,
   publicKeys: ReadonlyMap<string, KeyObject>,
-  cmd: { code: string; scannerId: string },
+  cmd: { code: string; scannerId: string; eventId?: string | null },
 ): Promise<TicketView> {
   const claims = verifiedClaims(cmd.code, publicKeys);
   const admitted = await pool.query(
     `UPDATE tickets SET status = 'USED', used_at = now(), used_by = $2
-      WHERE id = $1 AND qr_code = $3 AND status = 'ACTIVE'`,
-    [claims.tid, cmd.scannerId, cmd.code],
+      WHERE id = $1 AND qr_code = $3 AND status = 'ACTIVE' AND ($4::uuid IS NULL OR event_id = $4::uuid)`,
+    [claims.tid, cmd.scannerId, cmd.code, cmd.eventId ?? null],
   );
   if (admitted.rowCount === 1) {
     await recordTicketEvents(pool, [claims.tid], 'USED', `scanner:${cmd.scannerId}`);
@@ -31,6 +32,10 @@ export async function scanTicket(
   const ticket = await loadTicket(pool, claims.tid);
   if (!ticket || ticket.qr_code !== cmd.code) {
     throw invalidCode('the code is signed but names no ticket of this platform');
+  }
+  if (cmd.eventId && ticket.event_id !== cmd.eventId.toLowerCase()) {
+    await recordTicketEvents(pool, [ticket.ticket_id], 'SCAN_REFUSED', `scanner:${cmd.scannerId}`, 'WRONG_EVENT');
+    throw new AppError('WRONG_EVENT', "this ticket is for another event than this door's", { event_id: ticket.event_id, ticket_id: ticket.ticket_id });
   }
   await recordTicketEvents(pool, [ticket.ticket_id], 'SCAN_REFUSED', `scanner:${cmd.scannerId}`, ticket.status);
   throw refusalFor(ticket);

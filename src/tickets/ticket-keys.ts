@@ -1,7 +1,8 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config';
+import { writeExclusive } from '../shared/exclusive-file';
 import { keyIdOf, signTicketCode, type TicketClaims } from './ticket-codes';
 
 export interface TicketKeys {
@@ -68,22 +69,6 @@ function publicKeysFromPem(pems: string | undefined): KeyObject[] {
   if (!pems) return [];
   const blocks = pems.match(/-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g) ?? [];
   return blocks.map((pem) => createPublicKey(pem));
-}
-
-/**
- * Writes the file unless it exists, and never shows it half-written: the content goes to a file of
- * this process's own, hard-linked into place (atomic; the first writer's content stands).
- */
-function writeExclusive(file: string, content: string, mode = 0o644): void {
-  const draft = `${file}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(draft, content, { mode });
-  try {
-    linkSync(draft, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    unlinkSync(draft);
-  }
 }
 
 /** Signs ticket claims with the current signing key. */

@@ -35,3 +35,12 @@ export async function findSession(redis: Redis, token: string): Promise<AuthUser
 export async function endSession(redis: Redis, token: string): Promise<void> {
   await redis.del(sessionKey(token));
 }
+
+/** Every session of a user ends (its password was rotated): each token stops working at its next request. */
+export async function endAllSessions(redis: Redis, userId: string): Promise<void> {
+  const tokens = await redis.smembers(userSessionsKey(userId));
+  await redis
+    .multi()
+    .del(...tokens.map(sessionKey), userSessionsKey(userId))
+    .exec();
+}

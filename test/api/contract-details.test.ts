@@ -14,12 +14,13 @@ import { loadConfig } from '../../src/config';
 import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { createRedis } from '../../src/shared/clients';
-import { UNLIMITED_RATES, testTicketKeys } from '../support/env';
+import { TEST_SECRETS, UNLIMITED_RATES, testTicketKeys } from '../support/env';
 import { createUser } from '../support/fixtures';
 
 const config = loadConfig({
   ...process.env,
   ...UNLIMITED_RATES,
+  ...TEST_SECRETS,
   DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://tickets:tickets@127.0.0.1:5432/tickets_test',
   REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/1',
 });
@@ -216,6 +217,21 @@ describe('methods a path does not support', () => {
     const res = await request(app).options('/openapi.json');
     expect(res.status).toBe(204);
     expect(res.headers.allow).toBe('GET, HEAD');
+  });
+
+  test('OPTIONS on the door’s POST /tickets/validate allows POST only, not the GET of /tickets/{id} whose pattern the path also matches', async () => {
+    const res = await request(app).options('/api/v1/tickets/validate');
+    expect([res.status, res.headers.allow]).toEqual([204, 'POST']);
+  });
+
+  test('OPTIONS on every documented path answers 204 with exactly its documented methods', async () => {
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      const documented = Object.keys(ops).map((m) => m.toUpperCase());
+      const expected = new Set([...documented, ...(documented.includes('GET') ? ['HEAD'] : [])]);
+      const res = await request(app).options(path.replace(/\{[^}]+\}/g, randomUUID()));
+      expect({ path, status: res.status }).toEqual({ path, status: 204 });
+      expect({ path, allow: new Set(String(res.headers.allow).split(', ')) }).toEqual({ path, allow: expected });
+    }
   });
 });
 

@@ -164,12 +164,11 @@ describe('idempotent reservation requests', () => {
     const first = await hold(buyer, body, 'checkout-final');
     expect(first.status).toBe(201);
     await e2e.api.delete(`/api/v1/reservations/${first.body.reservation_id}`, { token: buyer.token });
-    // The buyer uses up this minute's reservation attempts (6), then the sale closes.
-    const gaLine = { event_id: event.eventId, ga: [{ section_id: event.gaSectionId, quantity: 1 }] };
-    for (let i = 0; i < 5; i++) expect((await hold(buyer, gaLine, `filler-${i}`)).status).toBe(201);
-    expect((await hold(buyer, gaLine, 'one-more')).status).toBe(429);
+    // The sale closes, and the buyer uses up this minute's reservation attempts (6): refusals count too.
     await pool().query(`UPDATE events SET on_sale_at = now() + interval '1 day' WHERE id = $1`, [event.eventId]);
-    expect((await hold(buyer, gaLine, 'after-close')).status).toBe(409);
+    const gaLine = { event_id: event.eventId, ga: [{ section_id: event.gaSectionId, quantity: 1 }] };
+    for (let i = 0; i < 5; i++) expect((await hold(buyer, gaLine, `after-close-${i}`)).status).toBe(409);
+    expect((await hold(buyer, gaLine, 'one-more')).status).toBe(429);
 
     const retried = await hold(buyer, body, 'checkout-final');
     expect(retried.status).toBe(200);

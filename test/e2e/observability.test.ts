@@ -50,6 +50,8 @@ async function startWorkerProcess(metricsPort: number, lines: string[]): Promise
       TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
       TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
       TICKET_KEYS_DIR: TEST_TICKET_KEYS_DIR,
+      PAYMENT_WEBHOOK_SECRET: config.PAYMENT_WEBHOOK_SECRET,
+      QUEUE_TOKEN_SECRET: config.QUEUE_TOKEN_SECRET,
       WORKER_METRICS_PORT: String(metricsPort),
       // Debug, so the SDK's own line for every activity (with its request id) is there to read.
       LOG_LEVEL: 'debug',

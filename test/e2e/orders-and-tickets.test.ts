@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,8 @@ import { simulatedLedger } from '../../src/payments/simulated-provider';
 import { qrCodeSvg } from '../../src/tickets/qr-svg';
 import { gaCounter, paymentsOf, seatStatuses } from '../support/db-queries';
 import { useE2eStack } from '../support/e2e-stack';
-import { TEST_TICKET_KEYS_DIR } from '../support/env';
+import { verifyTicketCode } from '../../src/tickets/ticket-codes';
+import { TEST_TICKET_KEYS_DIR, testTicketKeys } from '../support/env';
 import { createEventViaApi, registerBuyer, type ApiEvent, type Buyer } from '../support/scenario';
 
 const e2e = useE2eStack();
@@ -33,7 +35,18 @@ async function scannerToken(): Promise<string> {
   return steward.token;
 }
 
-const scan = (token: string, code: string) => e2e.api.post('/api/v1/tickets/validate', { qr_code: code }, { token });
+/** The event a code is for (what the door it is scanned at is set to), or an unrelated one for codes that do not read. */
+function eventOfCode(code: string): string {
+  try {
+    return verifyTicketCode(code, testTicketKeys().verifying).eid;
+  } catch {
+    return randomUUID();
+  }
+}
+
+/** A scan at the door of `eventId` (by default the door of the code's own event). */
+const scan = (token: string, code: string, eventId: string | null = eventOfCode(code)) =>
+  e2e.api.post('/api/v1/tickets/validate', { qr_code: code, ...(eventId === null ? {} : { event_id: eventId }) }, { token });
 
 describe('orders and their tickets', () => {
   test('a buyer lists their orders newest first and opens one; the confirm answer and the order carry the same signed tickets', async () => {
@@ -128,6 +141,36 @@ describe('scanning at the door', () => {
     expect((await e2e.api.get('/api/v1/orders', { token: door })).status).toBe(403);
     expect((await e2e.api.post('/api/v1/reservations', { event_id: event.eventId, seat_ids: [event.seatIds[5]] }, { token: door })).status).toBe(403);
     expect((await scan(door, paid.tickets[0].qr_code)).status).toBe(200);
+  });
+
+  test("a scanner at one event's door cannot admit another event's ticket: 409 WRONG_EVENT naming the ticket's event, and the ticket still opens its own door", async () => {
+    const [tonight, tomorrow] = [await freshEvent(), await freshEvent()];
+    const buyer = await registerBuyer(e2e.api);
+    const paid = await buy(buyer, tomorrow, { ga: [{ section_id: tomorrow.gaSectionId, quantity: 1 }] });
+    const door = await scannerToken();
+    const code: string = paid.tickets[0].qr_code;
+
+    const refused = await scan(door, code, tonight.eventId);
+    expect([refused.status, refused.body.error, refused.body.event_id]).toEqual([409, 'WRONG_EVENT', tomorrow.eventId]);
+    expect((await e2e.api.get(`/api/v1/tickets/${paid.tickets[0].ticket_id}`, { token: buyer.token })).body.status).toBe('ACTIVE');
+    const { rows } = await pool().query(`SELECT action, detail FROM ticket_events WHERE ticket_id = $1 AND action = 'SCAN_REFUSED'`, [paid.tickets[0].ticket_id]);
+    expect(rows).toEqual([{ action: 'SCAN_REFUSED', detail: 'WRONG_EVENT' }]);
+
+    expect((await scan(door, code, tomorrow.eventId)).status).toBe(200);
+  });
+
+  test("a scanner must say which event's door it is at: without event_id the scan is 400 VALIDATION_ERROR and admits nothing; an admin may leave it out", async () => {
+    const event = await freshEvent();
+    const buyer = await registerBuyer(e2e.api);
+    const paid = await buy(buyer, event, { ga: [{ section_id: event.gaSectionId, quantity: 2 }] });
+    const door = await scannerToken();
+
+    const unbound = await scan(door, paid.tickets[0].qr_code, null);
+    expect([unbound.status, unbound.body.error]).toEqual([400, 'VALIDATION_ERROR']);
+    expect(unbound.body.details).toEqual([expect.objectContaining({ field: 'event_id' })]);
+    expect((await e2e.api.get(`/api/v1/tickets/${paid.tickets[0].ticket_id}`, { token: buyer.token })).body.status).toBe('ACTIVE');
+
+    expect((await scan(e2e.admin, paid.tickets[1].qr_code, null)).status).toBe(200);
   });
 });
 

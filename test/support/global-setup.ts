@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { loadConfig } from '../../src/config';
+import { loadSettings } from '../../src/config';
 import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/workers/create-worker';
@@ -13,7 +13,7 @@ import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/workers/create-worker';
 export default async function globalSetup(): Promise<void> {
   process.env.DATABASE_URL ??= 'postgres://tickets:tickets@127.0.0.1:5432/tickets_test';
   process.env.REDIS_URL ??= 'redis://127.0.0.1:6379/1';
-  const pool = createPool(loadConfig());
+  const pool = createPool(loadSettings());
   try {
     await migrate(pool);
   } finally {

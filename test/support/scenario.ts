@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { ensureAdmin } from '../../src/users/user-accounts';
 import type { HttpClient } from './http';
@@ -18,8 +18,9 @@ export async function registerBuyer(api: HttpClient, name = 'Buyer'): Promise<Bu
 
 export async function adminToken(api: HttpClient, pool: Pool): Promise<string> {
   const email = `admin-${randomUUID()}@example.com`;
-  await ensureAdmin(pool, email, 'admin-password-for-tests');
-  const res = await api.post('/api/v1/auth/login', { email, password: 'admin-password-for-tests' });
+  const password = randomBytes(18).toString('base64url');
+  await ensureAdmin(pool, email, password);
+  const res = await api.post('/api/v1/auth/login', { email, password });
   if (res.status !== 200) throw new Error(`admin login failed: ${res.status}`);
   return res.body.token;
 }

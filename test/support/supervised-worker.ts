@@ -22,6 +22,8 @@ export function superviseWorker(config: Config, options: Partial<SupervisorOptio
     TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
     TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
     TICKET_KEYS_DIR: config.TICKET_KEYS_DIR,
+    PAYMENT_WEBHOOK_SECRET: config.PAYMENT_WEBHOOK_SECRET,
+    QUEUE_TOKEN_SECRET: config.QUEUE_TOKEN_SECRET,
     LOG_LEVEL: 'error',
     // No metrics port: on a shared machine another worker may hold the default one, and this one would
     // die on start (the chaos tests' worker was restarted in a loop by its supervisor).

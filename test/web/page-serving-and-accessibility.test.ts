@@ -80,6 +80,10 @@ describe('the main pages have no serious or critical accessibility violations (a
     const doorContext = await fanContext(browser, e2e.stack.url, await sessionOf(e2e.api, door), { bypassCSP: true });
     const scanner = await doorContext.newPage();
     await scanner.goto('/scanner');
+    await scanner.getByText('Which event is this door for?').waitFor();
+    await scanner.getByRole('listitem').filter({ hasText: 'Show' }).first().waitFor();
+    await expectAccessible(scanner, 'scanner: choosing the door');
+    await scanner.goto(`/scanner?event=${event.eventId}`);
     await scanner.getByLabel('Ticket code (scan or paste)').fill('not-a-ticket');
     await scanner.getByRole('button', { name: 'Check ticket' }).click();
     await scanner.getByTestId('verdict').getByText('INVALID', { exact: true }).waitFor();

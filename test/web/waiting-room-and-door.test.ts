@@ -60,7 +60,9 @@ describe("the fan's web page: waiting room and the door", () => {
 
     const context = await fanContext(browser, e2e.stack.url, await sessionOf(e2e.api, steward));
     const page = await context.newPage();
-    await page.goto('/scanner');
+    // The door steward opens the event's door link (the page lists the events to choose from).
+    await page.goto(`/scanner?event=${event.eventId}`);
+    await page.getByTestId('door-event').getByText(/^Show /).waitFor();
     const verdict = page.getByTestId('verdict');
     const check = async (code: string, expected: string): Promise<void> => {
       await page.getByLabel('Ticket code (scan or paste)').fill(code);
@@ -75,6 +77,13 @@ describe("the fan's web page: waiting room and the door", () => {
     expect(size).toBeGreaterThanOrEqual(40);
     await screenshot(page, 'scanner-already-used');
     await check(`${order.tickets[0]!.qr_code.slice(0, -4)}AAAA`, 'INVALID');
+    // Another event's ticket does not open this door.
+    const elsewhere = await createEventViaApi(e2e.api, e2e.admin, { rows: 1, seatsPerRow: 1 });
+    const other = await buyThroughApi(e2e.api, await registerBuyer(e2e.api), elsewhere, { seat_ids: [elsewhere.seatIds[0]!] });
+    await page.getByLabel('Ticket code (scan or paste)').fill(other.tickets[0]!.qr_code);
+    await page.getByRole('button', { name: 'Check ticket' }).click();
+    await verdict.getByText('This ticket is for another event.').waitFor();
+    expect(await verdict.locator('.verdict-headline').textContent()).toBe('INVALID');
     await context.close();
   });
 });

@@ -31,6 +31,7 @@ const FAN_WORDS: Record<ErrorCode, string> = {
   RESERVATION_NOT_ACTIVE: 'This hold is no longer active.',
   EXTENSION_LIMIT: 'You have used all the extra time this event allows. Pay now to keep your seats.',
   ALREADY_USED: 'This ticket has already been scanned.',
+  WRONG_EVENT: 'This ticket is for another event.',
   TICKET_CANCELLED: 'This ticket was cancelled (its order was refunded).',
   TICKET_TRANSFERRED: 'This ticket was passed to someone else; only their new ticket is valid.',
   REFUND_NOT_POSSIBLE: 'This order cannot be refunded automatically. Please contact us.',

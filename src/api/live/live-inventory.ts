@@ -4,12 +4,18 @@ import type { Queryable } from '../../db/transaction';
 import { AppError } from '../../domain/errors';
 import { inventoryChannel } from '../../inventory/inventory-signals';
 import { withTimeout } from '../../shared/concurrency';
+import { describeErrorKind } from '../../shared/error-kind';
 import { changesSince, compareStreamIds, isStreamId, streamPosition, START_ID } from '../../inventory/change-stream';
 import { describeChanges } from '../../inventory/change-view';
 import { SseClient } from './sse-client';
+import { StreamSlots } from './stream-slots';
 
 export interface LiveInventoryOptions {
   heartbeatMs: number;
+  /** Streams this process holds open at once, at most (StreamSlots); unlimited when absent. */
+  maxStreams?: number;
+  /** Streams one client address holds open at once, at most. */
+  maxStreamsPerClient?: number;
   /** Unexpected failures (a read that failed and will be retried). */
   log?: (line: string) => void;
 }
@@ -48,21 +54,38 @@ class Feed {
 export class LiveInventory {
   private subscriber: Redis | null = null;
   private readonly feeds = new Map<string, Feed>();
+  private readonly slots: StreamSlots;
   private closing = false;
 
   constructor(
     private readonly redis: Redis,
     private readonly db: Queryable,
     private readonly options: LiveInventoryOptions,
-  ) {}
+  ) {
+    this.slots = new StreamSlots({ total: options.maxStreams ?? Infinity, perClient: options.maxStreamsPerClient ?? Infinity });
+  }
 
   /**
    * Serves the event's changes on `res` until the client goes. `resumeFrom` (Last-Event-ID) replays
    * what came after it, or tells the client to reload the map when that is no longer kept.
    * Fails with 503 before anything is written when Redis cannot be reached.
    */
-  async attach(eventId: string, res: Response, resumeFrom: string | null): Promise<void> {
+  async attach(eventId: string, res: Response, resumeFrom: string | null, client = 'unknown'): Promise<void> {
     if (this.closing) throw new AppError('UNAVAILABLE', 'the server is shutting down');
+    // A place among the streams first (429 beyond the caps), given back when the client goes.
+    const giveBack = this.slots.take(client);
+    res.once('close', giveBack);
+    // A client that left before we listened has closed already: no 'close' is coming.
+    if (res.closed) giveBack();
+    try {
+      await this.serve(eventId, res, resumeFrom);
+    } catch (err) {
+      giveBack();
+      throw err;
+    }
+  }
+
+  private async serve(eventId: string, res: Response, resumeFrom: string | null): Promise<void> {
     const feed = await this.feedFor(eventId);
     let retry = false;
     await feed
@@ -77,7 +100,7 @@ export class LiveInventory {
         try {
           if (resumeFrom !== null) await this.replay(eventId, feed, client, resumeFrom);
         } catch (err) {
-          this.options.log?.(`live inventory: replay for ${eventId} failed: ${String(err)}`);
+          this.options.log?.(`live inventory: replay for ${eventId} failed: ${describeErrorKind(err)}`);
           client.close();
           return;
         }
@@ -85,7 +108,7 @@ export class LiveInventory {
         feed.clients.add(client);
         client.whenClosed(() => this.detach(eventId, feed, client));
       });
-    if (retry) await this.attach(eventId, res, resumeFrom);
+    if (retry) await this.serve(eventId, res, resumeFrom);
   }
 
   /** Ends every stream (clients reconnect to another process) and the subscriber. */
@@ -121,8 +144,8 @@ export class LiveInventory {
     }
     try {
       await feed.ready;
-    } catch (err) {
-      throw new AppError('UNAVAILABLE', 'live updates are unavailable (Redis did not answer)', { cause: String(err) });
+    } catch {
+      throw new AppError('UNAVAILABLE', 'live updates are unavailable (Redis did not answer)');
     }
     return feed;
   }
@@ -160,7 +183,7 @@ export class LiveInventory {
         if (!feed.closed) await this.deliver(eventId, feed);
       })
       .catch((err: unknown) => {
-        this.options.log?.(`live inventory: delivery for ${eventId} failed, retrying: ${String(err)}`);
+        this.options.log?.(`live inventory: delivery for ${eventId} failed, retrying: ${describeErrorKind(err)}`);
         setTimeout(() => this.ring(eventId), RETRY_DELIVERY_MS).unref();
       });
   }

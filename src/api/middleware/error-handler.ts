@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
 import { AppError } from '../../domain/errors';
+import { describeErrorKind, errorKind, type ErrorKind } from '../../shared/error-kind';
 import { isDependencyFailure } from '../dependency-errors';
 import { contractErrorFromPostgres } from '../postgres-errors';
 
@@ -17,12 +18,32 @@ export const notFoundRoute: RequestHandler = (req, _res, next) => {
   next(new AppError('NOT_FOUND', `no route for ${req.method} ${req.path}`));
 };
 
+/**
+ * What may be said about a failure outside the process (bodies, logs): the contract's code and our
+ * own message, and of the error underneath only its kind and code (`TypeError`, `ECONNREFUSED`,
+ * SQLSTATE `42P01`). Never its text or its stack: they can quote SQL, hosts, file paths and values.
+ */
+export interface ErrorSummary {
+  code: string;
+  message: string;
+  cause?: ErrorKind;
+}
+
+export function summarizeError(appError: AppError, original: unknown): ErrorSummary {
+  if (original === appError) return { code: appError.code, message: appError.message };
+  return { code: appError.code, message: appError.message, cause: errorKind(original) };
+}
+
 /** The one place where errors become HTTP responses. */
 export function errorHandler(log: (line: string) => void): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const appError = toAppError(err);
+    const summary = summarizeError(appError, err);
+    // The access log (pino-http) writes it on the request's line.
+    res.locals.errorSummary = summary;
     if (appError.status >= 500 && appError.code !== 'UNAVAILABLE') {
-      log(`[${String(res.locals.requestId)}] ${req.method} ${req.originalUrl}: ${(err as Error)?.stack ?? String(err)}`);
+      const cause = summary.cause ? ` (${describeErrorKind(err)})` : '';
+      log(`[${String(res.locals.requestId)}] ${req.method} ${req.originalUrl}: ${summary.code}${cause}: ${summary.message}`);
     }
     if (typeof appError.details.retry_after_seconds === 'number') {
       res.setHeader('Retry-After', String(appError.details.retry_after_seconds));

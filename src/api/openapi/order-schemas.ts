@@ -58,7 +58,14 @@ export const ticketListSchema = z.object({ tickets: z.array(ticketSchema) }).ope
 export const ticketListQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(100) });
 
 export const validateTicketBody = z
-  .object({ qr_code: z.string().min(1).max(4096).openapi({ description: 'the scanned code, as printed in the QR code' }) })
+  .object({
+    qr_code: z.string().min(1).max(4096).openapi({ description: 'the scanned code, as printed in the QR code' }),
+    event_id: z
+      .string()
+      .uuid()
+      .optional()
+      .openapi({ description: "the event whose door this is: a ticket of another event is 409 WRONG_EVENT. Required for the scanner role; an admin may leave it out" }),
+  })
   .openapi('ValidateTicketRequest');
 
 export const validateTicketResponse = z.object({ valid: z.literal(true), ticket: ticketSchema }).openapi('TicketAdmitted');

@@ -52,11 +52,23 @@ export interface RouteSpec<B extends ZodTypeAny, Q extends ZodTypeAny, P extends
   errors?: RouteError[];
   /**
    * The request budget it counts against (default 'default'): per user when signed in, per account
-   * for sign-in ('auth', the body's email), and per IP always. 'in-handler' when the handler counts
-   * it itself (a hold's retry is answered before its budget is looked at); 'none' for machines
-   * (health checks, provider webhooks).
+   * for sign-in ('auth', the body's email), and per IP always. Every request counts, before its body
+   * is looked at, so a refusal costs the caller as much as a success. 'none' for callers that must
+   * not be slowed by their own traffic (health checks, provider webhooks, door scanners).
    */
-  rateLimit?: RateLimitFamily | 'in-handler' | 'none';
+  rateLimit?: RateLimitFamily | 'none';
+  /**
+   * With rateLimit 'none': the budget its refusals (4xx) count against, so a caller who keeps being
+   * refused (forged signatures, codes that are not tickets) is stopped with 429 all the same.
+   */
+  refusalBudget?: RateLimitFamily;
+  /**
+   * A request over its budget that repeats one already answered (a hold's retry with its
+   * X-Idempotency-Key) gets that answer again rather than 429: resolves true when it has answered.
+   */
+  replayWhenLimited?: (req: Request, res: Response) => Promise<boolean>;
+  /** Checked after the budget and before the body is read: what unsigned input must not get past (the webhook's signature). */
+  precheck?: (req: Request) => void;
 }
 
 export interface Parsed<B extends ZodTypeAny, Q extends ZodTypeAny, P extends ZodTypeAny> {
@@ -83,17 +95,43 @@ export function defineRoute<B extends ZodTypeAny, Q extends ZodTypeAny, P extend
   handler: (input: Parsed<B, Q, P>, req: Request, res: Response) => Promise<void>,
 ): void {
   register(ctx, spec);
-  ctx.router[spec.method](spec.path, authenticate(ctx.redis, spec.access), countRequest(spec), (req: Request, res: Response, next: NextFunction) => {
-    const input = {} as Parsed<B, Q, P>;
-    for (const part of ['params', 'query', 'body'] as const) {
-      const schema = spec[part];
-      if (!schema) continue;
-      const result = schema.safeParse(part === 'body' ? (req.body ?? {}) : part === 'query' ? withoutEmptyValues(req.query) : req[part]);
-      if (!result.success) return next(validationError(result.error, part === 'body' ? undefined : part));
-      input[part] = result.data;
-    }
-    handler(input, req, res).catch(next);
-  });
+  const precheck = spec.precheck;
+  ctx.router[spec.method](
+    spec.path,
+    authenticate(ctx.redis, spec.access),
+    countRequest(spec),
+    ...(precheck ? [(req: Request, _res: Response, next: NextFunction) => runPrecheck(precheck, req, next)] : []),
+    (req: Request, res: Response, next: NextFunction) => {
+      // A body that could not be read (malformed JSON, too large) is refused here, once the request has been counted.
+      if (res.locals.bodyError) return next(res.locals.bodyError);
+      const input = {} as Parsed<B, Q, P>;
+      for (const part of ['params', 'query', 'body'] as const) {
+        const schema = spec[part];
+        if (!schema) continue;
+        const result = schema.safeParse(part === 'body' ? (req.body ?? {}) : part === 'query' ? withoutEmptyValues(req.query) : req[part]);
+        if (!result.success) return next(validationError(result.error, part === 'body' ? undefined : part));
+        input[part] = result.data;
+      }
+      handler(input, req, res).catch(next);
+    },
+    countRefusal(spec),
+  );
+}
+
+function runPrecheck(precheck: (req: Request) => void, req: Request, next: NextFunction): void {
+  try {
+    precheck(req);
+    next();
+  } catch (err) {
+    next(err);
+  }
+}
+
+function subjectOf(req: Request, res: Response, family: RateLimitFamily) {
+  const email = (req.body as { email?: unknown } | undefined)?.email;
+  const account = family === 'auth' && typeof email === 'string' ? email : null;
+  const userId = (res.locals.user as { id?: string } | undefined)?.id ?? null;
+  return { ip: req.ip, userId, account };
 }
 
 /** Counts the request against its budget before anything else is done for it (even when it is invalid). */
@@ -101,16 +139,39 @@ function countRequest(spec: RouteSpec<ZodTypeAny, ZodTypeAny, ZodTypeAny>) {
   const family = spec.rateLimit ?? 'default';
   return (req: Request, res: Response, next: NextFunction): void => {
     const limits = res.locals.rateLimits as RateLimits | undefined;
-    if (!limits || family === 'none' || family === 'in-handler') return next();
-    const email = (req.body as { email?: unknown } | undefined)?.email;
-    const account = family === 'auth' && typeof email === 'string' ? email : null;
-    const userId = (res.locals.user as { id?: string } | undefined)?.id ?? null;
+    if (!limits || family === 'none') return next();
+    res.locals.requestCounted = true;
     // Public reads (events, seat maps) stay available while Redis is down: nothing they do needs the
     // budget's protection as much as buyers need to see what is on sale. Everything else fails closed.
     const failOpen = spec.access === 'public' && spec.method === 'get';
-    limits.consume(family, { ip: req.ip, userId, account }).then(
+    limits.consume(family, subjectOf(req, res, family)).then(
       () => next(),
-      (err: unknown) => (failOpen && err instanceof AppError && err.code === 'UNAVAILABLE' ? next() : next(err)),
+      (err: unknown) => {
+        if (failOpen && err instanceof AppError && err.code === 'UNAVAILABLE') return next();
+        if (!spec.replayWhenLimited || !(err instanceof AppError && err.code === 'RATE_LIMITED')) return next(err);
+        spec.replayWhenLimited(req, res).then(
+          (answered) => (answered ? undefined : next(err)),
+          () => next(err),
+        );
+      },
+    );
+  };
+}
+
+/**
+ * A refusal the budget has not seen yet counts against it: one made before the request was counted
+ * (no session, the wrong role) or by a route that counts only its refusals. Once that budget is spent
+ * the caller is told 429 instead of why it was refused.
+ */
+function countRefusal(spec: RouteSpec<ZodTypeAny, ZodTypeAny, ZodTypeAny>) {
+  const family = spec.rateLimit === 'none' ? spec.refusalBudget : (spec.rateLimit ?? 'default');
+  return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
+    const limits = res.locals.rateLimits as RateLimits | undefined;
+    const refusal = err instanceof AppError && err.status >= 400 && err.status < 500 && err.code !== 'RATE_LIMITED';
+    if (!family || !limits || !refusal || res.locals.requestCounted) return next(err);
+    limits.consume(family, subjectOf(req, res, family)).then(
+      () => next(err),
+      (limited: unknown) => next(limited instanceof AppError && limited.code === 'RATE_LIMITED' ? limited : err),
     );
   };
 }
@@ -140,7 +201,7 @@ function register(ctx: RouteContext, spec: RouteSpec<ZodTypeAny, ZodTypeAny, Zod
       ...(links ? { links } : {}),
     };
   }
-  const limited = spec.rateLimit !== 'none';
+  const limited = spec.rateLimit !== 'none' || spec.refusalBudget !== undefined;
   const generic: RouteError[] = [
     400,
     503,

@@ -159,7 +159,7 @@ export function createEventsRouter(deps: ApiDeps, registry: OpenAPIRegistry, bas
       const eventId = params.id.toLowerCase();
       await assertEventExists(deps.pool, eventId);
       const resumeFrom = req.get('last-event-id') ?? query.last_event_id ?? null;
-      await deps.live.attach(eventId, res, resumeFrom);
+      await deps.live.attach(eventId, res, resumeFrom, req.ip);
     },
   );
 

@@ -9,7 +9,7 @@ import { defineRoute } from './define-route';
 const healthSchema = z
   .object({
     status: z.enum(['ok', 'degraded']),
-    checks: z.array(z.object({ name: z.string(), status: z.enum(['ok', 'down']), latency_ms: z.number(), error: z.string().optional() })),
+    checks: z.array(z.object({ name: z.string(), status: z.enum(['ok', 'down']), latency_ms: z.number() })),
   })
   .openapi('Health');
 

@@ -1,5 +1,6 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
+import { verifyingSecrets } from '../../config';
 import type { ApiDeps } from '../deps';
 import { webhookBody } from '../openapi/reservation-schemas';
 import { z } from '../openapi/registry';
@@ -9,19 +10,19 @@ import { defineRoute } from './define-route';
 export function createPaymentsRouter(deps: ApiDeps, registry: OpenAPIRegistry, basePath: string): Router {
   const router = Router();
   const ctx = { router, registry, redis: deps.redis, basePath };
-  // The signature is checked before the body is even validated: unsigned input is not looked at.
-  router.post('/webhook', (req, _res, next) => {
-    try {
-      assertSignature(deps.config.PAYMENT_WEBHOOK_SECRET, (req as unknown as { rawBody?: Buffer }).rawBody, req.header('x-signature'));
-      next();
-    } catch (err) {
-      next(err);
-    }
-  });
   defineRoute(
     ctx,
     {
-      method: 'post', path: '/webhook', operationId: 'receivePaymentWebhook', access: 'public', tags: ['Payments'], rateLimit: 'none',
+      method: 'post', path: '/webhook', operationId: 'receivePaymentWebhook', access: 'public', tags: ['Payments'],
+      // The provider is never slowed by its own deliveries; forged ones count against the sender's address.
+      rateLimit: 'none', refusalBudget: 'default',
+      // The signature is checked before the body is even validated: unsigned input is not looked at.
+      precheck: (req) =>
+        assertSignature(
+          verifyingSecrets(deps.config.PAYMENT_WEBHOOK_SECRET, deps.config.PAYMENT_WEBHOOK_SECRET_PREVIOUS),
+          (req as unknown as { rawBody?: Buffer }).rawBody,
+          req.header('x-signature'),
+        ),
       summary: 'Payment provider callback, signed with X-Signature (hex HMAC-SHA256 of the raw body)',
       headers: z.object({ 'x-signature': z.string() }),
       body: webhookBody,

@@ -1,5 +1,5 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../domain/errors';
 import { createAdmissionLimit } from '../admission-limit';
 import type { ApiDeps } from '../deps';
@@ -19,6 +19,7 @@ import {
   createReservation,
   extendReservation,
   getReservation,
+  replayOfEarlierHold,
 } from '../services/reservations-service';
 import { reservationLinks } from '../openapi/links';
 import { defineRoute, type RouteError } from './define-route';
@@ -42,7 +43,10 @@ export function createReservationsRouter(deps: ApiDeps, registry: OpenAPIRegistr
   defineRoute(
     ctx,
     {
-      method: 'post', path: '/', operationId: 'createReservation', access: 'user', tags: ['Reservations'], rateLimit: 'in-handler',
+      method: 'post', path: '/', operationId: 'createReservation', access: 'user', tags: ['Reservations'], rateLimit: 'reserve',
+      // Every request counts first, refusals included (a presale code guessed, a body invalid); a retry
+      // of a hold already made is still answered over the budget: it holds nothing new.
+      replayWhenLimited: (req, res) => answerRetry(deps, req, res),
       summary: 'Hold seats and/or GA tickets (all or nothing); answers with the hold made by the reservation workflow',
       body: createReservationBody,
       headers: idempotencyHeaders.extend({
@@ -78,7 +82,7 @@ export function createReservationsRouter(deps: ApiDeps, registry: OpenAPIRegistr
     async ({ body }, req, res) => {
       const user = currentUser(res.locals);
       const key = idempotencyKey(req);
-      const result = await holdAdmission.run(() => createReservation(deps, user, body, key, req.header('x-queue-token') ?? null, req.ip));
+      const result = await holdAdmission.run(() => createReservation(deps, user, body, key, req.header('x-queue-token') ?? null));
       deps.metrics.reservationOutcomes.inc({ outcome: result.created ? 'created' : 'replayed' });
       res.status(result.created ? 201 : 200).json(result.reservation);
     },
@@ -124,6 +128,18 @@ export function createReservationsRouter(deps: ApiDeps, registry: OpenAPIRegistr
     },
   );
   return router;
+}
+
+/** Answers a hold's retry (same X-Idempotency-Key, same body) with the reservation it made; false when it is none. */
+async function answerRetry(deps: ApiDeps, req: Request, res: Response): Promise<boolean> {
+  const key = req.header('x-idempotency-key');
+  const body = createReservationBody.safeParse(req.body ?? {});
+  if (!key || !IDEMPOTENCY_KEY_PATTERN.test(key) || !body.success || res.locals.bodyError) return false;
+  const earlier = await replayOfEarlierHold(deps, currentUser(res.locals), body.data, key);
+  if (!earlier) return false;
+  deps.metrics.reservationOutcomes.inc({ outcome: 'replayed' });
+  res.status(200).json(earlier);
+  return true;
 }
 
 function reservationId(raw: string): string {

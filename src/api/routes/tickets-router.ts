@@ -22,6 +22,10 @@ const notActive = {
   status: 409,
   description: 'ALREADY_USED, TICKET_CANCELLED (its order was refunded) or TICKET_TRANSFERRED (only the new code opens the door)',
 };
+const notAdmitted = {
+  status: 409,
+  description: `${notActive.description}; WRONG_EVENT (with event_id, the ticket's event) when the door's event_id is another event`,
+};
 
 export function createTicketsRouter(deps: ApiDeps, registry: OpenAPIRegistry, basePath: string): Router {
   const router = Router();
@@ -43,15 +47,16 @@ export function createTicketsRouter(deps: ApiDeps, registry: OpenAPIRegistry, ba
     ctx,
     {
       method: 'post', path: '/validate', operationId: 'validateTicket', access: 'scanner', tags: TAGS,
-      // Door staff scan hundreds a minute; the scanner role is the gate.
-      rateLimit: 'none',
+      // Door staff scan hundreds a minute, unthrottled; a scanner who keeps presenting codes that are
+      // refused (forged, another event's, used) is stopped by the budget those refusals count against.
+      rateLimit: 'none', refusalBudget: 'default',
       summary: 'Scan a code at the door (scanner or admin): admits an ACTIVE ticket once, even when two scanners read it at the same instant',
       body: validateTicketBody,
       responses: { 200: { description: 'admitted: the ticket is now USED', schema: validateTicketResponse } },
-      errors: [{ status: 400, description: 'INVALID_SIGNATURE: forged, altered, truncated or signed by an unknown key; VALIDATION_ERROR: no qr_code' }, notActive],
+      errors: [{ status: 400, description: 'INVALID_SIGNATURE: forged, altered, truncated or signed by an unknown key; VALIDATION_ERROR: no qr_code, or a scanner without event_id' }, notAdmitted],
     },
     async ({ body }, _req, res) => {
-      res.json({ valid: true, ticket: await validateTicket(deps, currentUser(res.locals), body.qr_code) });
+      res.json({ valid: true, ticket: await validateTicket(deps, currentUser(res.locals), body.qr_code, body.event_id) });
     },
   );
 

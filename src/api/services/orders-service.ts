@@ -46,7 +46,8 @@ export async function refundOrder(deps: ApiDeps, admin: AuthUser, orderId: strin
   try {
     await deps.temporal.connection.withDeadline(Date.now() + REFUND_WAIT_MS, () => deps.temporal.workflow.getHandle(workflowId).result());
   } catch (err) {
-    if (err instanceof WorkflowFailedError) throw refusalFrom(err.cause) ?? new AppError('REFUND_NOT_POSSIBLE', err.cause?.message ?? 'the refund failed');
+    // A failure that is not one of the contract's refusals is told in our words: its own may quote a dependency.
+    if (err instanceof WorkflowFailedError) throw refusalFrom(err.cause) ?? new AppError('REFUND_NOT_POSSIBLE', 'the refund did not complete; an operator must look at its workflow');
     if (!isDeadline(err) && !isWorkflowGone(err)) throw err;
   }
   const after = await loadOrder(deps.pool, orderId);

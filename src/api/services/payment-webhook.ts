@@ -11,11 +11,13 @@ import type { ApiDeps } from '../deps';
 import type { webhookBody } from '../openapi/reservation-schemas';
 import { isWorkflowGone } from '../temporal-errors';
 
-export function assertSignature(secret: string, rawBody: Buffer | undefined, signature: string | undefined): void {
+/** The body must be signed with one of `secrets` (the current one, or the previous one while a rotation overlaps). */
+export function assertSignature(secrets: readonly string[], rawBody: Buffer | undefined, signature: string | undefined): void {
   const invalid = new AppError('INVALID_SIGNATURE', 'the webhook signature does not match its body');
   if (!rawBody || !signature || !/^[0-9a-f]{64}$/i.test(signature)) throw invalid;
-  const expected = createHmac('sha256', secret).update(rawBody).digest();
-  if (!timingSafeEqual(expected, Buffer.from(signature, 'hex'))) throw invalid;
+  const given = Buffer.from(signature, 'hex');
+  const matches = secrets.map((secret) => timingSafeEqual(createHmac('sha256', secret).update(rawBody).digest(), given));
+  if (!matches.includes(true)) throw invalid;
 }
 
 /**

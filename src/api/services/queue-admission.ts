@@ -7,9 +7,11 @@ import { verifyQueueToken } from '../../waiting-room/queue-token';
  * expired, another user's or another event's) is 403 QUEUE_TOKEN_REQUIRED. Returns the token's id,
  * which the hold records: one token, one purchase (decided in the hold's transaction).
  */
-export function assertQueueAdmission(secret: string, eventId: string, userId: string, token: string | null, nowMs = Date.now()): string {
+export function assertQueueAdmission(secrets: readonly string[], eventId: string, userId: string, token: string | null, nowMs = Date.now()): string {
   if (!token) throw new AppError('QUEUE_TOKEN_REQUIRED', 'this event sells through its waiting room: join the queue first');
-  const verdict = verifyQueueToken(secret, token, { eventId, userId, nowMs });
+  // Signed with the current secret, or with the previous one while a rotation overlaps.
+  const verdicts = secrets.map((secret) => verifyQueueToken(secret, token, { eventId, userId, nowMs }));
+  const verdict = verdicts.find((v) => v.ok || v.reason !== 'FORGED') ?? verdicts[0]!;
   if (!verdict.ok) {
     throw new AppError('QUEUE_TOKEN_REQUIRED', `the X-Queue-Token is not valid for this event and user (${verdict.reason.toLowerCase().replace('_', ' ')}): join the queue`, {
       reason: verdict.reason,

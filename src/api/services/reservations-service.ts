@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { z } from 'zod';
+import { verifyingSecrets } from '../../config';
 import { AppError } from '../../domain/errors';
 import type { ReservationInput, ReservationView } from '../../domain/reservation';
 import { getEventRules } from '../../events/event-rules';
@@ -47,12 +48,12 @@ export async function createReservation(
   body: CreateBody,
   idempotencyKey: string | null,
   queueToken: string | null,
-  clientIp: string | undefined,
 ): Promise<CreateResult> {
   const reservationId = reservationIdFor(user.id, idempotencyKey);
   const requestHash = reservationRequestHash(body);
   // A retry is answered before anything that may have changed since the first request (the sale's
-  // window, the queue token, the rate limit): it gets its reservation, never a new refusal.
+  // window, the queue token): it gets its reservation, never a new refusal. The request has already
+  // counted against the buyer's budget (the route does it first); over it, replayOfEarlierHold answers.
   if (idempotencyKey) {
     const earlier = await findEarlierRequest(deps, reservationId, requestHash);
     if (earlier) return { reservation: earlier, created: false };
@@ -67,9 +68,10 @@ export async function createReservation(
       event_id: rules.id,
     });
   }
-  const queueTokenId = rules.high_demand ? assertQueueAdmission(deps.config.QUEUE_TOKEN_SECRET, body.event_id, user.id, queueToken) : null;
+  const queueTokenId = rules.high_demand
+    ? assertQueueAdmission(verifyingSecrets(deps.config.QUEUE_TOKEN_SECRET, deps.config.QUEUE_TOKEN_SECRET_PREVIOUS), body.event_id, user.id, queueToken)
+    : null;
   await validateAgainstEvent(deps, body, rules.max_tickets_per_order);
-  await deps.rateLimits.consume('reserve', { userId: user.id, ip: clientIp });
 
   const input: ReservationInput = {
     reservationId,
@@ -116,6 +118,18 @@ export async function createReservation(
     }
     throw translate(err);
   }
+}
+
+/**
+ * The reservation an earlier request with this key and this body made, or null: what a retry over the
+ * buyer's budget is still answered with (it holds nothing new). Refuses nothing itself.
+ */
+export async function replayOfEarlierHold(deps: ApiDeps, user: AuthUser, body: CreateBody, idempotencyKey: string): Promise<ReservationView | null> {
+  const reservationId = reservationIdFor(user.id, idempotencyKey);
+  const earlier = await loadReservationView(deps.pool, reservationId);
+  if (!earlier) return null;
+  const firstHash = await storedRequestHash(deps.pool, reservationId);
+  return !firstHash || firstHash === reservationRequestHash(body) ? earlier : null;
 }
 
 /** The reservation an earlier request with the same key made; the same key with another body is refused. */

@@ -17,8 +17,17 @@ export function listMyTickets(deps: ApiDeps, user: AuthUser, limit: number): Pro
   return ticketsOfOwner(deps.pool, user.id, limit);
 }
 
-export function validateTicket(deps: ApiDeps, scanner: AuthUser, code: string): Promise<TicketView> {
-  return scanTicket(deps.pool, deps.ticketKeys.verifying, { code, scannerId: scanner.id });
+/**
+ * A scanner account works one event's door: it must say which (event_id), and admits that event's
+ * tickets only. An admin may scan without naming one (any event's ticket).
+ */
+export function validateTicket(deps: ApiDeps, scanner: AuthUser, code: string, eventId: string | undefined): Promise<TicketView> {
+  if (!eventId && scanner.role !== 'admin') {
+    throw new AppError('VALIDATION_ERROR', "a scanner must say which event's door it is at", {
+      details: [{ field: 'event_id', message: 'required for the scanner role: the event whose door this is' }],
+    });
+  }
+  return scanTicket(deps.pool, deps.ticketKeys.verifying, { code, scannerId: scanner.id, eventId: eventId ?? null });
 }
 
 export function transferMyTicket(deps: ApiDeps, user: AuthUser, ticketId: string, toEmail: string): Promise<TicketView> {
