@@ -77,8 +77,15 @@ const settingsSchema = z.object({
   HOLD_QUEUE_MAX_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(3000),
   /** Admitted fans of one high-demand event who have not finished (bought, or let their token lapse), at most. */
   WAITING_ROOM_MAX_ACTIVE: z.coerce.number().int().min(1).max(1_000_000).default(50),
-  /** Admissions per second of one high-demand event, at most. */
-  WAITING_ROOM_MAX_ADMISSIONS_PER_SECOND: z.coerce.number().min(0.01).max(100_000).default(8),
+  /**
+   * Admissions per second of one high-demand event, at most: the operator's bound. Within it the room
+   * steers its rate by admitted fans' hold p95 (docs/waiting-room.md, "The admission rate").
+   */
+  WAITING_ROOM_MAX_ADMISSIONS_PER_SECOND: z.coerce.number().min(0.01).max(100_000).default(100),
+  /** The rate a room starts at before admitted fans' holds say more. */
+  WAITING_ROOM_INITIAL_ADMISSIONS_PER_SECOND: z.coerce.number().min(0.01).max(100_000).default(4),
+  /** Admitted fans' hold p95 the rate is steered to. */
+  WAITING_ROOM_TARGET_HOLD_P95_MS: z.coerce.number().int().min(10).max(60_000).default(100),
   /** How long an admitted fan's queue token is valid (their window to hold seats). */
   WAITING_ROOM_ADMISSION_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   /** How often the on-sale workflow looks at the sale (a durable timer). */

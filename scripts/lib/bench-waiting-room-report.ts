@@ -42,7 +42,16 @@ export interface RoomSummary {
   /** When the fan learned it was admitted (a status poll) minus when it sent its join. */
   join_to_seen: Percentiles;
   /** What the on-sale workflow itself reported (its last 30 s, in samples while fans waited), and the rate from admitted_at. */
-  admission_rate: { workflow_median: number | null; workflow_last_while_waiting: number | null; from_admitted_at: number | null; peak_active: number | null };
+  admission_rate: {
+    workflow_median: number | null;
+    workflow_last_while_waiting: number | null;
+    from_admitted_at: number | null;
+    peak_active: number | null;
+    /** The rate the room steered to (admission control): its median and last while fans waited, and its path. */
+    steered_median: number | null;
+    steered_last: number | null;
+    steered_path: Array<{ at_s: number; rate: number; hold_p95_ms: number | null }>;
+  };
   limits: OnSaleLimits | null;
   polls: { total: number; errors: number; per_fan_mean: number; per_second: number };
 }
@@ -115,6 +124,9 @@ function roomOnly(run: WaitingRoomRun['room']): RoomSummary {
     admission_rate: {
       workflow_median: median(waitingSamples.map((s) => s.admission_rate_per_second as number)),
       workflow_last_while_waiting: waitingSamples[waitingSamples.length - 1]?.admission_rate_per_second ?? null,
+      steered_median: median(waitingSamples.map((s) => s.rate_limit_per_second)),
+      steered_last: waitingSamples[waitingSamples.length - 1]?.rate_limit_per_second ?? null,
+      steered_path: run.samples.map((s) => ({ at_s: s.at_s, rate: s.rate_limit_per_second, hold_p95_ms: s.hold_p95_ms })),
       from_admitted_at: spanS > 0 ? round((admittedAt.length - 1) / spanS, 2) : null,
       peak_active: run.samples.length > 0 ? Math.max(...run.samples.map((s) => s.active)) : null,
     },
@@ -188,6 +200,8 @@ export function renderWaitingRoom(s: WaitingRoomSummary): string {
     `  join -> fan saw it (status poll) p50 / p95 / max: ${ms(w.join_to_seen.p50_ms)} / ${ms(w.join_to_seen.p95_ms)} / ${ms(w.join_to_seen.max_ms)}`,
     `  admission rate: on-sale workflow reported ${rate.workflow_median ?? '-'}/s (median while fans waited; last ${rate.workflow_last_while_waiting ?? '-'}/s); ` +
       `${rate.from_admitted_at ?? '-'}/s from admitted_at; peak active ${rate.peak_active ?? '-'}`,
+    `  admission control: the room steered to ${rate.steered_median ?? '-'}/s (median while fans waited; last ${rate.steered_last ?? '-'}/s), ` +
+      `path ${rate.steered_path.filter((_, i, all) => i % Math.max(1, Math.ceil(all.length / 12)) === 0).map((p) => `${p.at_s}s:${p.rate}/s(p95 ${p.hold_p95_ms ?? '-'})`).join(' ')}`,
     `  status polls: ${w.polls.total} (${w.polls.per_fan_mean} per fan, ${w.polls.per_second}/s), ${w.polls.errors} failed`,
     '',
     `  goal (reported, not asserted): admitted fans' hold p95 < ${s.goal.hold_p95_ms} ms: ${s.goal.room_hold_p95_met ? 'met' : 'MISSED'} (${ms(r.hold_latency_ok.p95_ms)}); ` +

@@ -43,6 +43,9 @@ export interface OnSaleSample {
   admitted_total: number;
   finished_total: number;
   admission_rate_per_second: number | null;
+  /** The rate the room steered to (admission control) and the hold p95 it steered by. */
+  rate_limit_per_second: number;
+  hold_p95_ms: number | null;
 }
 
 /** One side of the comparison, as measured. */
@@ -87,6 +90,8 @@ function sampleOnSale(ctx: WaitingRoomContext, eventId: string, t0: number) {
         admitted_total: v.admittedTotal,
         finished_total: v.finishedTotal,
         admission_rate_per_second: v.admissionRatePerSecond,
+        rate_limit_per_second: v.admissionRateLimitPerSecond,
+        hold_p95_ms: v.holdP95Ms,
       });
     } catch {
       // Not started yet (the first join starts it), or busy: the next sample will tell.

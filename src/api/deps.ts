@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { Config } from '../config';
+import type { EventFactsCache } from '../events/event-facts';
 import type { RateLimits } from '../shared/rate-limits';
 import type { TicketKeys } from '../tickets/ticket-keys';
 import type { LiveInventory } from './live/live-inventory';
@@ -18,6 +19,8 @@ export interface ApiDeps {
   ticketKeys: TicketKeys;
   /** Request budgets per user and IP (429 beyond), shared by every API process through Redis. */
   rateLimits: RateLimits;
+  /** Events' rules, windows, seats and sections, read once a second at most (src/events/event-facts.ts). */
+  eventFacts: EventFactsCache;
   /** Live seat and GA changes (Server-Sent Events); absent where only some routers are mounted (tests). */
   live?: LiveInventory;
 }

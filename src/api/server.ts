@@ -14,6 +14,10 @@ import { ensureAdmin } from '../users/user-accounts';
 import { createApp } from './app';
 import { LiveInventory } from './live/live-inventory';
 import type { ApiDeps } from './deps';
+import { createEventFactsCache } from '../events/event-facts';
+
+/** How long an API process trusts what it read of an event (its status, sale and presale windows). */
+const EVENT_FACTS_TTL_MS = 1000;
 import { createMetrics } from './metrics';
 
 export interface RunningServer {
@@ -66,6 +70,7 @@ export async function startServer(options: { config?: Config; port?: number; log
     metrics,
     ticketKeys: ticketKeysFromConfig(config),
     rateLimits: createRateLimits(redis, config),
+    eventFacts: createEventFactsCache({ ttlMs: EVENT_FACTS_TTL_MS, maxEvents: 10_000 }),
     live,
   };
   const app = createApp(deps, options.log ?? ((line) => logger?.error(line)), logger);

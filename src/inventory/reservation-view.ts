@@ -80,6 +80,12 @@ export async function loadReservationView(db: Queryable, reservationId: string):
   };
 }
 
+/** Whose reservation it is (null when there is none): what an action's access check needs, in one small read. */
+export async function reservationOwner(db: Queryable, reservationId: string): Promise<string | null> {
+  const { rows } = await db.query<{ user_id: string }>({ name: 'reservation_owner', text: 'SELECT user_id FROM reservations WHERE id = $1', values: [reservationId] });
+  return rows[0]?.user_id ?? null;
+}
+
 export async function requireReservationView(db: Queryable, reservationId: string): Promise<ReservationView> {
   const view = await loadReservationView(db, reservationId);
   if (!view) throw new Error(`reservation ${reservationId} does not exist`);

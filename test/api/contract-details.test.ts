@@ -1,3 +1,4 @@
+import { createEventFactsCache } from '../../src/events/event-facts';
 import { randomUUID } from 'node:crypto';
 import { ServiceError } from '@temporalio/client';
 import express, { type Express } from 'express';
@@ -34,7 +35,7 @@ const serverErrors: string[] = [];
 
 /** The whole app as it is served; Temporal is never reached by these scenarios. */
 function buildApp(overrides: Partial<ApiDeps> = {}): Express {
-  const deps: ApiDeps = { config, pool, redis, temporal: undefined as never, metrics: createMetrics(), ticketKeys: testTicketKeys(), rateLimits: createRateLimits(redis, config), ...overrides };
+  const deps: ApiDeps = { config, pool, redis, temporal: undefined as never, metrics: createMetrics(), ticketKeys: testTicketKeys(), rateLimits: createRateLimits(redis, config), eventFacts: createEventFactsCache({ ttlMs: 1000, maxEvents: 100 }), ...overrides };
   return createApp(deps, (line) => serverErrors.push(line));
 }
 

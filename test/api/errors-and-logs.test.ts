@@ -1,3 +1,4 @@
+import { createEventFactsCache } from '../../src/events/event-facts';
 import { Writable } from 'node:stream';
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
@@ -37,7 +38,7 @@ afterAll(async () => {
 });
 
 function appWith(overrides: Partial<ApiDeps>, accessLog?: ReturnType<typeof createLogger>): Express {
-  const deps: ApiDeps = { config, pool, redis, temporal: undefined as never, metrics: createMetrics(), ticketKeys: testTicketKeys(), rateLimits: createRateLimits(redis, config), ...overrides };
+  const deps: ApiDeps = { config, pool, redis, temporal: undefined as never, metrics: createMetrics(), ticketKeys: testTicketKeys(), rateLimits: createRateLimits(redis, config), eventFacts: createEventFactsCache({ ttlMs: 1000, maxEvents: 100 }), ...overrides };
   return createApp(deps, () => undefined, accessLog);
 }
 

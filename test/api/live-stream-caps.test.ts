@@ -1,3 +1,4 @@
+import { createEventFactsCache } from '../../src/events/event-facts';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
@@ -28,7 +29,7 @@ beforeAll(async () => {
   redis = createRedis(config);
   await waitForRedis(redis);
   live = new LiveInventory(redis, pool, { heartbeatMs: 60_000, maxStreams: config.LIVE_STREAMS_PER_PROCESS, maxStreamsPerClient: config.LIVE_STREAMS_PER_CLIENT });
-  const app = createApp({ config, pool, redis, temporal: undefined as never, metrics: createMetrics(), ticketKeys: testTicketKeys(), rateLimits: createRateLimits(redis, config), live }, () => undefined);
+  const app = createApp({ config, pool, redis, temporal: undefined as never, metrics: createMetrics(), ticketKeys: testTicketKeys(), rateLimits: createRateLimits(redis, config), eventFacts: createEventFactsCache({ ttlMs: 1000, maxEvents: 100 }), live }, () => undefined);
   server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, () => resolve(s));
   });

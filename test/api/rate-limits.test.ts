@@ -1,3 +1,4 @@
+import { createEventFactsCache } from '../../src/events/event-facts';
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
@@ -27,7 +28,7 @@ let redis: Redis;
 
 /** One API process; two built on the same Redis behave as two processes behind a load balancer. */
 function apiProcess(): Express {
-  return createApp({ config, pool, redis, temporal: undefined as never, metrics: createMetrics(), ticketKeys: testTicketKeys(), rateLimits: createRateLimits(redis, config) }, () => undefined);
+  return createApp({ config, pool, redis, temporal: undefined as never, metrics: createMetrics(), ticketKeys: testTicketKeys(), rateLimits: createRateLimits(redis, config), eventFacts: createEventFactsCache({ ttlMs: 1000, maxEvents: 100 }) }, () => undefined);
 }
 
 /** A client address of its own per scenario (the API trusts X-Forwarded-For from its loopback proxy). */
@@ -123,7 +124,7 @@ describe('every other endpoint has a budget per user and per IP', () => {
  */
 const tight: Config = testConfig({ RESERVATION_RATE_LIMIT_PER_MINUTE: '5', RATE_LIMIT_QUEUE_JOIN_PER_MINUTE: '5', RATE_LIMIT_DEFAULT_PER_MINUTE: '8', RATE_LIMIT_IP_MULTIPLIER: '2' });
 const tightApi = (): Express =>
-  createApp({ config: tight, pool, redis, temporal: undefined as never, metrics: createMetrics(), ticketKeys: testTicketKeys(), rateLimits: createRateLimits(redis, tight) }, () => undefined);
+  createApp({ config: tight, pool, redis, temporal: undefined as never, metrics: createMetrics(), ticketKeys: testTicketKeys(), rateLimits: createRateLimits(redis, tight), eventFacts: createEventFactsCache({ ttlMs: 1000, maxEvents: 100 }) }, () => undefined);
 
 const inAnHour = () => new Date(Date.now() + 3_600_000);
 const aMinuteAgo = () => new Date(Date.now() - 60_000);

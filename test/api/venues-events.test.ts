@@ -1,3 +1,4 @@
+import { createEventFactsCache } from '../../src/events/event-facts';
 import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
@@ -67,7 +68,7 @@ afterAll(async () => {
 });
 
 function depsWith(overrides: Partial<ApiDeps>): ApiDeps {
-  return { config, pool, redis, temporal: undefined as never, metrics: undefined as never, ticketKeys: testTicketKeys(), rateLimits: undefined as never, ...overrides };
+  return { config, pool, redis, temporal: undefined as never, metrics: undefined as never, ticketKeys: testTicketKeys(), rateLimits: undefined as never, eventFacts: createEventFactsCache({ ttlMs: 1000, maxEvents: 100 }), ...overrides };
 }
 
 /** The suite's pool, counting the queries made through it. */

@@ -12,6 +12,8 @@ export const requestId: RequestHandler = (req, res, next) => {
   const given = req.header('x-request-id');
   const id = given && ACCEPTABLE.test(given) ? given : randomUUID();
   res.locals.requestId = id;
+  // When the request arrived: what a hold's latency, as the buyer sees it, is measured from.
+  res.locals.receivedAt = performance.now();
   res.setHeader('X-Request-Id', id);
   runWithRequestId(id, next);
 };

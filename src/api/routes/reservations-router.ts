@@ -82,7 +82,9 @@ export function createReservationsRouter(deps: ApiDeps, registry: OpenAPIRegistr
     async ({ body }, req, res) => {
       const user = currentUser(res.locals);
       const key = idempotencyKey(req);
-      const result = await holdAdmission.run(() => createReservation(deps, user, body, key, req.header('x-queue-token') ?? null));
+      const result = await holdAdmission.run(() =>
+        createReservation(deps, user, body, key, req.header('x-queue-token') ?? null, res.locals.receivedAt as number | undefined),
+      );
       deps.metrics.reservationOutcomes.inc({ outcome: result.created ? 'created' : 'replayed' });
       res.status(result.created ? 201 : 200).json(result.reservation);
     },

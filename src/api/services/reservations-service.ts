@@ -4,12 +4,11 @@ import type { z } from 'zod';
 import { verifyingSecrets } from '../../config';
 import { AppError } from '../../domain/errors';
 import type { ReservationInput, ReservationView } from '../../domain/reservation';
-import { getEventRules } from '../../events/event-rules';
-import { findGaSectionsOfEvent, findSeatsOfEvent } from '../../inventory/places-of-event';
+import { saleWindowAt, type EventFacts } from '../../events/event-facts';
 import { reservationRequestHash, storedRequestHash } from '../../inventory/request-fingerprint';
 import { reservationIdFor } from '../../inventory/reservation-ids';
-import { loadReleased, loadReservationView } from '../../inventory/reservation-view';
-import { presaleCodeMatches, readSaleWindow, refuseOutsideSale } from '../../inventory/sale-window';
+import { loadReleased, loadReservationView, reservationOwner } from '../../inventory/reservation-view';
+import { presaleCodeMatches, refuseOutsideSale } from '../../inventory/sale-window';
 import type { AuthUser } from '../../users/auth-user';
 import {
   EventIdKey,
@@ -25,6 +24,7 @@ import type { reservationWorkflow } from '../../workflows/reservation-workflow';
 import type { ApiDeps } from '../deps';
 import type { createReservationBody } from '../openapi/reservation-schemas';
 import { isTemporalTimeout, isUpdateDroppedWithItsTask, isWorkflowGone, refusalFrom } from '../temporal-errors';
+import { reportHoldLatency } from '../../waiting-room/hold-latencies';
 import { assertQueueAdmission } from './queue-admission';
 
 type CreateBody = z.infer<typeof createReservationBody>;
@@ -48,6 +48,8 @@ export async function createReservation(
   body: CreateBody,
   idempotencyKey: string | null,
   queueToken: string | null,
+  /** When the request arrived (performance.now()): an admitted fan's hold time steers the waiting room. */
+  receivedAt?: number,
 ): Promise<CreateResult> {
   const reservationId = reservationIdFor(user.id, idempotencyKey);
   const requestHash = reservationRequestHash(body);
@@ -59,8 +61,9 @@ export async function createReservation(
     if (earlier) return { reservation: earlier, created: false };
   }
 
-  const rules = await getEventRules(deps.pool, body.event_id);
-  const sale = await readSaleWindow(deps.pool, rules.id);
+  const facts = await deps.eventFacts.get(deps.pool, body.event_id);
+  const { rules } = facts;
+  const sale = saleWindowAt(facts, Date.now());
   refuseOutsideSale(rules.id, sale);
   // The code is checked here; the window and its per-user limit again in the hold's transaction.
   if (sale.presale && !(await presaleCodeMatches(deps.pool, sale.presale.id, body.presale_code))) {
@@ -71,7 +74,7 @@ export async function createReservation(
   const queueTokenId = rules.high_demand
     ? assertQueueAdmission(verifyingSecrets(deps.config.QUEUE_TOKEN_SECRET, deps.config.QUEUE_TOKEN_SECRET_PREVIOUS), body.event_id, user.id, queueToken)
     : null;
-  await validateAgainstEvent(deps, body, rules.max_tickets_per_order);
+  validateAgainstEvent(facts, body);
 
   const input: ReservationInput = {
     reservationId,
@@ -117,6 +120,9 @@ export async function createReservation(
       if (finished) return { reservation: finished, created: false };
     }
     throw translate(err);
+  } finally {
+    // What an admitted fan waited for this hold, answered or refused (src/domain/admission-control.ts).
+    if (rules.high_demand && receivedAt !== undefined) reportHoldLatency(deps.redis, rules.id, performance.now() - receivedAt);
   }
 }
 
@@ -145,17 +151,16 @@ async function findEarlierRequest(deps: ApiDeps, reservationId: string, requestH
   return earlier;
 }
 
-async function validateAgainstEvent(deps: ApiDeps, body: CreateBody, maxTickets: number): Promise<void> {
+function validateAgainstEvent(facts: EventFacts, body: CreateBody): void {
+  const maxTickets = facts.rules.max_tickets_per_order;
   const requested = body.seat_ids.length + body.ga.reduce((sum, line) => sum + line.quantity, 0);
   if (requested > maxTickets) {
     throw new AppError('VALIDATION_ERROR', `at most ${maxTickets} tickets per order`, {
       details: [{ field: 'seat_ids', message: `${requested} tickets requested, the limit is ${maxTickets}` }],
     });
   }
-  const known = new Set(await findSeatsOfEvent(deps.pool, body.event_id, body.seat_ids));
-  const foreign = body.seat_ids.filter((id) => !known.has(id));
-  const gaSections = await findGaSectionsOfEvent(deps.pool, body.event_id);
-  const notGa = body.ga.filter((line) => !gaSections.has(line.section_id));
+  const foreign = body.seat_ids.filter((id) => !facts.seatIds.has(id.toLowerCase()));
+  const notGa = body.ga.filter((line) => !facts.gaSections.has(line.section_id.toLowerCase()));
   const details = [
     ...foreign.map((id) => ({ field: 'seat_ids', message: `seat ${id} does not belong to this event` })),
     ...notGa.map((line) => ({ field: 'ga.section_id', message: `section ${line.section_id} has no GA tickets for this event` })),
@@ -172,6 +177,12 @@ export async function getReservation(deps: ApiDeps, user: AuthUser, reservationI
   return view;
 }
 
+/** Only the owner (or an admin) may act on a reservation; anyone else is told it does not exist. */
+async function assertMayAct(deps: ApiDeps, user: AuthUser, reservationId: string): Promise<void> {
+  const owner = await reservationOwner(deps.pool, reservationId);
+  if (!owner || (owner !== user.id && user.role !== 'admin')) throw new AppError('NOT_FOUND', 'reservation not found');
+}
+
 export async function confirmReservation(
   deps: ApiDeps,
   user: AuthUser,
@@ -179,19 +190,19 @@ export async function confirmReservation(
   paymentMethodId: string,
   idempotencyKey: string | null,
 ): Promise<ReservationView> {
-  await getReservation(deps, user, reservationId);
+  await assertMayAct(deps, user, reservationId);
   // The key goes to the workflow, which keeps each key's final answer; it is not the update id, which
   // the server would hold to its first outcome even when that was a 503 meant to be retried.
   return runAction(deps, reservationId, (handle) => handle.executeUpdate(confirmUpdate, { args: [{ paymentMethodId, idempotencyKey }] }));
 }
 
 export async function extendReservation(deps: ApiDeps, user: AuthUser, reservationId: string): Promise<ReservationView> {
-  await getReservation(deps, user, reservationId);
+  await assertMayAct(deps, user, reservationId);
   return runAction(deps, reservationId, (handle) => handle.executeUpdate(extendUpdate));
 }
 
 export async function cancelReservation(deps: ApiDeps, user: AuthUser, reservationId: string): Promise<ReservationView> {
-  await getReservation(deps, user, reservationId);
+  await assertMayAct(deps, user, reservationId);
   return runAction(deps, reservationId, (handle) => handle.executeUpdate(cancelUpdate), async (view) => {
     if (view.status !== 'CANCELLED') return null;
     const released = await loadReleased(deps.pool, reservationId);

@@ -43,6 +43,7 @@ export function onSaleLimits(config: ApiDeps['config']): OnSaleLimits {
   return {
     maxActive: config.WAITING_ROOM_MAX_ACTIVE,
     maxAdmissionsPerSecond: config.WAITING_ROOM_MAX_ADMISSIONS_PER_SECOND,
+    targetHoldP95Ms: config.WAITING_ROOM_TARGET_HOLD_P95_MS,
     admissionWindowSeconds: config.WAITING_ROOM_ADMISSION_WINDOW_SECONDS,
     tickMs: config.WAITING_ROOM_TICK_MS,
   };
@@ -60,7 +61,7 @@ async function ensureOnSale(deps: ApiDeps, eventId: string): Promise<void> {
     await deps.temporal.workflow.start<typeof onSaleWorkflow>('onSaleWorkflow', {
       workflowId: onSaleWorkflowId(eventId),
       taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-      args: [{ eventId, limits: onSaleLimits(deps.config) }],
+      args: [{ eventId, limits: onSaleLimits(deps.config), initialAdmissionsPerSecond: deps.config.WAITING_ROOM_INITIAL_ADMISSIONS_PER_SECOND }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       typedSearchAttributes: [{ key: EventIdKey, value: eventId }],
