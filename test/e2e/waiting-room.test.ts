@@ -140,6 +140,24 @@ describe('a high-demand on-sale over HTTP', () => {
     for (const fan of [...fans, late]) expect((await status(fan, event.eventId)).body.state).toBe('CLOSED');
   });
 
+  test('the waiting list of a high-demand event is open only to fans the room let in: without a queue token 403 QUEUE_TOKEN_REQUIRED, with one the fan is in line', async () => {
+    const event = await createEventViaApi(e2e.api, e2e.admin, { gaCapacity: 1, event: { high_demand: true } });
+    const buyer = await registerBuyer(e2e.api);
+    const fan = await registerBuyer(e2e.api);
+    await join(buyer, event.eventId);
+    await join(fan, event.eventId);
+    // The buyer holds the only ticket: the section has none left.
+    expect((await hold(buyer, event.eventId, event.gaSectionId!, await admittedToken(buyer, event.eventId))).status).toBe(201);
+    const body = { section_id: event.gaSectionId, quantity: 1 };
+    const skipped = await e2e.api.post(`/api/v1/events/${event.eventId}/waitlist`, body, { token: fan.token });
+    expect([skipped.status, skipped.body.error]).toEqual([403, 'QUEUE_TOKEN_REQUIRED']);
+    const forged = await e2e.api.post(`/api/v1/events/${event.eventId}/waitlist`, body, { token: fan.token, headers: { 'X-Queue-Token': 'qt2.forged' } });
+    expect([forged.status, forged.body.error]).toEqual([403, 'QUEUE_TOKEN_REQUIRED']);
+    const token = await admittedToken(fan, event.eventId);
+    const inLine = await e2e.api.post(`/api/v1/events/${event.eventId}/waitlist`, body, { token: fan.token, headers: { 'X-Queue-Token': token } });
+    expect([inLine.status, inLine.body.status]).toEqual([201, 'WAITING']);
+  });
+
   test('the on-sale survives a worker restart on the real stack: admissions resume in join order after the new worker starts', async () => {
     const event = await createEventViaApi(e2e.api, e2e.admin, { gaCapacity: 100, event: { high_demand: true } });
     const fans: Buyer[] = [];

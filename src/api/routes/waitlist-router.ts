@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { ApiDeps } from '../deps';
 import { currentUser } from '../middleware/authenticate';
 import { idParams } from '../openapi/common-schemas';
+import { z } from '../openapi/registry';
 import { joinWaitlistBody, waitlistEntrySchema } from '../openapi/waitlist-schemas';
 import { getWaitlistEntry, joinWaitlist, leaveWaitlist } from '../services/waitlist-service';
 import { defineRoute, type RouteError } from './define-route';
@@ -34,10 +35,15 @@ export function createWaitlistRouter(deps: ApiDeps, registry: OpenAPIRegistry, b
         201: { description: 'in line (WAITING, with the position)', schema: waitlistEntrySchema },
         200: { description: 'already in line with this section and quantity: the same entry', schema: waitlistEntrySchema },
       },
-      errors: [unknownEvent, joinConflicts],
+      headers: z.object({
+        'x-queue-token': z.string().optional().openapi({
+          description: 'required for high_demand events: a valid queue_token of an admission for this user and event (the line is open only to fans the waiting room let in); otherwise 403 QUEUE_TOKEN_REQUIRED',
+        }),
+      }),
+      errors: [{ status: 403, description: 'QUEUE_TOKEN_REQUIRED: a high_demand event without a valid X-Queue-Token' }, unknownEvent, joinConflicts],
     },
-    async ({ params, body }, _req, res) => {
-      const { entry, created } = await joinWaitlist(deps, currentUser(res.locals), params.id, body);
+    async ({ params, body }, req, res) => {
+      const { entry, created } = await joinWaitlist(deps, currentUser(res.locals), params.id, body, req.header('x-queue-token') ?? null);
       res.status(created ? 201 : 200).json(entry);
     },
   );

@@ -1,3 +1,4 @@
+import { verifyingSecrets } from '../../config';
 import { AppError } from '../../domain/errors';
 import { getEventRules } from '../../events/event-rules';
 import { readSaleWindow, refuseOutsideSale } from '../../inventory/sale-window';
@@ -5,6 +6,7 @@ import { loadSectionCounts } from '../../inventory/section-counts';
 import { entryById, insertEntry, latestEntry, leaveLine, type WaitlistEntryView } from '../../waitlist/waitlist-entries';
 import type { AuthUser } from '../../users/auth-user';
 import type { ApiDeps } from '../deps';
+import { assertQueueAdmission } from './queue-admission';
 
 export interface JoinResult {
   entry: WaitlistEntryView;
@@ -17,10 +19,21 @@ export interface JoinResult {
  * first). The section counts as sold out when fewer than `quantity` places are available, lapsed
  * holds counted as available (as a hold would count them): otherwise the fan should simply buy.
  */
-export async function joinWaitlist(deps: ApiDeps, user: AuthUser, eventId: string, body: { section_id: string; quantity: number }): Promise<JoinResult> {
+export async function joinWaitlist(
+  deps: ApiDeps,
+  user: AuthUser,
+  eventId: string,
+  body: { section_id: string; quantity: number },
+  queueToken: string | null,
+): Promise<JoinResult> {
   const rules = await getEventRules(deps.pool, eventId);
   const sale = await readSaleWindow(deps.pool, rules.id);
   refuseOutsideSale(rules.id, sale);
+  // A high-demand event's line is open only to fans its waiting room let in (contract v1.1, Fairness):
+  // otherwise places that come back would go to whoever skipped the room.
+  if (rules.high_demand) {
+    assertQueueAdmission(verifyingSecrets(deps.config.QUEUE_TOKEN_SECRET, deps.config.QUEUE_TOKEN_SECRET_PREVIOUS), rules.id, user.id, queueToken);
+  }
   // Presale buyers are counted against per-user limits at each hold; a line opens with the general sale.
   if (sale.presale) throw new AppError('EVENT_NOT_ON_SALE', 'the waiting list opens with the general sale', { event_id: rules.id, opens_at: rules.on_sale_at });
   const sectionId = body.section_id.toLowerCase();
