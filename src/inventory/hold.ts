@@ -89,7 +89,7 @@ async function holdInTransaction(db: PoolClient, cmd: HoldCommand): Promise<bool
   refuseOutsideSale(cmd.eventId, sale);
   if (sale.presale) await assertWithinPresaleLimit(db, cmd, sale.presale);
   if (cmd.queueTokenId) await assertQueueTokenFree(db, cmd.queueTokenId);
-  const prices = await loadPrices(db, cmd.eventId);
+  const prices = await loadPrices(db, cmd.eventId, sale.demandPricing);
   const seats = await lockSeats(db, cmd);
   const items: Item[] = seats.map((s) => ({
     sectionId: s.section_id,
@@ -201,9 +201,16 @@ async function assertWithinPresaleLimit(db: PoolClient, cmd: HoldCommand, presal
   }
 }
 
-async function loadPrices(db: PoolClient, eventId: string): Promise<Map<string, number>> {
+/**
+ * The event's prices, read once: every line of the hold is priced from this one read, and the
+ * reservation keeps these prices whatever happens to the event's prices later. A DEMAND event's price
+ * rows are locked FOR SHARE (src/inventory/locks.ts) until the hold commits: a price change waits for
+ * the holds being made at the old price, and a hold that waited for a price change reads the new one,
+ * so every hold's price is the one in force when it committed.
+ */
+async function loadPrices(db: PoolClient, eventId: string, demandPricing: boolean): Promise<Map<string, number>> {
   const { rows } = await db.query<{ section_id: string; price_cents: number }>(
-    'SELECT section_id, price_cents FROM event_prices WHERE event_id = $1',
+    `SELECT section_id, price_cents FROM event_prices WHERE event_id = $1${demandPricing ? ' ORDER BY section_id FOR SHARE' : ''}`,
     [eventId],
   );
   return new Map(rows.map((r) => [r.section_id, r.price_cents]));

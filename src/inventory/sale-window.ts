@@ -12,13 +12,16 @@ export interface SaleWindow {
   hasPresales: boolean;
   /** When it next opens (the next window's start, or on_sale_at), if it is not on sale now. */
   opensAt: Date | null;
+  /** Its prices move by demand: a hold locks the price rows it reads (src/inventory/locks.ts). */
+  demandPricing: boolean;
 }
 
 export async function readSaleWindow(db: Queryable, eventId: string): Promise<SaleWindow> {
   // No row lock: thousands of concurrent holds sharing one event row would pile up MultiXacts; an
   // event cancelled meanwhile has its holds released by the cancellation itself.
-  const { rows } = await db.query<{ status: string; on_sale: boolean; on_sale_at: Date; open_id: string | null; open_max: number | null; has_presales: boolean; next_start: Date | null }>(
+  const { rows } = await db.query<{ status: string; on_sale: boolean; on_sale_at: Date; open_id: string | null; open_max: number | null; has_presales: boolean; next_start: Date | null; demand_pricing: boolean }>(
     `SELECT e.status, e.on_sale_at <= now() AS on_sale, e.on_sale_at,
+            EXISTS (SELECT 1 FROM event_pricing pr WHERE pr.event_id = e.id) AS demand_pricing,
             w.id AS open_id, w.max_tickets_per_user AS open_max,
             EXISTS (SELECT 1 FROM presale_windows p WHERE p.event_id = e.id) AS has_presales,
             (SELECT min(p.starts_at) FROM presale_windows p WHERE p.event_id = e.id AND p.starts_at > now()) AS next_start
@@ -32,12 +35,12 @@ export async function readSaleWindow(db: Queryable, eventId: string): Promise<Sa
     [eventId],
   );
   const row = rows[0];
-  if (!row) return { found: false, cancelled: false, generalSale: false, presale: null, hasPresales: false, opensAt: null };
+  if (!row) return { found: false, cancelled: false, generalSale: false, presale: null, hasPresales: false, opensAt: null, demandPricing: false };
   const cancelled = row.status === 'CANCELLED';
   const generalSale = !cancelled && row.on_sale;
   const presale = !cancelled && !generalSale && row.open_id && row.open_max ? { id: row.open_id, maxTicketsPerUser: row.open_max } : null;
   const opensAt = generalSale || presale ? null : (row.next_start && row.next_start < row.on_sale_at ? row.next_start : row.on_sale_at);
-  return { found: true, cancelled, generalSale, presale, hasPresales: row.has_presales, opensAt };
+  return { found: true, cancelled, generalSale, presale, hasPresales: row.has_presales, opensAt, demandPricing: row.demand_pricing };
 }
 
 /**
