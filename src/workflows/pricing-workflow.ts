@@ -117,6 +117,7 @@ async function sleepUntil(atMs: number): Promise<void> {
  * A sale's pricing lives as long as the sale (days, weeks): it moves to each new build on its next task
  * instead of keeping an old build alive, so a change to it must replay its recorded histories
  * (patched() where it would not; docs/upgrades.md). Said only to a versioned worker: an unversioned
- * one (WORKER_VERSIONING=off, tests) may not name a behaviour.
+ * one (WORKER_VERSIONING=off, tests) may not name a behaviour. An unversioned worker's tasks carry a
+ * version too (its build id, with no deployment name), so the deployment name is what tells them apart.
  */
-setWorkflowOptions(() => (workflowInfo().currentDeploymentVersion ? { versioningBehavior: 'AUTO_UPGRADE' } : {}), pricingWorkflow);
+setWorkflowOptions(() => (workflowInfo().currentDeploymentVersion?.deploymentName ? { versioningBehavior: 'AUTO_UPGRADE' } : {}), pricingWorkflow);

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { createPricingActivities } from '../../src/activities/pricing-activities';
-import { decidePrices } from '../../src/domain/demand-pricing-rule';
 import { pricingWorkflowId } from '../../src/workflows/ids';
+import { pricingQuery } from '../../src/workflows/pricing-definitions';
 import { useE2eStack } from '../support/e2e-stack';
+import { runPricingPeriod } from '../support/pricing-harness';
 import { createEventViaApi, registerBuyer, type ApiEvent } from '../support/scenario';
 import { openSse, type SseConnection } from '../support/sse';
 
@@ -16,22 +16,8 @@ afterEach(() => {
 const PERIOD = 600;
 const demand = (extra: Record<string, unknown> = {}) => ({ pricing: { mode: 'DEMAND', period_seconds: PERIOD, max_step_percent: 10 }, ...extra });
 
-/**
- * One period of the event, run by the very steps the pricing workflow runs at a period's end: its
- * activities measure and apply, THE RULE decides. (The workflow's timer is tested with time skipping
- * in test/workflows/pricing-workflow.test.ts; here the periods are 10 minutes of real time.)
- */
-async function runPeriod(eventId: string, nowMs: number) {
-  const activities = createPricingActivities({ pool: e2e.stack.server.deps.pool, redis: e2e.stack.server.deps.redis });
-  const measure = await activities.measureDemand({ eventId });
-  const decisions = decidePrices(measure.sections, measure.queueWaiting, { nowMs, opensAtMs: measure.opensAtMs, startsAtMs: measure.startsAtMs }, measure.terms);
-  return activities.applyPrices({
-    eventId,
-    periodAtMs: measure.nextChangeAtMs!,
-    nextChangeAtMs: measure.nextChangeAtMs! + PERIOD * 1000,
-    changes: decisions.map((d) => ({ sectionId: d.sectionId, oldPriceCents: d.oldPriceCents, newPriceCents: d.newPriceCents, stepPercent: d.stepPercent, figures: d.figures })),
-  });
-}
+/** One period, by the steps the workflow runs (its timer is tested with time skipping; here periods are 10 minutes of real time). */
+const runPeriod = (eventId: string, nowMs: number) => runPricingPeriod({ pool: e2e.stack.server.deps.pool, redis: e2e.stack.server.deps.redis }, eventId, nowMs);
 
 async function holdAll(event: ApiEvent, seats: string[]) {
   const buyer = await registerBuyer(e2e.api);
@@ -59,9 +45,18 @@ describe('creating a DEMAND-priced event', () => {
     const map = await e2e.api.get(`/api/v1/events/${event.eventId}/seats`);
     expect(map.body.sections.map((s: { next_price_change_at: string }) => s.next_price_change_at)).toEqual([shown.body.pricing.next_change_at, shown.body.pricing.next_change_at]);
 
-    const description = await e2e.stack.server.deps.temporal.workflow.getHandle(pricingWorkflowId(event.eventId)).describe();
+    const handle = e2e.stack.server.deps.temporal.workflow.getHandle(pricingWorkflowId(event.eventId));
+    const description = await handle.describe();
     expect(description.status.name).toBe('RUNNING');
     expect(description.type).toBe('pricingWorkflow');
+    // Its first task completed on this (unversioned) worker, and it sleeps on one durable timer until the first period ends.
+    expect(await handle.query(pricingQuery)).toMatchObject({ phase: 'WAITING_FOR_PERIOD', periods: 0, nextChangeAtMs: next });
+    const { events } = await handle.fetchHistory();
+    const timers = (events ?? []).filter((e) => e.timerStartedEventAttributes);
+    expect(timers).toHaveLength(1);
+    const seconds = Number(timers[0]!.timerStartedEventAttributes!.startToFireTimeout!.seconds);
+    expect(seconds).toBeGreaterThan(PERIOD - 30);
+    expect(seconds).toBeLessThanOrEqual(PERIOD);
   });
 
   test('a FIXED event (the default) has no bounds, no next change and no pricing workflow', async () => {

@@ -4,6 +4,7 @@ import { Worker } from '@temporalio/worker';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { createPricingActivities } from '../../src/activities/pricing-activities';
+import { decidePrices } from '../../src/domain/demand-pricing-rule';
 import type { PricingInput } from '../../src/domain/pricing';
 import { holdInventory } from '../../src/inventory/hold';
 import type { ReservationView } from '../../src/domain/reservation';
@@ -50,3 +51,21 @@ export async function holdAsFan(pool: Pool, hold: { eventId: string; seatIds?: s
 }
 
 export const demandPricing = (periodSeconds = 3600, maxStepPercent = 10) => ({ mode: 'DEMAND' as const, period_seconds: periodSeconds, max_step_percent: maxStepPercent });
+
+/**
+ * One period of a DEMAND event, run by the very steps the pricing workflow runs at a period's end: its
+ * activities measure and apply, THE RULE decides, at `nowMs`. For suites on real time, where a period
+ * (a minute at least) is too long to wait for; the workflow's own timer is tested with time skipping.
+ */
+export async function runPricingPeriod(deps: { pool: Pool; redis: Redis }, eventId: string, nowMs: number) {
+  const activities = createPricingActivities(deps);
+  const measure = await activities.measureDemand({ eventId });
+  if (measure.nextChangeAtMs === null) throw new Error(`event ${eventId} has no period due`);
+  const decisions = decidePrices(measure.sections, measure.queueWaiting, { nowMs, opensAtMs: measure.opensAtMs, startsAtMs: measure.startsAtMs }, measure.terms);
+  return activities.applyPrices({
+    eventId,
+    periodAtMs: measure.nextChangeAtMs,
+    nextChangeAtMs: measure.nextChangeAtMs + measure.terms.periodSeconds * 1000,
+    changes: decisions.map((d) => ({ sectionId: d.sectionId, oldPriceCents: d.oldPriceCents, newPriceCents: d.newPriceCents, stepPercent: d.stepPercent, figures: d.figures })),
+  });
+}

@@ -3,6 +3,7 @@ import { useRef, useState } from 'preact/hooks';
 import { ApiError, post } from '../api/client';
 import { canScan, useSession } from '../api/session';
 import type { TicketAdmitted } from '../api/types';
+import { CameraScanner } from '../components/camera-scanner';
 import { LoginLink } from '../components/require-login';
 import { ticketLabel } from '../components/ticket-card';
 import { fanMessage } from '../error-messages';
@@ -20,7 +21,7 @@ function verdictOf(err: unknown): Verdict {
   return { kind: 'trouble', detail: fanMessage(err) };
 }
 
-/** Door staff (scanner or admin role): check a code, read the verdict from across the room. */
+/** Door staff (scanner or admin role): check a code from the camera or pasted, read the verdict from across the room. */
 export function ScannerPage(): JSX.Element {
   const session = useSession();
   const [verdict, setVerdict] = useState<Verdict | null>(null);
@@ -46,10 +47,8 @@ export function ScannerPage(): JSX.Element {
     );
   }
 
-  const check = async (e: SubmitEvent): Promise<void> => {
-    e.preventDefault();
-    const code = input.current?.value.trim() ?? '';
-    if (!code) return;
+  const check = async (code: string): Promise<void> => {
+    if (!code || busy) return;
     setBusy(true);
     try {
       const { ticket } = await post<TicketAdmitted>('/tickets/validate', { qr_code: code });
@@ -66,8 +65,15 @@ export function ScannerPage(): JSX.Element {
   return (
     <section class="scanner">
       <h1>Scanner</h1>
-      <form class="stack" onSubmit={(e) => void check(e)}>
-        <label for="code">Ticket code (scan or paste)</label>
+      <CameraScanner paused={busy} onCode={(code) => void check(code)} />
+      <form
+        class="stack"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void check(input.current?.value.trim() ?? '');
+        }}
+      >
+        <label for="code">Ticket code (paste, or type with a handheld scanner)</label>
         <textarea id="code" ref={input} rows={3} autoComplete="off" spellcheck={false} required />
         <button type="submit" class="primary" disabled={busy}>
           Check ticket

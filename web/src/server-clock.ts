@@ -1,0 +1,32 @@
+/**
+ * The server's clock as this page knows it, so a countdown to a server's deadline (a hold's
+ * held_until) is right on a device whose own clock is off. Every API answer carries an HTTP `Date`
+ * header: the server's time, cut to the second, read at some instant between our sending the request
+ * and receiving the answer. Each answer so bounds the offset (server − device) from both sides; the
+ * bounds of all answers together narrow it to well under a second, and their middle is used. Should
+ * the bounds ever contradict each other (a clock was set while the page was open), they start again.
+ */
+let low = -Infinity;
+let high = Infinity;
+
+export function observeServerDate(dateHeader: string | null, sentAtMs: number, receivedAtMs: number): void {
+  const server = dateHeader ? Date.parse(dateHeader) : Number.NaN;
+  if (!Number.isFinite(server)) return;
+  const lo = server - receivedAtMs;
+  const hi = server + 1000 - sentAtMs;
+  if (lo > high || hi < low) {
+    low = lo;
+    high = hi;
+    return;
+  }
+  low = Math.max(low, lo);
+  high = Math.min(high, hi);
+}
+
+/** Milliseconds to add to the device's clock to read the server's (0 before any answer). */
+export function serverOffsetMs(): number {
+  return Number.isFinite(low) && Number.isFinite(high) ? Math.round((low + high) / 2) : 0;
+}
+
+/** Now, by the server's clock. */
+export const serverNow = (): number => Date.now() + serverOffsetMs();
