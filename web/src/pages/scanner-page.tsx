@@ -73,7 +73,7 @@ export function ScannerPage(): JSX.Element {
           void check(input.current?.value.trim() ?? '');
         }}
       >
-        <label for="code">Ticket code (paste, or type with a handheld scanner)</label>
+        <label for="code">Ticket code (scan or paste)</label>
         <textarea id="code" ref={input} rows={3} autoComplete="off" spellcheck={false} required />
         <button type="submit" class="primary" disabled={busy}>
           Check ticket
