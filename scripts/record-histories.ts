@@ -31,7 +31,7 @@ import { offerSettingsOf } from '../src/workers/create-worker';
 import { startFleet } from '../src/workers/fleet';
 import { createWorkerActivities } from '../src/workers/worker-activities';
 import { bundleWorkflows } from '../src/workers/workflow-bundle';
-import { cancelEventWorkflowId, latePaymentWorkflowId, onSaleWorkflowId, refundOrderWorkflowId, reservationWorkflowId } from '../src/workflows/ids';
+import { cancelEventWorkflowId, latePaymentWorkflowId, onSaleWorkflowId, pricingWorkflowId, refundOrderWorkflowId, reservationWorkflowId } from '../src/workflows/ids';
 import { httpClient, type HttpClient } from '../test/support/http';
 import { adminToken, createEventViaApi, registerBuyer, type ApiEvent, type Buyer } from '../test/support/scenario';
 import { ensureStack } from './lib/stack';
@@ -99,6 +99,20 @@ const scenarios: Record<string, Scenario> = {
     expectStatus(held, 201);
     expectStatus(await confirm(ctx, first, held.body.reservation_id, 'pm_card_visa'), 200);
     return onSaleWorkflowId(event.eventId);
+  },
+  // The prices of a DEMAND event for its whole (short) sale: three of four seats held, the first period
+  // (a minute) raises the seated price, no period ends before the start, and the loop ends as the event
+  // starts, about 100 s after it was created.
+  'demand-pricing': async (ctx) => {
+    const event = await createEventViaApi(ctx.api, ctx.admin, {
+      rows: 1,
+      seatsPerRow: 4,
+      gaCapacity: 10,
+      event: { starts_at: new Date(Date.now() + 100_000).toISOString(), pricing: { mode: 'DEMAND', period_seconds: 60, max_step_percent: 10 } },
+    });
+    const buyer = await registerBuyer(ctx.api);
+    expectStatus(await ctx.api.post('/api/v1/reservations', { event_id: event.eventId, seat_ids: event.seatIds.slice(0, 3) }, { token: buyer.token }), 201);
+    return pricingWorkflowId(event.eventId);
   },
   'paid-in-time': async (ctx) => {
     const buyer = await registerBuyer(ctx.api);

@@ -17,6 +17,7 @@ import { createEventsRouter } from './routes/events-router';
 import { createOperationsRouter } from './routes/operations-router';
 import { createOrdersRouter } from './routes/orders-router';
 import { createPaymentsRouter } from './routes/payments-router';
+import { createPricingRouter } from './routes/pricing-router';
 import { createTicketsRouter } from './routes/tickets-router';
 import { createQueueRouter } from './routes/queue-router';
 import { createReservationsRouter } from './routes/reservations-router';
@@ -77,6 +78,7 @@ export function createApp(deps: ApiDeps, log: (line: string) => void = console.e
   app.use(`${api}/orders`, createOrdersRouter(deps, registry, `${api}/orders`));
   app.use(`${api}/tickets`, createTicketsRouter(deps, registry, `${api}/tickets`));
   app.use(`${api}/admin`, createAdminRouter(deps, registry, `${api}/admin`));
+  app.use(`${api}/admin`, createPricingRouter(deps, registry, `${api}/admin`));
   app.use('/', createOperationsRouter(deps, registry));
 
   const document = buildOpenApiDocument(registry);

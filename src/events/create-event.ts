@@ -3,6 +3,7 @@ import { createEventBodySchema, type CreateEventBody, type CreateEventInput, typ
 import { withTransaction } from '../db/transaction';
 import { AppError } from '../domain/errors';
 import { buildEventInventory } from '../inventory/build-inventory';
+import { insertEventPrices } from '../pricing/event-pricing';
 import { getEvent } from './event-view';
 
 type DateInput = string | Date;
@@ -20,7 +21,7 @@ export type NewEvent = Omit<CreateEventInput, 'starts_at' | 'on_sale_at' | 'pres
  * every seat at once, and a failure leaves no half-built event behind.
  * The input is validated here too, so callers outside HTTP (demo data, fixtures) get the same checks.
  */
-export async function createEvent(pool: Pool, input: NewEvent): Promise<EventView> {
+export async function createEvent(pool: Pool, input: NewEvent, options: CreateEventOptions = {}): Promise<EventView> {
   const body = parseCreateEventBody(input);
   return withTransaction(pool, async (db) => {
     const sections = await lockVenueSections(db, body.venue_id);
@@ -43,11 +44,6 @@ export async function createEvent(pool: Pool, input: NewEvent): Promise<EventVie
       ],
     );
     const eventId = rows[0]!.id;
-    await db.query(
-      `INSERT INTO event_prices (event_id, section_id, price_cents)
-       SELECT $1, p.section_id, p.price_cents FROM unnest($2::uuid[], $3::int[]) AS p(section_id, price_cents)`,
-      [eventId, body.prices.map((p) => p.section_id), body.prices.map((p) => p.price_cents)],
-    );
     if (body.presales.length > 0) {
       await db.query(
         `INSERT INTO presale_windows (event_id, name, starts_at, ends_at, access_code, max_tickets_per_user)
@@ -63,9 +59,21 @@ export async function createEvent(pool: Pool, input: NewEvent): Promise<EventVie
         ],
       );
     }
+    // After the presale windows: a DEMAND event's first period ends one period after its sale opens.
+    await insertEventPrices(db, eventId, body.prices, body.pricing);
     await buildEventInventory(db, eventId, Math.max(0, ...sections.map((s) => s.rows ?? 0)));
-    return getEvent(db, eventId);
+    const event = await getEvent(db, eventId);
+    await options.beforeCommit?.(event);
+    return event;
   });
+}
+
+export interface CreateEventOptions {
+  /**
+   * Runs inside the creating transaction, after everything is written: what must exist for the event
+   * to be usable (its pricing workflow) is started here, so a failure leaves no event behind.
+   */
+  beforeCommit?: (event: EventView) => Promise<void>;
 }
 
 interface VenueSectionRow {

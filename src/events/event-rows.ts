@@ -24,7 +24,7 @@ export const EVENT_COLUMNS = `e.id, e.venue_id, e.name, e.category, e.artist, e.
   e.hold_duration_seconds, e.max_hold_extensions, e.max_tickets_per_order, e.high_demand, e.created_at,
   v.name AS venue_name, v.city AS venue_city`;
 
-export function toEventFields(row: EventRow): Omit<EventView, 'sections' | 'total_available' | 'presales'> {
+export function toEventFields(row: EventRow): Omit<EventView, 'sections' | 'total_available' | 'presales' | 'pricing'> {
   return {
     id: row.id,
     venue_id: row.venue_id,

@@ -1,12 +1,14 @@
 import type { Redis } from 'ioredis';
-import { CHANGE_CAUSES, inventoryStreamKey, type ChangeCause } from './inventory-signals';
+import { CHANGE_CAUSES, PRICE_CAUSE, inventoryStreamKey, type ChangeCause } from './inventory-signals';
 
 /** One entry of an event's change stream (src/inventory/inventory-signals.ts), by its stream id. */
 export interface ChangeEntry {
   id: string;
-  cause: ChangeCause;
+  cause: ChangeCause | typeof PRICE_CAUSE;
   seatIds: string[];
   gaSectionIds: string[];
+  /** A price entry's sections (whose prices or next change moved). */
+  priceSectionIds: string[];
 }
 
 export interface ChangesSince {
@@ -113,12 +115,13 @@ function newest(a: string, b: string): string {
 function toEntry(id: string, fields: string[]): ChangeEntry {
   const values = new Map<string, string>();
   for (let i = 0; i + 1 < fields.length; i += 2) values.set(fields[i] ?? '', fields[i + 1] ?? '');
-  const cause = values.get('c') as ChangeCause;
+  const cause = values.get('c');
   const list = (raw: string | undefined) => (raw ? raw.split(',').filter(Boolean) : []);
   return {
     id,
-    cause: CHANGE_CAUSES.includes(cause) ? cause : 'hold',
+    cause: cause === PRICE_CAUSE ? PRICE_CAUSE : CHANGE_CAUSES.includes(cause as ChangeCause) ? (cause as ChangeCause) : 'hold',
     seatIds: list(values.get('s')),
     gaSectionIds: list(values.get('g')),
+    priceSectionIds: list(values.get('p')),
   };
 }

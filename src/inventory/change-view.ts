@@ -1,7 +1,8 @@
 import type { SeatStatus } from '../api/openapi/event-schemas';
 import type { Queryable } from '../db/transaction';
+import { readSectionPrices, type PriceEventData } from '../pricing/price-view';
 import type { ChangeEntry } from './change-stream';
-import type { ChangeCause } from './inventory-signals';
+import { PRICE_CAUSE, type ChangeCause } from './inventory-signals';
 
 export interface SeatChange {
   seat_id: string;
@@ -23,13 +24,32 @@ export interface InventoryEventData {
   sections: SectionCount[];
 }
 
+/** One entry of the live stream as clients get it: an `inventory` event, or a `price` event (DEMAND pricing). */
+export type StreamEvent = { event: 'inventory'; data: InventoryEventData } | { event: 'price'; data: PriceEventData };
+
+/** A batch of stream entries of both kinds, described in their order. */
+export async function describeStreamEntries(db: Queryable, eventId: string, entries: readonly ChangeEntry[]): Promise<StreamEvent[]> {
+  const inventory = entries.filter((e): e is ChangeEntry & { cause: ChangeCause } => e.cause !== PRICE_CAUSE);
+  const priced = entries.filter((e) => e.cause === PRICE_CAUSE);
+  const [described, prices] = await Promise.all([
+    describeChanges(db, eventId, inventory),
+    priced.length > 0 ? readSectionPrices(db, eventId, [...new Set(priced.flatMap((e) => e.priceSectionIds))]) : new Map<string, never>(),
+  ]);
+  const byId = new Map(inventory.map((e, i) => [e.id, described[i]!]));
+  return entries.map((entry): StreamEvent => {
+    const change = byId.get(entry.id);
+    if (change) return { event: 'inventory', data: change };
+    return { event: 'price', data: { event_id: eventId, sections: entry.priceSectionIds.flatMap((id) => prices.get(id) ?? []) } };
+  });
+}
+
 /**
  * The changes of a batch of entries with the places' statuses read now, in one round trip per kind:
  * a status read after the entry was written is at least as new as the change it announces, so
  * entries announced out of commit order never leave an old status on screen. Statuses are computed as
  * the seat map computes them (a lapsed hold is AVAILABLE).
  */
-export async function describeChanges(db: Queryable, eventId: string, entries: readonly ChangeEntry[]): Promise<InventoryEventData[]> {
+export async function describeChanges(db: Queryable, eventId: string, entries: ReadonlyArray<ChangeEntry & { cause: ChangeCause }>): Promise<InventoryEventData[]> {
   const seatIds = [...new Set(entries.flatMap((e) => e.seatIds))];
   const seats = await readSeats(db, eventId, seatIds);
   const sectionIds = [...new Set([...seats.values()].map((s) => s.section_id).concat(entries.flatMap((e) => e.gaSectionIds)))];

@@ -63,6 +63,30 @@ export async function announceInventoryChange(redis: Redis, change: InventoryCha
   }
 }
 
+/** The kind of stream entry that says a DEMAND event's prices (or their next change) moved. */
+export const PRICE_CAUSE = 'price';
+
+/**
+ * A period of a DEMAND event was applied: its sections' prices (and when they move next) are new.
+ * The same stream as inventory changes, so a live client gets it in order with them and replays it
+ * after a reconnect; the seat-map cache moves on with the version. Best effort, as above: the prices
+ * are committed, and a page that missed the entry reads them with its next map.
+ */
+export async function announcePriceChange(redis: Redis, eventId: string, sectionIds: readonly string[]): Promise<void> {
+  const stream = inventoryStreamKey(eventId);
+  try {
+    await redis
+      .multi()
+      .incr(inventoryVersionKey(eventId))
+      .xadd(stream, 'MAXLEN', '~', STREAM_MAX_LENGTH, '*', 'c', PRICE_CAUSE, 'p', sectionIds.join(','))
+      .expire(stream, STREAM_TTL_SECONDS)
+      .publish(inventoryChannel(eventId), PRICE_CAUSE)
+      .exec();
+  } catch {
+    /* see above */
+  }
+}
+
 export async function countRejection(redis: Redis): Promise<void> {
   try {
     await redis.hincrby(COUNTERS_KEY, 'holds_rejected', 1);

@@ -21,6 +21,15 @@ import type { ReservationView } from '../domain/reservation';
  *      the order's writers already hold.)
  *   8. Waiting-list entries of the freed sections, in line order (src/waitlist/offer-places.ts), then
  *      free seats with SKIP LOCKED.
+ *
+ * Price rows (event_prices) of a DEMAND event stand apart from this order. A price change
+ * (src/pricing/apply-price-changes.ts) takes the event's pricing row, then its price rows FOR UPDATE in
+ * section order, and nothing else. A hold takes all its event's price rows FOR SHARE in section order
+ * (between 3 and 4: after its attempt lock, before its seats), a waiting-list offer the row of each
+ * section it serves FOR SHARE, sections in order (during 8). Shared locks do not wait for each other,
+ * and the price change waits only for price rows, taken in the same order as everyone else's, so no
+ * cycle can pass through a price row: a hold made at the old price commits before the change, and a
+ * hold that waited for a change is made at the new price.
  */
 
 /**

@@ -9,6 +9,8 @@ interface SectionRow {
   capacity: number | null;
   ga_available: number | null;
   read_at: Date;
+  /** DEMAND pricing: when the section's price may next move. */
+  next_price_change_at: Date | null;
   /** The earliest held_until still ahead: then a seat or GA place goes back on sale with no version change. */
   next_lapse: Date | null;
 }
@@ -48,7 +50,7 @@ export async function readSeatMap(db: Queryable, eventId: string): Promise<{ vie
 }
 
 function toSectionView(s: SectionRow, seats: SeatRow[]): SeatedMapSection | GaMapSection {
-  const common = { section_id: s.section_id, name: s.name, price_cents: s.price_cents };
+  const common = { section_id: s.section_id, name: s.name, price_cents: s.price_cents, next_price_change_at: s.next_price_change_at?.toISOString() ?? null };
   if (s.kind === 'GA') {
     return { ...common, kind: 'GA', capacity: s.capacity ?? 0, available_count: s.ga_available ?? 0 };
   }
@@ -70,6 +72,7 @@ async function loadSections(db: Queryable, eventId: string): Promise<{ rows: Sec
                WHERE h.event_id = g.event_id AND h.section_id = g.section_id AND h.status = 'HELD' AND h.held_until <= now()
             ), 0)), 0)::int AS ga_available,
             now() AS read_at,
+            CASE WHEN e.status = 'CANCELLED' THEN NULL ELSE pr.next_change_at END AS next_price_change_at,
             -- On $1, not e.id: uncorrelated, so computed once for the query rather than once per section row.
             LEAST((SELECT min(held_until) FROM seats WHERE event_id = $1 AND status = 'HELD' AND held_until > now()),
                   (SELECT min(held_until) FROM ga_holds WHERE event_id = $1 AND status = 'HELD' AND held_until > now())) AS next_lapse
@@ -77,6 +80,7 @@ async function loadSections(db: Queryable, eventId: string): Promise<{ rows: Sec
        LEFT JOIN event_prices p ON p.event_id = e.id
        LEFT JOIN sections s ON s.id = p.section_id
        LEFT JOIN ga_inventory g ON g.event_id = e.id AND g.section_id = s.id
+       LEFT JOIN event_pricing pr ON pr.event_id = e.id
       WHERE e.id = $1
       ORDER BY s.position`,
     [eventId],

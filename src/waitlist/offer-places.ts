@@ -116,9 +116,10 @@ export async function offersMadeAfter(db: Queryable, source: string): Promise<Wa
   }));
 }
 
+/** The section's kind and price; FOR SHARE, as a hold reads it, so an offer too is made at the price in force when it commits. */
 async function sectionTerms(db: PoolClient, eventId: string, sectionId: string): Promise<{ kind: 'SEATED' | 'GA'; priceCents: number } | null> {
   const { rows } = await db.query<{ kind: 'SEATED' | 'GA'; price_cents: number }>(
-    `SELECT s.kind, p.price_cents FROM sections s JOIN event_prices p ON p.section_id = s.id AND p.event_id = $1 WHERE s.id = $2`,
+    `SELECT s.kind, p.price_cents FROM sections s JOIN event_prices p ON p.section_id = s.id AND p.event_id = $1 WHERE s.id = $2 FOR SHARE OF p`,
     [eventId, sectionId],
   );
   const row = rows[0];

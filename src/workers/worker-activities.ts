@@ -6,6 +6,7 @@ import type { OfferSettings } from '../activities/offer-workflows';
 import { createOperationsActivities } from '../activities/operations-activities';
 import { createOrderRefundActivities } from '../activities/order-refund-activities';
 import { createPaymentActivities } from '../activities/payment-activities';
+import { createPricingActivities } from '../activities/pricing-activities';
 import { createReservationActivities } from '../activities/reservation-activities';
 import { createWaitingRoomActivities } from '../activities/waiting-room-activities';
 import type { PaymentProvider } from '../payments/provider';
@@ -31,6 +32,7 @@ export function createWorkerActivities(deps: WorkerActivityDeps) {
     ...createOrderRefundActivities(deps),
     ...createOperationsActivities(deps),
     ...createWaitingRoomActivities(deps),
+    ...createPricingActivities(deps),
     ...(deps.deployment ? createDeploymentActivities({ pool: deps.pool, redis: deps.redis, temporal: deps.temporal, ...deps.deployment }) : {}),
   };
 }

@@ -38,3 +38,8 @@ export const RETIRE_BUILDS_SCHEDULE_ID = 'retire-builds';
 export function onSaleWorkflowId(eventId: string): string {
   return `on-sale-${eventId.toLowerCase()}`;
 }
+
+/** One pricing workflow per DEMAND event, started with the event (USE_EXISTING). */
+export function pricingWorkflowId(eventId: string): string {
+  return `pricing-${eventId.toLowerCase()}`;
+}

@@ -6,4 +6,5 @@ export { refundOrderWorkflow } from './refund-order-workflow';
 export { cancelEventWorkflow } from './cancel-event-workflow';
 export { reconciliationWorkflow } from './reconciliation-workflow';
 export { onSaleWorkflow } from './on-sale-workflow';
+export { pricingWorkflow } from './pricing-workflow';
 export { retireBuildsWorkflow } from './retire-builds-workflow';

@@ -29,6 +29,9 @@ const config = loadConfig({
   REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/1',
 });
 
+/** A FIXED event's section (the default): no bounds, no next change. */
+const FIXED_PRICE = { min_price_cents: null, max_price_cents: null, next_price_change_at: null };
+
 let pool: Pool;
 let redis: Redis;
 let app: Express;
@@ -281,13 +284,14 @@ describe('events', () => {
       max_tickets_per_order: 6,
       high_demand: false,
       venue: { id: venue.id, name: venue.name, city: 'Lisbon' },
+      pricing: { mode: 'FIXED', period_seconds: null, max_step_percent: null, next_change_at: null },
       total_available: 12 + 56 + 100,
     });
     expect(Date.parse(event.on_sale_at)).toBeLessThanOrEqual(Date.now() + 1000);
     expect(event.sections).toEqual([
-      { section_id: section('Floor'), name: 'Floor', kind: 'SEATED', price_cents: 35_000, total: 12, available: 12, held: 0, sold: 0 },
-      { section_id: section('Upper'), name: 'Upper', kind: 'SEATED', price_cents: 12_000, total: 56, available: 56, held: 0, sold: 0 },
-      { section_id: section('Lawn'), name: 'Lawn', kind: 'GA', price_cents: 5_000, total: 100, available: 100, held: 0, sold: 0 },
+      { section_id: section('Floor'), name: 'Floor', kind: 'SEATED', price_cents: 35_000, ...FIXED_PRICE, total: 12, available: 12, held: 0, sold: 0 },
+      { section_id: section('Upper'), name: 'Upper', kind: 'SEATED', price_cents: 12_000, ...FIXED_PRICE, total: 56, available: 56, held: 0, sold: 0 },
+      { section_id: section('Lawn'), name: 'Lawn', kind: 'GA', price_cents: 5_000, ...FIXED_PRICE, total: 100, available: 100, held: 0, sold: 0 },
     ]);
 
     expect(await count('seats WHERE event_id = $1 AND section_id = $2', [event.id, section('Floor')])).toBe(3 * 4);
@@ -490,8 +494,8 @@ describe('seat map', () => {
     expect(Math.abs(Date.parse(map.last_updated) - Date.now())).toBeLessThan(5000);
     expect(map.total_available).toBe(28 * 3 + 2000);
     const [seated, ga] = map.sections;
-    expect(ga).toEqual({ section_id: gaSectionIds[0], name: 'GA 1', kind: 'GA', price_cents: 5000, capacity: 2000, available_count: 2000 });
-    expect(Object.keys(seated).sort()).toEqual(['available_count', 'kind', 'name', 'price_cents', 'seats', 'section_id']);
+    expect(ga).toEqual({ section_id: gaSectionIds[0], name: 'GA 1', kind: 'GA', price_cents: 5000, next_price_change_at: null, capacity: 2000, available_count: 2000 });
+    expect(Object.keys(seated).sort()).toEqual(['available_count', 'kind', 'name', 'next_price_change_at', 'price_cents', 'seats', 'section_id']);
     expect(seated).toMatchObject({ section_id: seatedSectionIds[0], kind: 'SEATED', price_cents: 35_000, available_count: 84 });
     expect(seated.seats[0]).toEqual({ seat_id: seatIds[0], row: 'A', number: 1, status: 'AVAILABLE' });
     expect(seated.seats.map((s: { seat_id: string }) => s.seat_id)).toEqual(seatIds);
@@ -519,8 +523,8 @@ describe('seat map', () => {
 
     const detail = (await request(app).get(`/api/v1/events/${event.id}`)).body;
     expect(detail.sections.map((s: object) => ({ ...s, section_id: undefined, name: undefined, price_cents: undefined }))).toEqual([
-      { kind: 'SEATED', total: 5, available: 3, held: 1, sold: 1 },
-      { kind: 'GA', total: 50, available: 40, held: 7, sold: 3 },
+      { kind: 'SEATED', ...FIXED_PRICE, total: 5, available: 3, held: 1, sold: 1 },
+      { kind: 'GA', ...FIXED_PRICE, total: 50, available: 40, held: 7, sold: 3 },
     ]);
     expect(detail.total_available).toBe(43);
   });

@@ -9,13 +9,13 @@ import type { Buyer } from './scenario';
 /** Screenshots of each scenario's final state (gitignored; a few are copied to docs/screenshots). */
 export const ARTIFACTS_DIR = join(__dirname, '..', '..', 'test-artifacts', 'web');
 
-/** Debian's chromium (npm test installs it); Playwright's own browser downloads do not work here. */
-export async function launchChromium(): Promise<Browser> {
+/** Debian's chromium (npm test installs it); Playwright's own browser downloads do not work here. `extraArgs`: a fake camera, say. */
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   const reason = webBuildReason();
   if (reason) throw new Error(`the web page is not built (${reason}): run the tests with \`npm test\`, or \`node scripts/web-build.js\``);
   const executablePath = findChromium();
   if (!executablePath) throw new Error('chromium not found (/usr/bin/chromium): run the tests with `npm test`, which installs it, or set CHROMIUM_PATH');
-  return chromium.launch({ executablePath, args: ['--disable-dev-shm-usage', '--disable-gpu'] });
+  return chromium.launch({ executablePath, args: ['--disable-dev-shm-usage', '--disable-gpu', ...extraArgs] });
 }
 
 export interface FanSession {

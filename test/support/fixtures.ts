@@ -6,9 +6,16 @@ import { createEvent, type NewEvent } from '../../src/events/create-event';
 import type { AuthUser, Role } from '../../src/users/auth-user';
 import { createVenue } from '../../src/venues/create-venue';
 
+/** A section's price; the bounds only for an event with `pricing: {mode: 'DEMAND', …}`. */
+interface SeedPrice {
+  price_cents?: number;
+  min_price_cents?: number;
+  max_price_cents?: number;
+}
+
 export interface SeedOptions {
-  seated?: { rows: number; seats_per_row: number; price_cents?: number }[];
-  ga?: { capacity: number; price_cents?: number }[];
+  seated?: Array<{ rows: number; seats_per_row: number } & SeedPrice>;
+  ga?: Array<{ capacity: number } & SeedPrice>;
   /** Overrides of the event body (venue_id and prices come from the sections above). */
   event?: Partial<Omit<NewEvent, 'venue_id' | 'prices'>>;
 }
@@ -52,11 +59,19 @@ export async function seedEvent(pool: Pool, opts: SeedOptions = {}): Promise<See
     ...opts.event,
     venue_id: venue.id,
     prices: [
-      ...seatedSectionIds.map((id, i) => ({ section_id: id, price_cents: seated[i]?.price_cents ?? DEFAULT_SEATED_PRICE })),
-      ...gaSectionIds.map((id, i) => ({ section_id: id, price_cents: ga[i]?.price_cents ?? DEFAULT_GA_PRICE })),
+      ...seatedSectionIds.map((id, i) => ({ section_id: id, ...priceOf(seated[i], DEFAULT_SEATED_PRICE) })),
+      ...gaSectionIds.map((id, i) => ({ section_id: id, ...priceOf(ga[i], DEFAULT_GA_PRICE) })),
     ],
   });
   return { venue, event, seatIds: await seatIdsInOrder(pool, event.id), seatedSectionIds, gaSectionIds };
+}
+
+function priceOf(section: SeedPrice | undefined, fallback: number) {
+  return {
+    price_cents: section?.price_cents ?? fallback,
+    ...(section?.min_price_cents !== undefined ? { min_price_cents: section.min_price_cents } : {}),
+    ...(section?.max_price_cents !== undefined ? { max_price_cents: section.max_price_cents } : {}),
+  };
 }
 
 async function seatIdsInOrder(pool: Pool, eventId: string): Promise<string[]> {

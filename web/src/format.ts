@@ -1,4 +1,5 @@
 /** Money, dates and durations through Intl, in the fan's own locale. */
+import { serverNow } from './server-clock';
 
 // The contract counts money in cents without naming a currency; the demo venues are in Portugal.
 const CURRENCY = 'EUR';
@@ -19,8 +20,8 @@ export function formatWait(seconds: number): string {
   return new Intl.NumberFormat(undefined, { style: 'unit', unit, unitDisplay: 'long' }).format(amount);
 }
 
-/** Milliseconds from now until an instant the API gave (never negative). */
-export const msUntil = (iso: string): number => Math.max(0, new Date(iso).getTime() - Date.now());
+/** Milliseconds from now until an instant the API gave (never negative), by the server's clock (server-clock.ts). */
+export const msUntil = (iso: string): number => Math.max(0, new Date(iso).getTime() - serverNow());
 
 /** A countdown as m:ss. */
 export function formatCountdown(ms: number): string {

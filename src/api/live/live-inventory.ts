@@ -6,7 +6,7 @@ import { inventoryChannel } from '../../inventory/inventory-signals';
 import { withTimeout } from '../../shared/concurrency';
 import { describeErrorKind } from '../../shared/error-kind';
 import { changesSince, compareStreamIds, isStreamId, streamPosition, START_ID } from '../../inventory/change-stream';
-import { describeChanges } from '../../inventory/change-view';
+import { describeStreamEntries } from '../../inventory/change-view';
 import { SseClient } from './sse-client';
 import { StreamSlots } from './stream-slots';
 
@@ -196,9 +196,10 @@ export class LiveInventory {
       return;
     }
     if (entries.length === 0) return;
-    const described = await describeChanges(this.db, eventId, entries);
+    const described = await describeStreamEntries(this.db, eventId, entries);
     entries.forEach((entry, i) => {
-      for (const client of feed.clients) client.send('inventory', described[i], entry.id);
+      const change = described[i]!;
+      for (const client of feed.clients) client.send(change.event, change.data, entry.id);
     });
     feed.lastId = entries[entries.length - 1]?.id ?? feed.lastId;
   }
@@ -213,8 +214,8 @@ export class LiveInventory {
     }
     const missed = since.entries.filter((e) => compareStreamIds(e.id, feed.lastId) <= 0);
     if (missed.length === 0) return;
-    const described = await describeChanges(this.db, eventId, missed);
-    missed.forEach((entry, i) => client.send('inventory', described[i], entry.id));
+    const described = await describeStreamEntries(this.db, eventId, missed);
+    missed.forEach((entry, i) => client.send(described[i]!.event, described[i]!.data, entry.id));
   }
 
   private detach(eventId: string, feed: Feed, client: SseClient): void {

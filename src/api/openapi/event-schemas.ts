@@ -6,12 +6,30 @@ import { boundedText, dateOrDateTime, dateTime, searchText, visibleText } from '
 // defineRoute drops empty query values before validation; allowEmptyValue says so in the document.
 const emptyMeansMissing = <T extends z.ZodTypeAny>(schema: T) => schema.openapi({ param: { allowEmptyValue: true } });
 
+const cents = z.number().int().min(0).max(100_000_000);
+
 export const priceInputSchema = z
   .object({
     section_id: z.string().uuid(),
-    price_cents: z.number().int().min(0).max(100_000_000),
+    price_cents: cents.openapi({ description: 'the price now; under DEMAND pricing, where it starts' }),
+    min_price_cents: cents.nullish().openapi({ description: 'DEMAND pricing only: the lowest the price may go (default: price_cents)' }),
+    max_price_cents: cents.nullish().openapi({ description: 'DEMAND pricing only: the highest the price may go (default: twice price_cents)' }),
   })
   .openapi('PriceInput');
+
+export const PRICING_MODES = ['FIXED', 'DEMAND'] as const;
+
+export const pricingInputSchema = z
+  .object({
+    mode: z.enum(PRICING_MODES).default('FIXED'),
+    period_seconds: z.number().int().min(60).max(7 * 86_400).nullish().openapi({ description: 'DEMAND (required): prices move at most once per period' }),
+    max_step_percent: z.number().int().min(1).max(20).nullish().openapi({ description: 'DEMAND (required): the most a price moves in one period, in percent of itself' }),
+  })
+  .openapi('PricingInput', {
+    description:
+      'FIXED (the default): prices stay as given. DEMAND: each section\'s price moves once per period within its bounds, by at most ' +
+      'max_step_percent, up when its sold and held share and the waiting room run ahead of the time left, down when they fall behind (docs/pricing.md)',
+  });
 
 export const presaleInputSchema = z
   .object({
@@ -50,12 +68,14 @@ export const createEventBodySchema = z
     max_hold_extensions: z.number().int().min(0).max(10).default(1),
     max_tickets_per_order: z.number().int().min(1).max(100).default(6),
     high_demand: z.boolean().default(false),
+    pricing: pricingInputSchema.default({ mode: 'FIXED' }),
     presales: z.array(presaleInputSchema).max(10).default([]).openapi({
       description:
         'presale windows before the general sale: each starts before it ends, ends by on_sale_at (which must then be given), and none overlaps another',
     }),
   })
   .superRefine((body, ctx) => {
+    refinePricing(body, ctx);
     if (body.on_sale_at && body.on_sale_at.getTime() > body.starts_at.getTime()) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['on_sale_at'], message: 'must not be after starts_at' });
     }
@@ -76,6 +96,29 @@ export const createEventBodySchema = z
       'on_sale_at must not be after starts_at, and prices must not name a section twice (400 VALIDATION_ERROR). ' +
       'An unknown venue_id is answered 404 NOT_FOUND; a price for a section of another venue is 400 VALIDATION_ERROR.',
   });
+
+/** DEMAND needs its period and step, and every price within its bounds; FIXED takes no bounds. */
+function refinePricing(
+  body: { pricing: z.infer<typeof pricingInputSchema>; prices: Array<z.infer<typeof priceInputSchema>> },
+  ctx: z.RefinementCtx,
+): void {
+  const issue = (path: Array<string | number>, message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
+  if (body.pricing.mode === 'FIXED') {
+    body.prices.forEach((price, index) => {
+      if (price.min_price_cents != null) issue(['prices', index, 'min_price_cents'], 'only with pricing.mode DEMAND');
+      if (price.max_price_cents != null) issue(['prices', index, 'max_price_cents'], 'only with pricing.mode DEMAND');
+    });
+    return;
+  }
+  if (body.pricing.period_seconds == null) issue(['pricing', 'period_seconds'], 'required with pricing.mode DEMAND (at least 60)');
+  if (body.pricing.max_step_percent == null) issue(['pricing', 'max_step_percent'], 'required with pricing.mode DEMAND (1 to 20)');
+  body.prices.forEach((price, index) => {
+    const min = price.min_price_cents ?? price.price_cents;
+    const max = price.max_price_cents ?? price.price_cents * 2;
+    if (min > price.price_cents) issue(['prices', index, 'min_price_cents'], 'must not be above price_cents');
+    if (max < price.price_cents) issue(['prices', index, 'max_price_cents'], 'must not be below price_cents');
+  });
+}
 
 export type CreateEventBody = z.infer<typeof createEventBodySchema>;
 /** What callers may pass to createEvent: defaults not yet applied. */
@@ -146,13 +189,27 @@ export const eventSectionSchema = z
     section_id: z.string().uuid(),
     name: z.string(),
     kind: z.enum(['SEATED', 'GA']),
-    price_cents: z.number().int(),
+    price_cents: z.number().int().openapi({ description: 'the price a hold made now pays (a hold keeps the price it was made at)' }),
+    min_price_cents: z.number().int().nullable().openapi({ description: 'DEMAND pricing: the lowest the price may go; null for FIXED' }),
+    max_price_cents: z.number().int().nullable().openapi({ description: 'DEMAND pricing: the highest the price may go; null for FIXED' }),
+    next_price_change_at: z.string().datetime().nullable().openapi({
+      description: 'DEMAND pricing: when the price may next move; null for FIXED, for a cancelled event, and once no period ends before the event starts',
+    }),
     total: z.number().int(),
     available: z.number().int().openapi({ description: 'holds past their held_until count as available' }),
     held: z.number().int(),
     sold: z.number().int(),
   })
   .openapi('EventSection');
+
+export const eventPricingSchema = z
+  .object({
+    mode: z.enum(PRICING_MODES),
+    period_seconds: z.number().int().nullable(),
+    max_step_percent: z.number().int().nullable(),
+    next_change_at: z.string().datetime().nullable().openapi({ description: 'when the prices may next move (null: never again, or FIXED)' }),
+  })
+  .openapi('EventPricing');
 
 export const presaleWindowSchema = z
   .object({
@@ -167,6 +224,7 @@ export const eventSchema = z
   .object({
     ...eventFields,
     presales: z.array(presaleWindowSchema).openapi({ description: 'presale windows in time order (their access codes are not shown)' }),
+    pricing: eventPricingSchema,
     sections: z.array(eventSectionSchema).openapi({ description: 'the sections on sale for this event, in venue order' }),
     total_available: z.number().int(),
   })
@@ -193,12 +251,17 @@ export const seatSchema = z
   })
   .openapi('Seat');
 
+const nextPriceChange = z.string().datetime().nullable().openapi({
+  description: 'DEMAND pricing: when the price may next move (the live stream announces each move); null for FIXED',
+});
+
 const seatedMapSection = z
   .object({
     section_id: z.string().uuid(),
     name: z.string(),
     kind: z.literal('SEATED'),
     price_cents: z.number().int(),
+    next_price_change_at: nextPriceChange,
     available_count: z.number().int(),
     seats: z.array(seatSchema).openapi({ description: 'ordered by row (A…Z, AA…) then number' }),
   })
@@ -210,6 +273,7 @@ const gaMapSection = z
     name: z.string(),
     kind: z.literal('GA'),
     price_cents: z.number().int(),
+    next_price_change_at: nextPriceChange,
     capacity: z.number().int(),
     available_count: z.number().int(),
   })

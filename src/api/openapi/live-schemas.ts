@@ -33,6 +33,15 @@ export const inventoryChangeSchema = z
   })
   .openapi('InventoryChange', { description: 'data of an `inventory` event of the live stream' });
 
+export const priceChangeSchema = z
+  .object({
+    event_id: z.string().uuid(),
+    sections: z
+      .array(z.object({ section_id: z.string().uuid(), price_cents: z.number().int(), next_price_change_at: z.string().datetime().nullable() }))
+      .openapi({ description: 'the sections of a DEMAND event whose period was applied, with their price and next change as they are when the event is sent' }),
+  })
+  .openapi('PriceChange', { description: 'data of a `price` event of the live stream (DEMAND pricing)' });
+
 export const streamReadySchema = z
   .object({ event_id: z.string().uuid(), last_event_id: z.string() })
   .openapi('StreamReady', { description: 'data of the `ready` event: the stream is live from last_event_id on' });
@@ -48,6 +57,7 @@ export const STREAM_DESCRIPTION = [
   '',
   '- `ready` (id: the current position) once the stream is live, after any replayed changes; its data is a StreamReady.',
   '- `inventory` (id: the change) for every hold, release, sale, refund and waiting-list offer of the event, in order; its data is an InventoryChange with the seats and sections as they are now.',
+  '- `price` (id: the change) each period of a DEMAND-priced event: its sections\' prices and when they next change (a hold already made keeps its price); its data is a PriceChange.',
   '- `reload` (id: the current position) when changes after the client\'s Last-Event-ID are no longer kept (about the last 1,000 changes are), or were missed: load the seat map again and reopen the stream from its X-Last-Event-Id; its data is a StreamReload.',
   '- `heartbeat` (no id) every SSE_HEARTBEAT_SECONDS (15 s) when nothing changes; its data is {time}.',
   '',

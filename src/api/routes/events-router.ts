@@ -1,7 +1,6 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
 import { isUuid } from '../../db/uuid';
-import { createEvent } from '../../events/create-event';
 import { listEvents } from '../../events/event-list';
 import { assertEventExists, eventNotFound } from '../../events/event-lookup';
 import { getEvent } from '../../events/event-view';
@@ -20,11 +19,13 @@ import { eventCreatedLinks, seatMapLinks } from '../openapi/links';
 import {
   STREAM_DESCRIPTION,
   inventoryChangeSchema,
+  priceChangeSchema,
   streamHeadersSchema,
   streamQuerySchema,
   streamReadySchema,
   streamReloadSchema,
 } from '../openapi/live-schemas';
+import { createEventWithPricing } from '../services/event-creation-service';
 import { SeatMapResponses, type Encoding } from '../services/seat-map-responses';
 import { AppError } from '../../domain/errors';
 import { defineRoute } from './define-route';
@@ -35,6 +36,7 @@ export function createEventsRouter(deps: ApiDeps, registry: OpenAPIRegistry, bas
   const ctx = { router, registry, redis: deps.redis, basePath };
   const seatMaps = new SeatMapResponses();
   registry.register('InventoryChange', inventoryChangeSchema);
+  registry.register('PriceChange', priceChangeSchema);
   registry.register('StreamReady', streamReadySchema);
   registry.register('StreamReload', streamReloadSchema);
 
@@ -44,7 +46,7 @@ export function createEventsRouter(deps: ApiDeps, registry: OpenAPIRegistry, bas
       method: 'post',
       path: '/',
       operationId: 'createEvent',
-      summary: 'Create an event and its inventory (one seat row per seat, one counter per GA section)',
+      summary: 'Create an event and its inventory (one seat row per seat, one counter per GA section); a DEMAND-priced one starts its pricing workflow',
       access: 'admin',
       tags: ['Events'],
       body: createEventBodySchema,
@@ -52,7 +54,7 @@ export function createEventsRouter(deps: ApiDeps, registry: OpenAPIRegistry, bas
       errors: [404],
     },
     async ({ body }, _req, res) => {
-      res.status(201).json(await createEvent(deps.pool, body));
+      res.status(201).json(await createEventWithPricing(deps, body));
     },
   );
 
@@ -144,7 +146,7 @@ export function createEventsRouter(deps: ApiDeps, registry: OpenAPIRegistry, bas
       method: 'get',
       path: '/:id/stream',
       operationId: 'streamEventInventory',
-      summary: 'Live seat and GA changes of an event (Server-Sent Events)',
+      summary: 'Live seat, GA and price changes of an event (Server-Sent Events)',
       access: 'public',
       tags: ['Events'],
       params: idParams,

@@ -139,7 +139,15 @@ BEGIN
     END IF;
   END IF;
 
-  SELECT coalesce(jsonb_object_agg(section_id::text, price_cents), '{}'::jsonb) INTO v_prices FROM event_prices WHERE event_id = p_event_id;
+  -- The event's prices, read once: every line is priced from this read and the reservation keeps them.
+  -- A DEMAND event's price rows are locked FOR SHARE (between 3 and 4 of the lock order): a price change
+  -- waits for the holds made at the old price, and a hold that waited for a change reads the new one.
+  IF EXISTS (SELECT 1 FROM event_pricing WHERE event_id = p_event_id) THEN
+    SELECT coalesce(jsonb_object_agg(section_id::text, price_cents), '{}'::jsonb) INTO v_prices
+      FROM (SELECT section_id, price_cents FROM event_prices WHERE event_id = p_event_id ORDER BY section_id FOR SHARE) p;
+  ELSE
+    SELECT coalesce(jsonb_object_agg(section_id::text, price_cents), '{}'::jsonb) INTO v_prices FROM event_prices WHERE event_id = p_event_id;
+  END IF;
 
   -- 4. Seats, in id order, locked before they are judged.
   IF cardinality(p_seat_ids) > 0 THEN

@@ -1,3 +1,4 @@
+import { observeServerDate } from '../server-clock';
 import { currentSession, setSession } from './session';
 
 /** An answer that is not 2xx, with the contract's error code and its details (or NETWORK: no answer at all). */
@@ -30,11 +31,13 @@ export async function request<T>(method: string, path: string, options: RequestO
   if (session) headers.authorization = `Bearer ${session.token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
+  const sentAt = Date.now();
   try {
     res = await fetch(`${API_BASE}${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
   } catch {
     throw new ApiError(0, 'NETWORK', {}, null);
   }
+  observeServerDate(res.headers.get('date'), sentAt, Date.now());
   const text = await res.text();
   let parsed: unknown;
   try {

@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import type { sessionResponse, userSchema } from '../../../src/api/openapi/auth-schemas';
 import type { eventListSchema, eventSchema, eventSummarySchema, seatMapSchema } from '../../../src/api/openapi/event-schemas';
-import type { inventoryChangeSchema, streamReloadSchema } from '../../../src/api/openapi/live-schemas';
+import type { inventoryChangeSchema, priceChangeSchema, streamReloadSchema } from '../../../src/api/openapi/live-schemas';
 import type { orderListSchema, orderSchema, ticketSchema, validateTicketResponse } from '../../../src/api/openapi/order-schemas';
 import type { queueStatusSchema } from '../../../src/api/openapi/queue-schemas';
 import type { createReservationBody, reservationSchema } from '../../../src/api/openapi/reservation-schemas';
@@ -22,6 +22,7 @@ export type MapSection = SeatMap['sections'][number];
 export type SeatedSection = Extract<MapSection, { kind: 'SEATED' }>;
 export type Seat = SeatedSection['seats'][number];
 export type InventoryChange = z.infer<typeof inventoryChangeSchema>;
+export type PriceChange = z.infer<typeof priceChangeSchema>;
 export type StreamReload = z.infer<typeof streamReloadSchema>;
 export type QueueStatus = z.infer<typeof queueStatusSchema>;
 export type Reservation = z.infer<typeof reservationSchema>;

@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
 import type { MapSection, SeatMap, SeatedSection } from '../api/types';
-import { formatMoney } from '../format';
+import { formatMoney, formatTimeOfDay } from '../format';
 
 export interface SeatChoice {
   selected: ReadonlySet<string>;
@@ -85,11 +85,16 @@ export function SeatMapView({ map, choice }: { map: SeatMap; choice: SeatChoice 
       {map.sections.map((section) => (
         <section class="map-section" key={section.section_id} data-section-id={section.section_id} aria-labelledby={`title-${section.section_id}`}>
           <h3 id={`title-${section.section_id}`}>
-            {section.name} · {formatMoney(section.price_cents)}{' '}
+            {section.name} · <span data-testid="section-price">{formatMoney(section.price_cents)}</span>{' '}
             <span class="muted" data-testid="available-count">
               {section.available_count === 0 ? 'sold out' : `${section.available_count} left`}
             </span>
           </h3>
+          {section.next_price_change_at && (
+            <p class="muted price-change" data-testid="next-price-change" data-at={section.next_price_change_at}>
+              Price follows demand: next change at {formatTimeOfDay(section.next_price_change_at)}. A hold keeps the price it was made at.
+            </p>
+          )}
           {section.kind === 'SEATED' ? <SeatedSectionView section={section} choice={choice} /> : <GaSectionView section={section} choice={choice} />}
         </section>
       ))}

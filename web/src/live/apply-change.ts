@@ -1,4 +1,4 @@
-import type { InventoryChange, SeatMap } from '../api/types';
+import type { InventoryChange, PriceChange, SeatMap } from '../api/types';
 
 /** The map after one change of the live stream: touched seats and section counts, the rest shared as is. */
 export function applyChange(map: SeatMap, change: InventoryChange): SeatMap {
@@ -18,4 +18,14 @@ export function applyChange(map: SeatMap, change: InventoryChange): SeatMap {
     return next;
   });
   return { ...map, sections, total_available: sections.reduce((sum, s) => sum + s.available_count, 0) };
+}
+
+/** The map after a `price` event (DEMAND pricing): the named sections' prices and next change, the rest as is. */
+export function applyPriceChange(map: SeatMap, change: PriceChange): SeatMap {
+  const prices = new Map(change.sections.map((s) => [s.section_id, s]));
+  const sections = map.sections.map((section) => {
+    const price = prices.get(section.section_id);
+    return price ? { ...section, price_cents: price.price_cents, next_price_change_at: price.next_price_change_at } : section;
+  });
+  return { ...map, sections };
 }

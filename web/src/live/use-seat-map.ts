@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { API_BASE, request } from '../api/client';
-import type { InventoryChange, SeatMap } from '../api/types';
+import type { InventoryChange, PriceChange, SeatMap } from '../api/types';
 import { fanMessage } from '../error-messages';
-import { applyChange } from './apply-change';
+import { applyChange, applyPriceChange } from './apply-change';
 
 export interface LiveSeatMap {
   map: SeatMap | null;
@@ -13,7 +13,8 @@ export interface LiveSeatMap {
 
 /**
  * The event's seat map, kept current by the API's Server-Sent Events: the map is loaded once and the
- * stream opened from its X-Last-Event-Id, so every change after it arrives, none twice. No polling.
+ * stream opened from its X-Last-Event-Id, so every change after it arrives, none twice — seats and
+ * counts (`inventory`), and a DEMAND-priced event's prices and next change (`price`). No polling.
  */
 export function useSeatMap(eventId: string): LiveSeatMap {
   const [state, setState] = useState<LiveSeatMap>({ map: null, error: null, live: false });
@@ -41,6 +42,10 @@ export function useSeatMap(eventId: string): LiveSeatMap {
       source.addEventListener('inventory', (e) => {
         const change = JSON.parse((e as MessageEvent<string>).data) as InventoryChange;
         setState((s) => (s.map ? { ...s, map: applyChange(s.map, change) } : s));
+      });
+      source.addEventListener('price', (e) => {
+        const change = JSON.parse((e as MessageEvent<string>).data) as PriceChange;
+        setState((s) => (s.map ? { ...s, map: applyPriceChange(s.map, change) } : s));
       });
       // Changes were missed (too far behind): start again from a fresh map.
       source.addEventListener('reload', () => void open());

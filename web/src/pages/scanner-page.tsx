@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, get, post } from '../api/client';
 import { canScan, useSession } from '../api/session';
 import type { EventDetail, EventList, EventSummary, TicketAdmitted } from '../api/types';
+import { CameraScanner } from '../components/camera-scanner';
 import { Notice } from '../components/notice';
 import { LoginLink } from '../components/require-login';
 import { ticketLabel } from '../components/ticket-card';
@@ -53,8 +54,9 @@ function DoorChoice(): JSX.Element {
 }
 
 /**
- * Door staff (scanner or admin role): check a code, read the verdict from across the room. A door is
- * one event's (`/scanner?event=<id>`, a link the organiser can hand out): another event's ticket is refused.
+ * Door staff (scanner or admin role): check a code from the camera or pasted, read the verdict from
+ * across the room. A door is one event's (`/scanner?event=<id>`, a link the organiser can hand out):
+ * another event's ticket is refused.
  */
 export function ScannerPage(): JSX.Element {
   const session = useSession();
@@ -90,10 +92,8 @@ export function ScannerPage(): JSX.Element {
 
   if (!eventId) return <DoorChoice />;
 
-  const check = async (e: SubmitEvent): Promise<void> => {
-    e.preventDefault();
-    const code = input.current?.value.trim() ?? '';
-    if (!code) return;
+  const check = async (code: string): Promise<void> => {
+    if (!code || busy) return;
     setBusy(true);
     try {
       const { ticket } = await post<TicketAdmitted>('/tickets/validate', { qr_code: code, event_id: eventId });
@@ -114,7 +114,14 @@ export function ScannerPage(): JSX.Element {
         Door for <strong>{door ? door.name : '…'}</strong>
         {door && <> ({formatDateTime(door.starts_at)})</>} · <Link href="/scanner">Another event</Link>
       </p>
-      <form class="stack" onSubmit={(e) => void check(e)}>
+      <CameraScanner paused={busy} onCode={(code) => void check(code)} />
+      <form
+        class="stack"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void check(input.current?.value.trim() ?? '');
+        }}
+      >
         <label for="code">Ticket code (scan or paste)</label>
         <textarea id="code" ref={input} rows={3} autoComplete="off" spellcheck={false} required />
         <button type="submit" class="primary" disabled={busy}>
