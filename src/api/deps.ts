@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { Config } from '../config';
+import type { EmailStarter } from '../email/email-starter';
 import type { RateLimits } from '../shared/rate-limits';
 import type { TicketKeys } from '../tickets/ticket-keys';
 import type { LiveInventory } from './live/live-inventory';
@@ -18,6 +19,8 @@ export interface ApiDeps {
   ticketKeys: TicketKeys;
   /** Request budgets per user and IP (429 beyond), shared by every API process through Redis. */
   rateLimits: RateLimits;
+  /** Starts the delivery of the emails an action owes once it has committed; absent: they wait for the sweep. */
+  emails?: EmailStarter;
   /** Live seat and GA changes (Server-Sent Events); absent where only some routers are mounted (tests). */
   live?: LiveInventory;
 }

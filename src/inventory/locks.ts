@@ -21,6 +21,8 @@ import type { ReservationView } from '../domain/reservation';
  *      the order's writers already hold.)
  *   8. Waiting-list entries of the freed sections, in line order (src/waitlist/offer-places.ts), then
  *      free seats with SKIP LOCKED.
+ *   9. Last, the email outbox's keys (src/email/outbox.ts): an insert waits only for another
+ *      transaction owing the same email; several keys are inserted in one order (by user id).
  */
 
 /**

@@ -38,3 +38,14 @@ export const RETIRE_BUILDS_SCHEDULE_ID = 'retire-builds';
 export function onSaleWorkflowId(eventId: string): string {
   return `on-sale-${eventId.toLowerCase()}`;
 }
+
+/** The email workflow's type (src/workflows/email-workflow.ts). */
+export const EMAIL_WORKFLOW_TYPE = 'emailWorkflow';
+
+/** One delivery per outbox row: `email-<kind>-<business id>`, e.g. `email-order-confirmed-<order id>`. */
+export function emailWorkflowId(key: { kind: string; businessId: string }): string {
+  return `email-${key.kind.toLowerCase().replace(/_/g, '-')}-${key.businessId}`;
+}
+
+/** The Schedule that starts the delivery of emails whose start after their commit failed. */
+export const EMAIL_SWEEP_SCHEDULE_ID = 'email-sweep';

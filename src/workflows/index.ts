@@ -7,3 +7,5 @@ export { cancelEventWorkflow } from './cancel-event-workflow';
 export { reconciliationWorkflow } from './reconciliation-workflow';
 export { onSaleWorkflow } from './on-sale-workflow';
 export { retireBuildsWorkflow } from './retire-builds-workflow';
+export { emailWorkflow } from './email-workflow';
+export { emailSweepWorkflow } from './email-sweep-workflow';
