@@ -25,7 +25,16 @@ export function money(cents: number): string {
 }
 
 export function when(iso: string, ctx: RenderContext): string {
-  return new Intl.DateTimeFormat('en-GB', { dateStyle: 'full', timeStyle: 'short', timeZone: ctx.timeZone, timeZoneName: 'short' }).format(new Date(iso));
+  return new Intl.DateTimeFormat('en-GB', {
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone: ctx.timeZone,
+    timeZoneName: 'short',
+  }).format(new Date(iso));
 }
 
 export function whereAndWhen(event: EventFacts, ctx: RenderContext): string {
