@@ -81,7 +81,9 @@ async function eventually(check: () => boolean, timeoutMs: number): Promise<bool
     expect(existsSync(join(u.repo, '.data', 'redis', 'appendonlydir'))).toBe(true);
     // The mail catcher comes from npm too, and its inbox is where `npm start` says.
     expect(output()).toMatch(new RegExp(`mail: starting MailDev \\(npm\\) with SMTP on 127\\.0\\.0\\.1:${ports.MAIL_SMTP_PORT}`));
-    expect(output()).toContain(`Mail inbox     http://127.0.0.1:${ports.MAIL_WEB_PORT}/`);
+    const inboxLine = `Mail inbox     http://127.0.0.1:${ports.MAIL_WEB_PORT}/`;
+    // The URLs are printed once every API answers, a moment after the one asked above.
+    expect({ printed: await eventually(() => output().includes(inboxLine), 30_000) }).toEqual({ printed: true });
     expect((await fetch(`http://127.0.0.1:${ports.MAIL_WEB_PORT}/email`)).status).toBe(200);
     expect(u.processes().length).toBeGreaterThan(0);
 
