@@ -1,4 +1,4 @@
-import { proxyActivities, setWorkflowOptions, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { EmailActivities } from '../activities/email-activities';
 import { EMAIL_ATTEMPT_TIMEOUT, EMAIL_RETRY } from '../domain/email-delivery';
 import type { OutboxKey } from '../email/email-kinds';
@@ -13,16 +13,8 @@ const { sendOutboxEmail } = proxyActivities<EmailActivities>({
 /**
  * Delivers one email of the outbox (workflow id `email-<kind>-<business id>`): started after the
  * action that owed it committed, or by the sweep. Its one activity sends through SMTP and marks the
- * row SENT; a row already sent is not sent again.
+ * row SENT; a row already sent is not sent again. Short-lived: pinned to the build it starts on.
  */
 export async function emailWorkflow(key: OutboxKey): Promise<SendOutcome> {
   return sendOutboxEmail({ kind: key.kind, businessId: key.businessId });
 }
-
-/**
- * Usually done in a second, but it lives as long as the SMTP server is down (hours, days): pinned, it
- * would keep its build from retiring all that time. Its history is one activity, which every build
- * replays alike, so it moves to the current build at its next task. Only a versioned worker may say
- * so (tests run unversioned).
- */
-setWorkflowOptions(() => (workflowInfo().currentDeploymentVersion ? { versioningBehavior: 'AUTO_UPGRADE' } : {}), emailWorkflow);
