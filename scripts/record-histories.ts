@@ -22,6 +22,7 @@ import { startServer } from '../src/api/server';
 import { reservationIdFor } from '../src/inventory/reservation-ids';
 import { loadConfig } from '../src/config';
 import { createPool } from '../src/db/pool';
+import { mailSettingsOf } from '../src/email/mail-settings';
 import { holdInventory } from '../src/inventory/hold';
 import type { PaymentProvider } from '../src/payments/provider';
 import { createSimulatedProvider } from '../src/payments/simulated-provider';
@@ -31,7 +32,7 @@ import { offerSettingsOf } from '../src/workers/create-worker';
 import { startFleet } from '../src/workers/fleet';
 import { createWorkerActivities } from '../src/workers/worker-activities';
 import { bundleWorkflows } from '../src/workers/workflow-bundle';
-import { cancelEventWorkflowId, latePaymentWorkflowId, onSaleWorkflowId, pricingWorkflowId, refundOrderWorkflowId, reservationWorkflowId } from '../src/workflows/ids';
+import { cancelEventWorkflowId, emailWorkflowId, latePaymentWorkflowId, onSaleWorkflowId, pricingWorkflowId, refundOrderWorkflowId, reservationWorkflowId } from '../src/workflows/ids';
 import { httpClient, type HttpClient } from '../test/support/http';
 import { adminToken, createEventViaApi, registerBuyer, type ApiEvent, type Buyer } from '../test/support/scenario';
 import { ensureStack } from './lib/stack';
@@ -224,6 +225,16 @@ const scenarios: Record<string, Scenario> = {
     expectStatus(await ctx.api.post(`/api/v1/orders/${paid.body.order_id}/refund`, undefined, { token: ctx.admin }), 200);
     return refundOrderWorkflowId(paid.body.order_id);
   },
+  // The confirmation email of a paid order, sent through the mail catcher after the sale's commit.
+  'email-order-confirmed': async (ctx) => {
+    const buyer = await registerBuyer(ctx.api);
+    const { id } = await hold(ctx, buyer, { ga: [{ section_id: ctx.event.gaSectionId, quantity: 1 }] });
+    const paid = await confirm(ctx, buyer, id, 'pm_card_visa');
+    expectStatus(paid, 200);
+    // Started just after the sale's commit, without the sale waiting for it.
+    await sleep(1500);
+    return emailWorkflowId({ kind: 'ORDER_CONFIRMED', businessId: paid.body.order_id });
+  },
   'cancel-event': async (ctx) => {
     const event = await createEventViaApi(ctx.api, ctx.admin, { rows: 1, seatsPerRow: 4, gaCapacity: 10 });
     const [paying, holding] = [await registerBuyer(ctx.api), await registerBuyer(ctx.api)];
@@ -284,6 +295,7 @@ async function main(): Promise<void> {
     // This run's own: the recorded webhooks are signed with it, and no history carries a usable secret.
     PAYMENT_WEBHOOK_SECRET: randomBytes(32).toString('hex'),
     QUEUE_TOKEN_SECRET: randomBytes(32).toString('hex'),
+    ...(stack.mail ? { SMTP_URL: stack.mail.smtpUrl } : {}),
   });
   const pool = createPool(config);
   const redis = createRedis(config);
@@ -307,7 +319,7 @@ async function main(): Promise<void> {
     client: temporal.client,
     pool,
     subscriber,
-    activities: createWorkerActivities({ pool, redis, payments, ticketKeys: ticketKeysFromConfig(config), temporal: temporal.client, offerSettings: offerSettingsOf(config) }),
+    activities: createWorkerActivities({ pool, redis, payments, ticketKeys: ticketKeysFromConfig(config), temporal: temporal.client, offerSettings: offerSettingsOf(config), mail: mailSettingsOf(config) }),
     build: await bundleWorkflows(),
     log: (line) => console.log(`worker: ${line}`),
   });

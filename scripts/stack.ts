@@ -25,6 +25,7 @@ function printStack(stack: Stack): void {
     `TEMPORAL_ENGINE=${stack.temporalEngine}`,
     `TEMPORAL_UI=${stack.temporalUiUrl ?? '(not available)'}`,
     `TEMPORAL_TEST_SERVER_PATH=${stack.testServerPath ?? '(not found)'}`,
+    ...(stack.mail ? [`SMTP_URL=${stack.mail.smtpUrl}`, `MAIL_INBOX_URL=${stack.mail.inboxUrl}`] : []),
   ];
   process.stdout.write(`\nStack is up:\n${lines.map((l) => `  ${l}`).join('\n')}\n\nPress Ctrl-C to stop.\n`);
 }

@@ -1,6 +1,6 @@
 /**
- * `npm start`: the whole stack on this machine — PostgreSQL, Redis and the Temporal dev server (reused
- * when already running, started otherwise), migrations, demo data, the worker and the API — then the
+ * `npm start`: the whole stack on this machine — PostgreSQL, Redis, the Temporal dev server and a mail
+ * catcher (reused when already running, started otherwise), migrations, demo data, the worker and the API — then the
  * URLs. The worker and the API are supervised: one that dies is restarted, with backoff. Only Ctrl-C or
  * SIGTERM stops the stack, in order: the API, the worker, then the servers this command started.
  */
@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     TEMPORAL_ADDRESS: stack.temporalAddress,
     TEMPORAL_NAMESPACE: stack.temporalNamespace,
     ...secrets.values,
+    ...(stack.mail ? { SMTP_URL: stack.mail.smtpUrl } : {}),
     ADMIN_EMAIL: process.env.ADMIN_EMAIL ?? DEFAULT_ADMIN_EMAIL,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   };
@@ -111,6 +112,7 @@ async function main(): Promise<void> {
       `  OpenAPI        ${apiUrl}/openapi.json`,
       `  Health         ${apiUrl}/health`,
       `  Metrics        ${apiUrl}/metrics`,
+      `  Mail inbox     ${stack.mail ? `${stack.mail.inboxUrl}  (every email the app sends lands here; SMTP ${stack.mail.smtpUrl})` : `(emails go to the SMTP server of SMTP_URL / SMTP_HOST)`}`,
       `  Temporal UI    ${stack.temporalUiUrl ?? '(the Temporal server at ' + stack.temporalAddress + ' was already running; see its own UI)'}`,
       `  Temporal gRPC  ${stack.temporalAddress} (temporal workflow list --query "ReservationStatus='HELD'")`,
       `  Workflow build ${buildId} of deployment "${config.WORKER_DEPLOYMENT_NAME}" (npm run builds; temporal worker deployment describe --name ${config.WORKER_DEPLOYMENT_NAME})`,

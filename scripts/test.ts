@@ -1,5 +1,5 @@
 /**
- * `npm test`: brings up (or reuses) PostgreSQL, Redis and the Temporal dev server, then runs the type
+ * `npm test`: brings up (or reuses) PostgreSQL, Redis, the Temporal dev server and the mail catcher, then runs the type
  * check, the workflow lint and every jest suite against them, and stops what it started.
  * Extra arguments go to jest (`npm test -- test/workflows`), except `--engine postgres` (or
  * TEMPORAL_ENGINE=postgres): the suite against the Temporal server on PostgreSQL, the chaos tests'
@@ -50,6 +50,8 @@ async function main(): Promise<number> {
     TEMPORAL_ADDRESS: stack.temporalAddress,
     TEMPORAL_NAMESPACE: stack.temporalNamespace,
     TEMPORAL_ENGINE: stack.temporalEngine,
+    // Every suite's worker sends its emails to the catcher; the email suites read them from its inbox.
+    ...(stack.mail ? { SMTP_URL: stack.mail.smtpUrl, MAIL_INBOX_URL: stack.mail.inboxUrl } : {}),
     ...(stack.testServerPath ? { TEMPORAL_TEST_SERVER_PATH: stack.testServerPath } : {}),
   };
   // Through package.json: some packages do not export their bin files.

@@ -139,6 +139,33 @@ const settingsSchema = z.object({
   TICKET_SIGNING_KEY: z.string().min(1).optional(),
   /** More Ed25519 public keys (PEM, concatenated) whose codes are accepted: keys retired elsewhere. */
   TICKET_PUBLIC_KEYS: z.string().min(1).optional(),
+  /*
+   * Email (docs/email.md): the SMTP server, as one URL (smtp://user:password@host:587, smtps:// for TLS
+   * from the start) or host, port, user, password and secure apart. Neither set: emails wait in the
+   * outbox until a worker has one. `npm start` and `npm test` point SMTP_URL at the local mail catcher.
+   */
+  SMTP_URL: z.string().url().optional(),
+  SMTP_HOST: z.string().min(1).optional(),
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
+  SMTP_USER: z.string().min(1).optional(),
+  SMTP_PASSWORD: z.string().min(1).optional(),
+  /** TLS from the first byte (port 465, usually); otherwise STARTTLS when the server offers it. */
+  SMTP_SECURE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  MAIL_FROM: z.string().min(3).default('Ticket Inventory <tickets@localhost>'),
+  /** Event times in emails are written in this time zone (the demo venues are in Portugal). */
+  MAIL_TIME_ZONE: z
+    .string()
+    .default('Europe/Lisbon')
+    .refine((zone) => {
+      try {
+        new Intl.DateTimeFormat('en-GB', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'not a time zone Intl knows'),
+  /** Minutes between looks for emails whose delivery never started (the Temporal Schedule `email-sweep`). */
+  EMAIL_SWEEP_EVERY_MINUTES: z.coerce.number().int().min(1).max(1440).default(1),
 });
 
 /**

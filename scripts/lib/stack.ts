@@ -1,11 +1,12 @@
 /**
- * Local infrastructure without Docker: PostgreSQL, Redis and Temporal (the dev
- * server, or with `temporalEngine: 'postgres'` the Temporal server on PostgreSQL). Each is reused when already reachable (env URL or default port) and
+ * Local infrastructure without Docker: PostgreSQL, Redis, Temporal (the dev
+ * server, or with `temporalEngine: 'postgres'` the Temporal server on PostgreSQL) and a mail catcher. Each is reused when already reachable (env URL or default port) and
  * started from `dataDir` otherwise; `stop()` only stops what this call started,
  * so concurrent users (e.g. `npm run stack` plus `npm test`) share servers.
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { ensureMailCatcher, MAIL_CATCHER_NAME } from './stack-mail';
 import { ensurePostgres } from './stack-postgres';
 import { ensureRedis, REDIS_SERVER_NAMES } from './stack-redis';
 import { ensureTemporal, findBinary } from './stack-temporal';
@@ -35,6 +36,8 @@ export interface Stack {
   temporalEngine: TemporalEngine;
   temporalUiUrl: string | null;
   testServerPath: string | null;
+  /** The local mail catcher the app sends to, or null when SMTP_URL / SMTP_HOST name a real server. */
+  mail: { smtpUrl: string; inboxUrl: string } | null;
   /** Stops only the processes this ensureStack() call started. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -84,11 +87,11 @@ async function bringUp(ctx: StackContext, opts: StackOptions): Promise<Stack> {
     engine === 'postgres'
       ? postgres.then((p) => ensureTemporalServer(ctx, namespace, ui, defaultPersistence(p.url)))
       : ensureTemporal(ctx, namespace, ui);
-  const [pg, redis, tmp] = await Promise.allSettled([postgres, ensureRedis(ctx), temporal]);
-  const started = [pg, redis, tmp].flatMap((r) => (r.status === 'fulfilled' && r.value.stop ? [r.value.stop] : []));
-  if (pg.status === 'rejected' || redis.status === 'rejected' || tmp.status === 'rejected') {
+  const [pg, redis, tmp, mail] = await Promise.allSettled([postgres, ensureRedis(ctx), temporal, ensureMailCatcher(ctx)]);
+  const started = [pg, redis, tmp, mail].flatMap((r) => (r.status === 'fulfilled' && r.value?.stop ? [r.value.stop] : []));
+  if (pg.status === 'rejected' || redis.status === 'rejected' || tmp.status === 'rejected' || mail.status === 'rejected') {
     await stopAll(started).catch((err: unknown) => ctx.log(errorMessage(err)));
-    const reasons = [pg, redis, tmp].flatMap((r) => (r.status === 'rejected' ? [errorMessage(r.reason)] : []));
+    const reasons = [pg, redis, tmp, mail].flatMap((r) => (r.status === 'rejected' ? [errorMessage(r.reason)] : []));
     throw new Error(`could not bring up the local stack:\n${reasons.join('\n')}`);
   }
 
@@ -100,6 +103,7 @@ async function bringUp(ctx: StackContext, opts: StackOptions): Promise<Stack> {
     temporalEngine: engine,
     temporalUiUrl: tmp.value.uiUrl,
     testServerPath: process.env.TEMPORAL_TEST_SERVER_PATH || findBinary('temporal-test-server'),
+    mail: mail.value ? { smtpUrl: mail.value.smtpUrl, inboxUrl: mail.value.inboxUrl } : null,
     stop: once(() => stopAll(started)),
   };
 }
@@ -111,6 +115,7 @@ const RECORDED_SERVERS: ReadonlyArray<{ name: string; comm: string | readonly st
   { name: 'temporal', comm: 'temporal', signal: 'SIGTERM' },
   ...SERVER_PROCESS_NAMES.map((name) => ({ name, comm: 'temporal-server', signal: 'SIGTERM' as const })),
   { name: 'temporal-ui-server', comm: 'temporal-ui-server', signal: 'SIGTERM' },
+  { name: 'mail', comm: MAIL_CATCHER_NAME, signal: 'SIGTERM' },
 ];
 
 /**

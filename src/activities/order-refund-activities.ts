@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
+import { EMAILS_WAIT_IN_OUTBOX, type EmailStarter } from '../email/email-starter';
 import { announceInventoryChange } from '../inventory/inventory-signals';
 import type { OrderStatus } from '../orders/orders-repository';
 import { beginOrderRefund, completeOrderRefund, type RefundStart } from '../orders/refund-order';
@@ -14,16 +15,18 @@ export interface OrderRefundActivityDeps {
   redis: Redis;
   temporal: Client;
   offerSettings?: OfferSettings;
+  /** Starts the delivery of the emails a refund owes once it has committed. */
+  emails?: EmailStarter;
 }
 
 /** The refund of an order (its payment goes back through payment-activities.ts). */
-export function createOrderRefundActivities({ pool, redis, temporal, offerSettings = DEFAULT_OFFER_SETTINGS }: OrderRefundActivityDeps) {
+export function createOrderRefundActivities({ pool, redis, temporal, offerSettings = DEFAULT_OFFER_SETTINGS, emails = EMAILS_WAIT_IN_OUTBOX }: OrderRefundActivityDeps) {
   const metrics = createAppMetrics();
   const takeOver = offerTakeOver({ redis, temporal, offerSettings, metrics });
   return {
     /** An order's refund begins: tickets cancelled and inventory back on sale, in one transaction. */
     async beginOrderRefund(input: { orderId: string; actor: string; reason: string }): Promise<Omit<RefundStart, 'offers'>> {
-      const { offers, ...started } = await asBusinessFailure(() => beginOrderRefund(pool, input));
+      const { offers, ...started } = await asBusinessFailure(() => emails.after(() => beginOrderRefund(pool, input)));
       const returned = started.seatsReleased.length + started.gaReleased.reduce((sum, g) => sum + g.quantity, 0);
       if (returned > 0) {
         metrics.placesRefunded.add(returned);

@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { GaRequest, ReservationView } from '../domain/reservation';
+import { EMAILS_WAIT_IN_OUTBOX, type EmailStarter } from '../email/email-starter';
 import { extendHold } from '../inventory/extend';
 import { holdInventoryOnce } from '../inventory/hold';
 import { announceInventoryChange, countRejection } from '../inventory/inventory-signals';
@@ -23,6 +24,8 @@ export interface ReservationActivityDeps {
   temporal: Client;
   /** The rules an offer's reservation workflow runs by (the configuration's payment grace and attempts). */
   offerSettings?: OfferSettings;
+  /** Starts the delivery of the emails a sale owes once it has committed. */
+  emails?: EmailStarter;
 }
 
 export interface HoldActivityInput {
@@ -45,7 +48,7 @@ export interface HoldActivityInput {
  * non-retryable ApplicationFailure whose type is the contract's code. Its money steps are in
  * payment-activities.ts.
  */
-export function createReservationActivities({ pool, redis, ticketKeys, temporal, offerSettings = DEFAULT_OFFER_SETTINGS }: ReservationActivityDeps) {
+export function createReservationActivities({ pool, redis, ticketKeys, temporal, offerSettings = DEFAULT_OFFER_SETTINGS, emails = EMAILS_WAIT_IN_OUTBOX }: ReservationActivityDeps) {
   const signTicket = ticketSigner(ticketKeys);
   const metrics = createAppMetrics();
   const takeOver = offerTakeOver({ redis, temporal, offerSettings, metrics });
@@ -82,7 +85,7 @@ export function createReservationActivities({ pool, redis, ticketKeys, temporal,
     },
 
     async sellHold(input: { reservationId: string; paymentId: string }): Promise<SellResult> {
-      const result = await asBusinessFailure(() => sellInventory(pool, { ...input, signTicket }));
+      const result = await asBusinessFailure(() => emails.after(() => sellInventory(pool, { ...input, signTicket })));
       if (result.soldWithThisPayment && !result.alreadySold) {
         metrics.placesSold.add(countItems(result.view));
         await announceInventoryChange(redis, { ...touched(result.view), counter: 'sales', amount: countItems(result.view), cause: 'sale' });

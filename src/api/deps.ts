@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { Config } from '../config';
 import type { EventFactsCache } from '../events/event-facts';
+import type { EmailStarter } from '../email/email-starter';
 import type { RateLimits } from '../shared/rate-limits';
 import type { TicketKeys } from '../tickets/ticket-keys';
 import type { LiveInventory } from './live/live-inventory';
@@ -21,6 +22,8 @@ export interface ApiDeps {
   rateLimits: RateLimits;
   /** Events' rules, windows, seats and sections, read once a second at most (src/events/event-facts.ts). */
   eventFacts: EventFactsCache;
+  /** Starts the delivery of the emails an action owes once it has committed; absent: they wait for the sweep. */
+  emails?: EmailStarter;
   /** Live seat and GA changes (Server-Sent Events); absent where only some routers are mounted (tests). */
   live?: LiveInventory;
 }

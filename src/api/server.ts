@@ -2,6 +2,8 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { loadConfig, type Config } from '../config';
 import { migrate } from '../db/migrate';
+import { createEmailStarter } from '../email/email-starter';
+import { mailSettingsOf } from '../email/mail-settings';
 import { createPool } from '../db/pool';
 import { registerDatabaseGauges } from '../operations/database-gauges';
 import { createRedis, createTemporalClient } from '../shared/clients';
@@ -72,6 +74,15 @@ export async function startServer(options: { config?: Config; port?: number; log
     rateLimits: createRateLimits(redis, config),
     eventFacts: createEventFactsCache({ ttlMs: EVENT_FACTS_TTL_MS, maxEvents: 10_000 }),
     live,
+    ...(mailSettingsOf(config)
+      ? {
+          emails: createEmailStarter({
+            temporal,
+            taskQueue: () => config.TEMPORAL_TASK_QUEUE,
+            onStartFailed: (err) => logger?.warn({ err: err instanceof Error ? err.message : String(err) }, 'an email stays in the outbox for the sweep: its delivery did not start'),
+          }),
+        }
+      : {}),
   };
   const app = createApp(deps, options.log ?? ((line) => logger?.error(line)), logger);
   const server = await new Promise<Server>((resolve, reject) => {

@@ -30,6 +30,8 @@ import type { ReservationView } from '../domain/reservation';
  * and the price change waits only for price rows, taken in the same order as everyone else's, so no
  * cycle can pass through a price row: a hold made at the old price commits before the change, and a
  * hold that waited for a change is made at the new price.
+ *   9. Last, the email outbox's keys (src/email/outbox.ts): an insert waits only for another
+ *      transaction owing the same email; several keys are inserted in one order (by user id).
  */
 
 /**

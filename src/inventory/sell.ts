@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { withTransaction } from '../db/transaction';
+import { enqueueOrderConfirmedEmail } from '../email/order-emails';
 import { AppError } from '../domain/errors';
 import type { ReservationView } from '../domain/reservation';
 import { appendAudit } from './audit';
@@ -82,6 +83,7 @@ export async function sellInventory(pool: Pool, cmd: SellCommand): Promise<SellR
       ],
       `order ${orderId}`,
     );
+    await enqueueOrderConfirmedEmail(db, orderId);
     return { view: await requireReservationView(db, view.reservation_id), soldWithThisPayment: true, alreadySold: false };
   });
 }

@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { withTransaction } from '../db/transaction';
 import { AppError } from '../domain/errors';
+import { enqueueRefundEmails } from '../email/order-emails';
 import { appendAudit } from '../inventory/audit';
 import { lockReservation } from '../inventory/locks';
 import { recordTicketEvents } from '../tickets/issue-tickets';
@@ -65,6 +66,7 @@ export async function beginOrderRefund(pool: Pool, cmd: { orderId: string; actor
       sectionIds: [...new Set([...seatsReleased.map((s) => s.section_id), ...gaReleased.map((g) => g.section_id)])],
       source,
     });
+    await enqueueRefundEmails(db, { orderId: cmd.orderId, cancelledTicketIds: cancelled });
     return { ...start, status: 'REFUNDING', seatsReleased: seatsReleased.map((s) => s.id), gaReleased, offers };
   });
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { withTransaction } from '../db/transaction';
 import { AppError } from '../domain/errors';
+import { enqueueTransferEmails } from '../email/transfer-emails';
 import { issueTickets, recordTicketEvents, type TicketSigner } from './issue-tickets';
 import { refusalFor } from './scan-ticket';
 import { loadTicket, type TicketView } from './ticket-view';
@@ -69,6 +70,7 @@ export async function transferTicket(
       },
       sign,
     );
+    await enqueueTransferEmails(db, { fromTicketId: cmd.ticketId, toTicketId: newId });
   });
   const transferred = await loadTicket(pool, newId);
   if (!transferred) throw new Error(`transferred ticket ${newId} vanished`);

@@ -1,6 +1,7 @@
 import { getHeapStatistics } from 'node:v8';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../config';
+import { mailSettingsOf, type MailConfig } from '../email/mail-settings';
 import { requestIdActivityInterceptors } from '../shared/request-id-interceptors';
 import { createWorkerActivities, type WorkerActivityDeps } from './worker-activities';
 import { WORKFLOW_INTERCEPTOR_MODULES } from './workflow-bundle';
@@ -40,7 +41,7 @@ export function workerTuning(config: WorkerTuning, cacheShare = 1): Partial<Work
 }
 
 export interface WorkerDeps extends WorkerActivityDeps {
-  config: WorkerTuning & Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'PAYMENT_GRACE_SECONDS' | 'MAX_PAYMENT_ATTEMPTS'>;
+  config: WorkerTuning & MailConfig & Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'PAYMENT_GRACE_SECONDS' | 'MAX_PAYMENT_ATTEMPTS'>;
   /** A bundle made once (tests, scripts); otherwise src/workflows is bundled here. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   connection?: NativeConnection;
@@ -62,6 +63,7 @@ export async function createWorker(deps: WorkerDeps): Promise<{ worker: Worker; 
     activities: createWorkerActivities({
       ...deps,
       offerSettings: deps.offerSettings ?? offerSettingsOf(deps.config),
+      mail: deps.mail === undefined ? mailSettingsOf(deps.config) : deps.mail,
     }),
     ...(deps.workflowBundle
       ? { workflowBundle: deps.workflowBundle }

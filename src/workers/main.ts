@@ -3,6 +3,8 @@ import { loadConfig, type Config } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { ensureRetirementSchedule } from '../deployments/retirement-schedule';
+import { ensureEmailSweepSchedule } from '../email/email-sweep-schedule';
+import { describeSmtp, mailSettingsOf } from '../email/mail-settings';
 import { ensureReconciliationSchedule } from '../operations/reconciliation-schedule';
 import { createSimulatedProvider } from '../payments/simulated-provider';
 import { createRedis, createTemporalClient, waitForRedis } from '../shared/clients';
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
   await migrate(pool);
   const temporal = createTemporalClient(config);
   const versioned = config.WORKER_VERSIONING === 'on';
+  const mail = mailSettingsOf(config);
   const activities = createWorkerActivities({
     pool,
     redis,
@@ -51,6 +54,7 @@ async function main(): Promise<void> {
     ticketKeys: ticketKeysFromConfig(config),
     temporal: temporal.client,
     offerSettings: offerSettingsOf(config),
+    mail,
     ...(versioned
       ? { deployment: { namespace: config.TEMPORAL_NAMESPACE, deploymentName: config.WORKER_DEPLOYMENT_NAME, retireAfterMs: config.BUILD_RETIREMENT_GRACE_SECONDS * 1000 } }
       : {}),
@@ -90,6 +94,7 @@ async function main(): Promise<void> {
       payments: createSimulatedProvider(redis),
       ticketKeys: ticketKeysFromConfig(config),
       temporal: temporal.client,
+      mail,
       connection,
       ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } } : {}),
     });
@@ -97,10 +102,13 @@ async function main(): Promise<void> {
     described = 'unversioned';
   }
   const schedule = await ensureReconciliationSchedule(temporal.client, { taskQueue: config.TEMPORAL_TASK_QUEUE, everyMinutes: config.RECONCILIATION_EVERY_MINUTES });
+  // Only a worker that can send sweeps: one without SMTP settings would start deliveries that cannot succeed.
+  const sweep = mail ? await ensureEmailSweepSchedule(temporal.client, { taskQueue: config.TEMPORAL_TASK_QUEUE, everyMinutes: config.EMAIL_SWEEP_EVERY_MINUTES }) : null;
   stopWhenParentGoes();
   say(
     `polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS} (${described}); ` +
-      `reconciliation every ${config.RECONCILIATION_EVERY_MINUTES} min (schedule ${schedule})`,
+      `reconciliation every ${config.RECONCILIATION_EVERY_MINUTES} min (schedule ${schedule}); ` +
+      (mail ? `emails through ${describeSmtp(mail)}, swept every ${config.EMAIL_SWEEP_EVERY_MINUTES} min (schedule ${sweep})` : 'no SMTP settings: emails wait in the outbox'),
   );
   try {
     await run();

@@ -43,3 +43,14 @@ export function onSaleWorkflowId(eventId: string): string {
 export function pricingWorkflowId(eventId: string): string {
   return `pricing-${eventId.toLowerCase()}`;
 }
+
+/** The email workflow's type (src/workflows/email-workflow.ts). */
+export const EMAIL_WORKFLOW_TYPE = 'emailWorkflow';
+
+/** One delivery per outbox row: `email-<kind>-<business id>`, e.g. `email-order-confirmed-<order id>`. */
+export function emailWorkflowId(key: { kind: string; businessId: string }): string {
+  return `email-${key.kind.toLowerCase().replace(/_/g, '-')}-${key.businessId}`;
+}
+
+/** The Schedule that starts the delivery of emails whose start after their commit failed. */
+export const EMAIL_SWEEP_SCHEDULE_ID = 'email-sweep';

