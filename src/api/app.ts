@@ -20,6 +20,7 @@ import { createPaymentsRouter } from './routes/payments-router';
 import { createTicketsRouter } from './routes/tickets-router';
 import { createQueueRouter } from './routes/queue-router';
 import { createReservationsRouter } from './routes/reservations-router';
+import { createResaleRouter } from './routes/resale-router';
 import { createVenuesRouter } from './routes/venues-router';
 import { createWaitlistRouter } from './routes/waitlist-router';
 
@@ -76,6 +77,7 @@ export function createApp(deps: ApiDeps, log: (line: string) => void = console.e
   app.use(`${api}/orders`, createOrdersRouter(deps, registry, `${api}/orders`));
   app.use(`${api}/tickets`, createTicketsRouter(deps, registry, `${api}/tickets`));
   app.use(`${api}/admin`, createAdminRouter(deps, registry, `${api}/admin`));
+  app.use(api, createResaleRouter(deps, registry, api));
   app.use('/', createOperationsRouter(deps, registry));
 
   const document = buildOpenApiDocument(registry);

@@ -7,6 +7,7 @@ import { createOperationsActivities } from '../activities/operations-activities'
 import { createOrderRefundActivities } from '../activities/order-refund-activities';
 import { createPaymentActivities } from '../activities/payment-activities';
 import { createReservationActivities } from '../activities/reservation-activities';
+import { createResaleActivities } from '../activities/resale-activities';
 import { createWaitingRoomActivities } from '../activities/waiting-room-activities';
 import type { PaymentProvider } from '../payments/provider';
 import type { TicketKeys } from '../tickets/ticket-keys';
@@ -31,6 +32,7 @@ export function createWorkerActivities(deps: WorkerActivityDeps) {
     ...createOrderRefundActivities(deps),
     ...createOperationsActivities(deps),
     ...createWaitingRoomActivities(deps),
+    ...createResaleActivities(deps),
     ...(deps.deployment ? createDeploymentActivities({ pool: deps.pool, redis: deps.redis, temporal: deps.temporal, ...deps.deployment }) : {}),
   };
 }

@@ -38,3 +38,11 @@ export const RETIRE_BUILDS_SCHEDULE_ID = 'retire-builds';
 export function onSaleWorkflowId(eventId: string): string {
   return `on-sale-${eventId.toLowerCase()}`;
 }
+
+/** One workflow per resale listing (its id is made by the API, one per listing request). */
+export function resaleListingWorkflowId(listingId: string): string {
+  return `resale-listing-${listingId}`;
+}
+
+/** The listing workflow's type (its function's name: src/workflows/resale-listing-workflow.ts). */
+export const RESALE_LISTING_WORKFLOW_TYPE = 'resaleListingWorkflow';

@@ -7,3 +7,4 @@ export { cancelEventWorkflow } from './cancel-event-workflow';
 export { reconciliationWorkflow } from './reconciliation-workflow';
 export { onSaleWorkflow } from './on-sale-workflow';
 export { retireBuildsWorkflow } from './retire-builds-workflow';
+export { resaleListingWorkflow } from './resale-listing-workflow';

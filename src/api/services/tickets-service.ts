@@ -1,5 +1,6 @@
 import { AppError } from '../../domain/errors';
-import { scanTicket } from '../../tickets/scan-ticket';
+import { tellListingsClosed } from '../../resale/listing-workflows';
+import { scanTicketAtDoor } from '../../tickets/scan-ticket';
 import { ticketSigner } from '../../tickets/ticket-keys';
 import { loadTicket, ticketsOfOwner, type TicketView } from '../../tickets/ticket-view';
 import { transferTicket } from '../../tickets/transfer-ticket';
@@ -17,8 +18,14 @@ export function listMyTickets(deps: ApiDeps, user: AuthUser, limit: number): Pro
   return ticketsOfOwner(deps.pool, user.id, limit);
 }
 
-export function validateTicket(deps: ApiDeps, scanner: AuthUser, code: string): Promise<TicketView> {
-  return scanTicket(deps.pool, deps.ticketKeys.verifying, { code, scannerId: scanner.id });
+/**
+ * A scan at the door; a resale listing it withdrew has its workflow told at once (if that fails the
+ * listing is closed all the same: PostgreSQL refuses its sale, and its workflow ends at the event's start).
+ */
+export async function validateTicket(deps: ApiDeps, scanner: AuthUser, code: string): Promise<TicketView> {
+  const { ticket, withdrawnListingId } = await scanTicketAtDoor(deps.pool, deps.ticketKeys.verifying, { code, scannerId: scanner.id });
+  if (withdrawnListingId) await tellListingsClosed(deps.temporal, [withdrawnListingId], 'SCANNED').catch(() => undefined);
+  return ticket;
 }
 
 export function transferMyTicket(deps: ApiDeps, user: AuthUser, ticketId: string, toEmail: string): Promise<TicketView> {

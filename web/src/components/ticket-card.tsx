@@ -12,6 +12,7 @@ const STATUS_WORDS: Record<Ticket['status'], string> = {
   USED: 'Used',
   CANCELLED: 'Cancelled',
   TRANSFERRED: 'Passed to a friend',
+  RESOLD: 'Sold on resale',
 };
 
 export const ticketLabel = (t: Ticket): string =>
