@@ -5,6 +5,8 @@ import { faceValueSql } from '../resale/face-value';
 
 /** A ticket as the API shows it: the contract's fields, and what a fan or a steward reads on it. */
 export interface TicketView extends Ticket {
+  event_name: string;
+  event_starts_at: string;
   section_name: string;
   row: string | null;
   number: number | null;
@@ -24,7 +26,8 @@ export interface TicketView extends Ticket {
   listing_id: string | null;
 }
 
-type TicketRow = Omit<TicketView, 'issued_at' | 'used_at' | 'resale_max_price_cents'> & {
+type TicketRow = Omit<TicketView, 'issued_at' | 'used_at' | 'resale_max_price_cents' | 'event_starts_at'> & {
+  event_starts_at: Date;
   issued_at: Date;
   used_at: Date | null;
   resale_allowed: boolean;
@@ -35,6 +38,7 @@ function toView(row: TicketRow): TicketView {
   const { resale_allowed, resale_max_price_percent, ...ticket } = row;
   return {
     ...ticket,
+    event_starts_at: row.event_starts_at.toISOString(),
     issued_at: row.issued_at.toISOString(),
     used_at: row.used_at?.toISOString() ?? null,
     resale_max_price_cents: resale_allowed ? resaleCapCents(row.face_value_cents, resale_max_price_percent) : null,
@@ -43,7 +47,7 @@ function toView(row: TicketRow): TicketView {
 
 const TICKET_SELECT = `
   SELECT t.id AS ticket_id, t.order_id, t.event_id, t.seat_id, t.section_id, t.owner_id, t.status, t.qr_code,
-         sec.name AS section_name, st.row_label AS row, st.seat_number AS number,
+         e.name AS event_name, e.starts_at AS event_starts_at, sec.name AS section_name, st.row_label AS row, st.seat_number AS number,
          t.created_at AS issued_at, t.used_at,
          t.transferred_to, t.transferred_from, t.resold_to, t.resold_from,
          ${faceValueSql('t')} AS face_value_cents, e.resale_allowed, e.resale_max_price_percent,

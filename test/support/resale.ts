@@ -2,15 +2,12 @@ import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { simulatedLedger } from '../../src/payments/simulated-provider';
 import type { HttpClient } from './http';
+import { buyThroughApi as buy } from './purchases';
 import { registerBuyer, type ApiEvent, type Buyer } from './scenario';
 
-/** A buyer holds and pays through the API; returns the confirmed reservation (with its order and tickets). */
-export async function buyThroughApi(api: HttpClient, buyer: Buyer, event: ApiEvent, body: Record<string, unknown>) {
-  const held = await api.post('/api/v1/reservations', { event_id: event.eventId, ...body }, { token: buyer.token });
-  if (held.status !== 201) throw new Error(`hold: ${held.status} ${JSON.stringify(held.body)}`);
-  const paid = await api.post(`/api/v1/reservations/${held.body.reservation_id}/confirm`, { payment_method_id: 'pm_card_visa' }, { token: buyer.token });
-  if (paid.status !== 200) throw new Error(`confirm: ${paid.status} ${JSON.stringify(paid.body)}`);
-  return paid.body;
+/** buyThroughApi (support/purchases.ts), answering the whole confirmed reservation: its order, tickets and their resale fields. */
+export function buyThroughApi(api: HttpClient, buyer: Buyer, event: ApiEvent, hold: Record<string, unknown>): Promise<any> {
+  return buy(api, buyer, event, hold as Parameters<typeof buy>[3]);
 }
 
 export function listTicket(api: HttpClient, token: string, ticketId: string, priceCents: number) {

@@ -17,6 +17,8 @@ export const ticketSchema = z
         'TKT2.<claims>.<signature>: base64url JSON claims (tid ticket, eid event, sec section, seat, lbl label, own owner id, nm owner name, iat issued at, kid key id) and an Ed25519 signature of "TKT2.<claims>", verifiable offline with the public key',
       example: 'TKT2.eyJ0aWQiOi…fQ.3q2-7w…',
     }),
+    event_name: z.string(),
+    event_starts_at: z.string().datetime(),
     section_name: z.string(),
     row: z.string().nullable(),
     number: z.number().int().nullable(),
