@@ -130,6 +130,34 @@ export function simulatedLedger(redis: Redis) {
       const raw = await redis.get(payoutKey(idempotencyKey));
       return raw ? (JSON.parse(raw) as SimulatedPayout) : outcome;
     },
+    /**
+     * Captured charges and paid payouts of many subjects at once, in one pass over the books: by the first
+     * segment of their key (a reservation's or a listing's id).
+     */
+    async booksOf(subjects: ReadonlySet<string>): Promise<Map<string, { charges: number; payouts: number; payoutCents: number }>> {
+      const books = new Map([...subjects].map((id) => [id, { charges: 0, payouts: 0, payoutCents: 0 }]));
+      for (const kind of ['charge', 'payout'] as const) {
+        const keys: string[] = [];
+        let cursor = '0';
+        do {
+          const [next, batch] = await redis.scan(cursor, 'MATCH', `simpay:${kind}:*`, 'COUNT', 1000);
+          cursor = next;
+          keys.push(...batch.filter((key) => subjects.has(key.slice(`simpay:${kind}:`.length).split(':')[0] ?? '')));
+        } while (cursor !== '0');
+        const values = keys.length ? await redis.mget(keys) : [];
+        keys.forEach((key, i) => {
+          const outcome = values[i] ? (JSON.parse(values[i]!) as ChargeResolution | SimulatedPayout) : null;
+          const book = books.get(key.slice(`simpay:${kind}:`.length).split(':')[0] ?? '');
+          if (!book || !outcome) return;
+          if (kind === 'charge' && outcome.status === 'SUCCEEDED') book.charges += 1;
+          if (kind === 'payout' && outcome.status === 'PAID') {
+            book.payouts += 1;
+            book.payoutCents += (outcome as { amountCents: number }).amountCents;
+          }
+        });
+      }
+      return books;
+    },
     /** Every payout made with a key starting with `prefix` (payout keys start with the listing id). */
     async paidPayouts(prefix: string): Promise<Array<{ idempotencyKey: string; amountCents: number; destination: string }>> {
       const keys: string[] = [];
