@@ -53,6 +53,8 @@ export async function listEventListings(deps: ApiDeps, eventId: string, sectionI
 export async function withdrawListing(deps: ApiDeps, user: AuthUser, listingId: string): Promise<ListingView> {
   const record = await loadListing(deps.pool, listingId);
   if (!record || (record.sellerId !== user.id && user.role !== 'admin')) throw new AppError('NOT_FOUND', 'listing not found');
+  if (record.view.status === 'WITHDRAWN') return record.view;
+  if (record.view.status !== 'LISTED') throw unavailable(record.view.status);
   const reason = record.sellerId === user.id ? 'SELLER' : 'ADMIN';
   const handle = deps.temporal.workflow.getHandle(resaleListingWorkflowId(listingId));
   try {
