@@ -18,6 +18,7 @@ import { runBaseline, type BaselineResult } from './lib/bench-baseline';
 import { curveSvg } from './lib/bench-chart';
 import { curvePoints, renderCurve, runCurve, type CurveSummary } from './lib/bench-curve';
 import { cancelEventRun } from './lib/bench-cancel-event';
+import { resaleRun } from './lib/bench-resale';
 import { cancelOpenWorkflows } from './lib/temporal-cleanup';
 import { formatSummary, summarizeProfile } from './lib/cpu-profile-summary';
 import { pidsByComm, pidsWithArgs, postgresPidsServing, snapshot, usageBetween, type CpuGroup, type CpuUsage } from './lib/bench-cpu';
@@ -522,6 +523,8 @@ async function run(options: BenchOptions, timestamp: string, cleanup: Cleanup): 
       return smokeRun(sys, options, timestamp, setupStart, startedAt);
     case 'cancel-event':
       return cancelEventRun(sys, options, timestamp, ADMIN, log);
+    case 'resale':
+      return resaleRun(sys, options, timestamp, ADMIN, log);
     case 'waiting-room':
       return waitingRoomRun(sys, options, timestamp, startedAt);
     case 'sale':

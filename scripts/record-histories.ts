@@ -32,7 +32,7 @@ import { offerSettingsOf } from '../src/workers/create-worker';
 import { startFleet } from '../src/workers/fleet';
 import { createWorkerActivities } from '../src/workers/worker-activities';
 import { bundleWorkflows } from '../src/workers/workflow-bundle';
-import { cancelEventWorkflowId, emailWorkflowId, latePaymentWorkflowId, onSaleWorkflowId, pricingWorkflowId, refundOrderWorkflowId, reservationWorkflowId } from '../src/workflows/ids';
+import { cancelEventWorkflowId, emailWorkflowId, latePaymentWorkflowId, onSaleWorkflowId, pricingWorkflowId, refundOrderWorkflowId, reservationWorkflowId, resaleListingWorkflowId } from '../src/workflows/ids';
 import { httpClient, type HttpClient } from '../test/support/http';
 import { adminToken, createEventViaApi, registerBuyer, type ApiEvent, type Buyer } from '../test/support/scenario';
 import { ensureStack } from './lib/stack';
@@ -248,6 +248,33 @@ const scenarios: Record<string, Scenario> = {
     const started = await ctx.api.post('/api/v1/admin/reconciliation', { event_id: ctx.event.eventId }, { token: ctx.admin });
     expectStatus(started, 202);
     return started.body.workflow_id as string;
+  },
+  // A resale listing (AUTO_UPGRADE): a GA place listed; one buyer's card is declined (the listing stays
+  // listed), another buyer pays; the seller's ticket is RESOLD and the seller paid out.
+  'resale-listing-sold': async (ctx) => {
+    const event = await createEventViaApi(ctx.api, ctx.admin, { gaCapacity: 4, event: { resale: { max_price_percent: 100, fee_percent: 10 } } });
+    const [seller, declined, buyer] = [await registerBuyer(ctx.api), await registerBuyer(ctx.api), await registerBuyer(ctx.api)];
+    const held = await ctx.api.post('/api/v1/reservations', { event_id: event.eventId, ga: [{ section_id: event.gaSectionId, quantity: 1 }] }, { token: seller.token });
+    expectStatus(held, 201);
+    const paid = await confirm(ctx, seller, held.body.reservation_id, 'pm_card_visa');
+    expectStatus(paid, 200);
+    const listed = await ctx.api.post(`/api/v1/tickets/${paid.body.tickets[0].ticket_id}/resale`, { price_cents: 4500 }, { token: seller.token });
+    expectStatus(listed, 201);
+    const purchase = (who: Buyer, card: string) => ctx.api.post(`/api/v1/resale/${listed.body.listing_id}/purchase`, { payment_method_id: card }, { token: who.token });
+    expectStatus(await purchase(declined, 'pm_card_declined'), 402);
+    expectStatus(await purchase(buyer, 'pm_card_visa'), 200);
+    return resaleListingWorkflowId(listed.body.listing_id);
+  },
+  // A resale listing withdrawn by its seller.
+  'resale-listing-withdrawn': async (ctx) => {
+    const seller = await registerBuyer(ctx.api);
+    const { id } = await hold(ctx, seller, { ga: [{ section_id: ctx.event.gaSectionId, quantity: 1 }] });
+    const paid = await confirm(ctx, seller, id, 'pm_card_visa');
+    expectStatus(paid, 200);
+    const listed = await ctx.api.post(`/api/v1/tickets/${paid.body.tickets[0].ticket_id}/resale`, { price_cents: 1000 }, { token: seller.token });
+    expectStatus(listed, 201);
+    expectStatus(await ctx.api.delete(`/api/v1/resale/${listed.body.listing_id}`, { token: seller.token }), 200);
+    return resaleListingWorkflowId(listed.body.listing_id);
   },
   'operator-cancel-during-payment': async (ctx) => {
     const buyer = await registerBuyer(ctx.api);

@@ -2,7 +2,7 @@
 import { parseArgs as parseFlags } from 'node:util';
 import { parseEngine, type TemporalEngine } from './temporal-engine';
 
-export type BenchMode = 'sale' | 'curve' | 'waiting-room' | 'smoke' | 'worker-cache' | 'cancel-event';
+export type BenchMode = 'sale' | 'curve' | 'waiting-room' | 'smoke' | 'worker-cache' | 'cancel-event' | 'resale';
 
 export interface BenchOptions {
   mode: BenchMode;
@@ -31,6 +31,9 @@ export interface BenchOptions {
   orders: number;
   /** --profile: the worker, API and floor worker run under Node's CPU profiler, their profiles written here. */
   profileDir: string | null;
+  /** --resale: tickets listed for resale, and the buyers who race for each at once. */
+  listings: number;
+  racers: number;
   /** --live: fans' reads of the seat map, live-stream clients and a waiting list alongside the sale. */
   live: { mapRate: number; sseClients: number; waitlistSeats: number; waitlistFans: number; offerSeconds: number } | null;
 }
@@ -63,6 +66,9 @@ const FLAGS: FlagSpec[] = [
   { name: 'workflows', value: 'N', help: 'with --worker-cache: open reservations (default 1000)' },
   { name: 'cancel-event', help: 'an event with --orders paid orders and open holds: reconciled, cancelled (time to DONE, refunds/s, each payment refunded once), reconciled again; then a seeded inconsistency that reconciliation must name' },
   { name: 'orders', value: 'N', help: 'with --cancel-event: confirmed orders, seats and GA, made through the API (default 300)' },
+  { name: 'resale', help: 'resale at face value: --listings tickets listed, then --racers buyers (of --buyers) race for each of them at once; double sales (must be 0), charges and payouts per sale (must be 1), purchase p50/p95' },
+  { name: 'listings', value: 'N', help: 'with --resale: tickets listed for resale, one seat each (default 200)' },
+  { name: 'racers', value: 'N', help: 'with --resale: buyers racing for each listing at once (default 4; one in ten pays with a declined card)' },
   { name: 'smoke', help: 'every part briefly (a small sale, the bare statements, one curve step with the floor): correctness checks only, for CI (about 40 s)' },
   { name: 'live', help: 'also: seat-map reads at --map-rate, live-stream (SSE) clients and a waiting list, during the sale' },
   { name: 'map-rate', value: 'N', help: 'with --live: seat-map reads per second, open loop, gzip (default 200)' },
@@ -125,7 +131,7 @@ export function parseArgs(argv: string[], timestamp: string): BenchOptions | nul
   const int = (name: string, fallback: number, min: number, max: number): number =>
     numberFlag(get(name, String(fallback)), name, { integer: true, min, max });
 
-  const modes = (['curve', 'waiting-room', 'smoke', 'worker-cache', 'cancel-event'] as const).filter((m) => values[m] === true);
+  const modes = (['curve', 'waiting-room', 'smoke', 'worker-cache', 'cancel-event', 'resale'] as const).filter((m) => values[m] === true);
   if (modes.length > 1) throw new UsageError(`--${modes.join(' and --')} cannot be combined`);
   const mode: BenchMode = modes[0] ?? 'sale';
   if (values.live === true && mode !== 'sale') throw new UsageError(`--live goes with the flash sale, not with --${mode}`);
@@ -163,6 +169,8 @@ export function parseArgs(argv: string[], timestamp: string): BenchOptions | nul
     fans: int('fans', 2000, 1, 100_000),
     workflows: int('workflows', 1000, 1, 50_000),
     orders: int('orders', 300, 1, 5000),
+    listings: int('listings', 200, 1, 5000),
+    racers: int('racers', 4, 2, 50),
     live:
       values.live === true
         ? {

@@ -4,6 +4,8 @@ import { CancelledFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { Pool } from 'pg';
 import { closeHold } from '../inventory/release';
 import { confirmedOrdersOf, liveReservationsOf, markEventCancelled } from '../operations/event-cancellation';
+import { withdrawListingsOfEvent } from '../resale/close-listing';
+import { tellListingsClosed } from '../resale/listing-workflows';
 import { openReservations, runDatabaseChecks, type CheckOptions, type CheckResults, type Finding } from '../operations/reconciliation-checks';
 import { storeReport, type NewReport } from '../operations/reconciliation-reports';
 import { mapWithConcurrency } from '../shared/concurrency';
@@ -24,8 +26,11 @@ export interface ReservationsCancelled {
 /** The side effects of operators' workflows: an event's cancellation, reconciliation. */
 export function createOperationsActivities({ pool, temporal }: { pool: Pool; temporal: Client }) {
   return {
+    /** From here on nothing of the event is sold: no hold, and no resale (its open listings are withdrawn). */
     async markEventCancelled(input: { eventId: string; reason: string }): Promise<{ cancelledAt: string }> {
-      return markEventCancelled(pool, input);
+      const marked = await markEventCancelled(pool, input);
+      await tellListingsClosed(temporal, await withdrawListingsOfEvent(pool, input.eventId), 'EVENT_CANCELLED');
+      return marked;
     },
 
     async liveReservationsOf(input: { eventId: string; limit: number }): Promise<string[]> {

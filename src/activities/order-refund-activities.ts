@@ -5,6 +5,7 @@ import { EMAILS_WAIT_IN_OUTBOX, type EmailStarter } from '../email/email-starter
 import { announceInventoryChange } from '../inventory/inventory-signals';
 import type { OrderStatus } from '../orders/orders-repository';
 import { beginOrderRefund, completeOrderRefund, type RefundStart } from '../orders/refund-order';
+import { tellListingsClosed } from '../resale/listing-workflows';
 import { createAppMetrics } from './app-metrics';
 import { asBusinessFailure } from './business-failure';
 import { offerTakeOver } from './inventory-effects';
@@ -24,9 +25,10 @@ export function createOrderRefundActivities({ pool, redis, temporal, offerSettin
   const metrics = createAppMetrics();
   const takeOver = offerTakeOver({ redis, temporal, offerSettings, metrics });
   return {
-    /** An order's refund begins: tickets cancelled and inventory back on sale, in one transaction. */
-    async beginOrderRefund(input: { orderId: string; actor: string; reason: string }): Promise<Omit<RefundStart, 'offers'>> {
-      const { offers, ...started } = await asBusinessFailure(() => emails.after(() => beginOrderRefund(pool, input)));
+    /** An order's refund begins: tickets cancelled, listings withdrawn and inventory back on sale, in one transaction. */
+    async beginOrderRefund(input: { orderId: string; actor: string; reason: string }): Promise<Omit<RefundStart, 'offers' | 'withdrawnListingIds'>> {
+      const { offers, withdrawnListingIds, ...started } = await asBusinessFailure(() => emails.after(() => beginOrderRefund(pool, input)));
+      await tellListingsClosed(temporal, withdrawnListingIds, 'ORDER_REFUNDED');
       const returned = started.seatsReleased.length + started.gaReleased.reduce((sum, g) => sum + g.quantity, 0);
       if (returned > 0) {
         metrics.placesRefunded.add(returned);

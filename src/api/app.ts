@@ -21,6 +21,7 @@ import { createPricingRouter } from './routes/pricing-router';
 import { createTicketsRouter } from './routes/tickets-router';
 import { createQueueRouter } from './routes/queue-router';
 import { createReservationsRouter } from './routes/reservations-router';
+import { createResaleRouter } from './routes/resale-router';
 import { createVenuesRouter } from './routes/venues-router';
 import { createWaitlistRouter } from './routes/waitlist-router';
 
@@ -79,6 +80,7 @@ export function createApp(deps: ApiDeps, log: (line: string) => void = console.e
   app.use(`${api}/tickets`, createTicketsRouter(deps, registry, `${api}/tickets`));
   app.use(`${api}/admin`, createAdminRouter(deps, registry, `${api}/admin`));
   app.use(`${api}/admin`, createPricingRouter(deps, registry, `${api}/admin`));
+  app.use(api, createResaleRouter(deps, registry, api));
   app.use('/', createOperationsRouter(deps, registry));
 
   const document = buildOpenApiDocument(registry);

@@ -37,6 +37,18 @@ export const ERROR_STATUS = {
   WRONG_EVENT: 409,
   TICKET_CANCELLED: 409,
   TICKET_TRANSFERRED: 409,
+  /** The ticket was sold on resale: only the buyer's new code opens the door. */
+  TICKET_RESOLD: 409,
+  /** The event does not allow resale (or has started, or was cancelled). */
+  RESALE_NOT_ALLOWED: 409,
+  /** Only an ACTIVE ticket of a confirmed order can be listed. */
+  TICKET_NOT_ACTIVE: 409,
+  /** The ticket has an open listing already. */
+  ALREADY_LISTED: 409,
+  /** The listing is no longer LISTED (sold, withdrawn or expired): it cannot be bought or withdrawn. */
+  LISTING_UNAVAILABLE: 409,
+  /** A seller cannot buy their own listing. */
+  OWN_LISTING: 409,
   /** A refund that cannot be made (the order's money was never captured): an operator must look. */
   REFUND_NOT_POSSIBLE: 409,
   /** The event sells without a waiting room (it is not high_demand): no queue to join. */
@@ -52,6 +64,8 @@ export const ERROR_STATUS = {
   /** A sale was asked to use money that is not (or no longer) this reservation's captured payment. */
   PAYMENT_NOT_CAPTURED: 409,
   IDEMPOTENCY_KEY_REUSED: 422,
+  /** A listing's price above the event's cap (max_price_cents says how much is allowed). */
+  PRICE_ABOVE_CAP: 422,
   PAYLOAD_TOO_LARGE: 413,
   RATE_LIMITED: 429,
   INTERNAL: 500,

@@ -43,7 +43,7 @@ export interface Ticket {
   seat_id: string | null;
   section_id: string;
   owner_id: string;
-  status: 'ACTIVE' | 'USED' | 'CANCELLED' | 'TRANSFERRED';
+  status: 'ACTIVE' | 'USED' | 'CANCELLED' | 'TRANSFERRED' | 'RESOLD';
   qr_code: string;
 }
 

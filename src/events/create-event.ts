@@ -28,8 +28,9 @@ export async function createEvent(pool: Pool, input: NewEvent, options: CreateEv
     assertPricedSectionsBelong(body, sections);
     const { rows } = await db.query<{ id: string }>(
       `INSERT INTO events (venue_id, name, category, artist, starts_at, on_sale_at, hold_duration_seconds,
-                           max_hold_extensions, max_tickets_per_order, high_demand)
-       VALUES ($1, $2, $3, $4, $5, COALESCE($6, now()), $7, $8, $9, $10) RETURNING id`,
+                           max_hold_extensions, max_tickets_per_order, high_demand,
+                           resale_allowed, resale_max_price_percent, resale_fee_percent)
+       VALUES ($1, $2, $3, $4, $5, COALESCE($6, now()), $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
       [
         body.venue_id,
         body.name,
@@ -41,6 +42,9 @@ export async function createEvent(pool: Pool, input: NewEvent, options: CreateEv
         body.max_hold_extensions,
         body.max_tickets_per_order,
         body.high_demand,
+        body.resale.allowed,
+        body.resale.max_price_percent,
+        body.resale.fee_percent,
       ],
     );
     const eventId = rows[0]!.id;

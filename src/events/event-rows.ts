@@ -14,6 +14,9 @@ export interface EventRow {
   max_hold_extensions: number;
   max_tickets_per_order: number;
   high_demand: boolean;
+  resale_allowed: boolean;
+  resale_max_price_percent: number;
+  resale_fee_percent: number;
   created_at: Date;
   venue_name: string;
   venue_city: string;
@@ -21,7 +24,8 @@ export interface EventRow {
 
 /** Selected from `events e JOIN venues v ON v.id = e.venue_id`. */
 export const EVENT_COLUMNS = `e.id, e.venue_id, e.name, e.category, e.artist, e.starts_at, e.on_sale_at, e.status,
-  e.hold_duration_seconds, e.max_hold_extensions, e.max_tickets_per_order, e.high_demand, e.created_at,
+  e.hold_duration_seconds, e.max_hold_extensions, e.max_tickets_per_order, e.high_demand,
+  e.resale_allowed, e.resale_max_price_percent, e.resale_fee_percent, e.created_at,
   v.name AS venue_name, v.city AS venue_city`;
 
 export function toEventFields(row: EventRow): Omit<EventView, 'sections' | 'total_available' | 'presales' | 'pricing'> {
@@ -38,6 +42,7 @@ export function toEventFields(row: EventRow): Omit<EventView, 'sections' | 'tota
     max_hold_extensions: row.max_hold_extensions,
     max_tickets_per_order: row.max_tickets_per_order,
     high_demand: row.high_demand,
+    resale: { allowed: row.resale_allowed, max_price_percent: row.resale_max_price_percent, fee_percent: row.resale_fee_percent },
     created_at: row.created_at.toISOString(),
     venue: { id: row.venue_id, name: row.venue_name, city: row.venue_city },
   };

@@ -16,9 +16,13 @@ import type { ReservationView } from '../domain/reservation';
  *   4. Seats, by id.
  *   5. GA counters, by section.
  *   6. GA hold rows, and payments.
- *   7. The order's tickets, by id. (The door's scan takes a ticket alone, in one statement; the
- *      trigger of migration 008 takes the order's row FOR SHARE when a ticket becomes usable, which
- *      the order's writers already hold.)
+ *   7. The order's tickets, by id. (The door's scan takes a ticket alone, in one statement, and then
+ *      its open resale listing; the trigger of migration 008 takes the order's row FOR SHARE when a
+ *      ticket becomes usable, which the order's writers already hold.)
+ *   7a. The order's resale listings, by id (a resale's sale: the order, the ticket, the listing), then
+ *      their purchases (the buyers' charges), by id. Listing a ticket takes the order, then the ticket.
+ *      A listing's charge, its withdrawal or expiry, and its payout each take the listing's row alone
+ *      (then its purchase or payout rows).
  *   8. Waiting-list entries of the freed sections, in line order (src/waitlist/offer-places.ts), then
  *      free seats with SKIP LOCKED.
  *

@@ -24,8 +24,12 @@ export const RECONCILIATION_CHECKS = [
   'CAPTURED_WITHOUT_ORDER',
   /** No payment is refunded while the order it paid for is still CONFIRMED. */
   'REFUND_OF_ACTIVE_ORDER',
-  /** A charge whose outcome is unknown is settled within minutes; a refund completes within minutes. */
+  /** A charge whose outcome is unknown is settled within minutes; a refund (and a resale's payout) completes within minutes. */
   'MONEY_UNSETTLED',
+  /** A SOLD resale listing has exactly one payout, for its seller_payout_cents; a payout pays a SOLD listing. */
+  'PAYOUT_MISMATCH',
+  /** A resale buyer's captured charge bought its listing or has been refunded. */
+  'RESALE_CHARGE_WITHOUT_SALE',
 ] as const;
 
 export type ReconciliationCheck = (typeof RECONCILIATION_CHECKS)[number];
@@ -33,7 +37,7 @@ export type ReconciliationCheck = (typeof RECONCILIATION_CHECKS)[number];
 export interface Finding {
   check: ReconciliationCheck;
   event_id: string | null;
-  /** The row that does not add up: a seat, section, reservation, ticket or payment id. */
+  /** The row that does not add up: a seat, section, reservation, ticket, payment, listing, resale purchase or payout id. */
   subject: string;
   detail: string;
 }
@@ -112,17 +116,48 @@ const QUERIES: Record<Exclude<ReconciliationCheck, 'HOLD_WITHOUT_WORKFLOW'>, str
   REFUND_OF_ACTIVE_ORDER: `
     SELECT o.event_id, p.id::text AS subject, format('payment %s while order %s is CONFIRMED', p.status, o.id) AS detail
       FROM payments p JOIN orders o ON o.payment_id = p.id
-     WHERE p.status IN ('REFUNDING', 'REFUNDED') AND o.status = 'CONFIRMED'`,
+     WHERE p.status IN ('REFUNDING', 'REFUNDED') AND o.status = 'CONFIRMED'
+    UNION ALL
+    SELECT l.event_id, rp.id::text, format('resale purchase %s while its listing %s is SOLD and order %s CONFIRMED', rp.status, l.id, o.id)
+      FROM resale_purchases rp JOIN resale_listings l ON l.purchase_id = rp.id AND l.status = 'SOLD' JOIN orders o ON o.id = l.order_id
+     WHERE rp.status IN ('REFUNDING', 'REFUNDED') AND o.status = 'CONFIRMED'`,
   MONEY_UNSETTLED: `
     SELECT r.event_id, p.id::text AS subject, format('payment %s for %s', p.status, date_trunc('second', now() - p.updated_at)) AS detail
       FROM payments p JOIN reservations r ON r.id = p.reservation_id
      WHERE p.status IN ('PENDING', 'REFUNDING') AND p.updated_at < now() - make_interval(secs => $1)
     UNION ALL
     SELECT event_id, id::text, format('order REFUNDING for %s', date_trunc('second', now() - refund_requested_at))
-      FROM orders WHERE status = 'REFUNDING' AND refund_requested_at < now() - make_interval(secs => $1)`,
+      FROM orders WHERE status = 'REFUNDING' AND refund_requested_at < now() - make_interval(secs => $1)
+    UNION ALL
+    SELECT l.event_id, rp.id::text, format('resale purchase %s for %s', rp.status, date_trunc('second', now() - rp.updated_at))
+      FROM resale_purchases rp JOIN resale_listings l ON l.id = rp.listing_id
+     WHERE rp.status IN ('PENDING', 'REFUNDING') AND rp.updated_at < now() - make_interval(secs => $1)
+    UNION ALL
+    SELECT l.event_id, po.id::text, format('resale payout PENDING for %s', date_trunc('second', now() - po.updated_at))
+      FROM resale_payouts po JOIN resale_listings l ON l.id = po.listing_id
+     WHERE po.status = 'PENDING' AND po.updated_at < now() - make_interval(secs => $1)`,
+  PAYOUT_MISMATCH: `
+    SELECT l.event_id, l.id::text AS subject,
+           format('SOLD %s ago with %s payout(s) paid (%s cents; the seller is owed %s)', date_trunc('second', now() - l.closed_at),
+                  count(po.id), coalesce(sum(po.amount_cents), 0), l.seller_payout_cents) AS detail
+      FROM resale_listings l
+      LEFT JOIN resale_payouts po ON po.listing_id = l.id AND po.status = 'PAID'
+     WHERE l.status = 'SOLD' AND l.closed_at < now() - make_interval(secs => $1)
+     GROUP BY l.event_id, l.id, l.closed_at, l.seller_payout_cents
+    HAVING count(po.id) <> 1 OR coalesce(sum(po.amount_cents), 0) <> l.seller_payout_cents
+    UNION ALL
+    SELECT l.event_id, po.id::text, format('payout %s of %s cents for listing %s, which is %s', po.status, po.amount_cents, l.id, l.status)
+      FROM resale_payouts po JOIN resale_listings l ON l.id = po.listing_id
+     WHERE po.status IN ('PENDING', 'PAID') AND l.status <> 'SOLD'`,
+  RESALE_CHARGE_WITHOUT_SALE: `
+    SELECT l.event_id, rp.id::text AS subject,
+           format('%s cents captured %s ago for listing %s (%s), which it did not buy; not refunded', rp.amount_cents,
+                  date_trunc('second', now() - rp.updated_at), l.id, l.status) AS detail
+      FROM resale_purchases rp JOIN resale_listings l ON l.id = rp.listing_id
+     WHERE rp.status = 'SUCCEEDED' AND l.purchase_id IS DISTINCT FROM rp.id AND rp.updated_at < now() - make_interval(secs => $1)`,
 };
 
-const MONEY_CHECKS = new Set<ReconciliationCheck>(['CAPTURED_WITHOUT_ORDER', 'MONEY_UNSETTLED']);
+const MONEY_CHECKS = new Set<ReconciliationCheck>(['CAPTURED_WITHOUT_ORDER', 'MONEY_UNSETTLED', 'PAYOUT_MISMATCH', 'RESALE_CHARGE_WITHOUT_SALE']);
 
 /** Runs every database check. `HOLD_WITHOUT_WORKFLOW` needs Temporal: see openReservations(). */
 export async function runDatabaseChecks(pool: Pool, options: CheckOptions): Promise<CheckResults> {

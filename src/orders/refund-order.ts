@@ -4,6 +4,8 @@ import { AppError } from '../domain/errors';
 import { enqueueRefundEmails } from '../email/order-emails';
 import { appendAudit } from '../inventory/audit';
 import { lockReservation } from '../inventory/locks';
+import { withdrawListingsOfOrder } from '../resale/close-listing';
+import { markPurchasesRefunding, purchasesRefundedWithOrder, refundOfResoldPlaces } from '../resale/refund-of-resold-places';
 import { recordTicketEvents } from '../tickets/issue-tickets';
 import { offerFreedPlaces, offersMadeAfter, type WaitlistOffer } from '../waitlist/offer-places';
 import type { OrderStatus } from './orders-repository';
@@ -19,17 +21,23 @@ export interface RefundStart {
   gaReleased: Array<{ section_id: string; quantity: number }>;
   /** Holds the returned places became for fans on the waiting lists (a repeated call: those the first made). */
   offers: WaitlistOffer[];
+  /** The last resale purchase of each place sold on resale: refunded in full to its buyer (docs/money.md). */
+  resalePurchaseIds: string[];
+  /** Resale listings of the order the refund withdrew (their workflows are told). */
+  withdrawnListingIds: string[];
 }
 
 /**
  * The first step of an order's refund, in one transaction: the order leaves CONFIRMED (so its payment
  * may now be refunded), every ticket of the order stops opening the door, the seats and GA places go
- * back on sale, and the reservation reads REFUNDED. Locks in the inventory's order (src/inventory/locks.ts):
- * the order and its reservation, then seats by id, then GA counters by section, then the order's
- * tickets; every write is compared with the rows it was meant to change. A transfer of one of the
- * tickets takes the order's row first too, so it either committed before this read the tickets or
- * waits and then finds its ticket cancelled. Idempotent: a refund already under way or done is
- * answered as it is.
+ * back on sale, its open resale listings are withdrawn, and the reservation reads REFUNDED. Places
+ * sold on resale are refunded to their last buyer: their face value stays with the order's payment
+ * (`kept_cents`) and their last purchase is marked for a refund. Locks in the inventory's order
+ * (src/inventory/locks.ts): the order and its reservation, then seats by id, then GA counters by
+ * section, then the payment, then the order's tickets, listings and resale purchases; every write is
+ * compared with the rows it was meant to change. A transfer or a resale of one of the tickets takes
+ * the order's row first too, so it either committed before this read the tickets or waits and then
+ * finds its ticket cancelled. Idempotent: a refund already under way or done is answered as it is.
  */
 export async function beginOrderRefund(pool: Pool, cmd: { orderId: string; actor: string; reason: string }): Promise<RefundStart> {
   return withTransaction(pool, async (db) => {
@@ -41,14 +49,26 @@ export async function beginOrderRefund(pool: Pool, cmd: { orderId: string; actor
     if (!order) throw new AppError('NOT_FOUND', 'order not found');
     const source = `order:${cmd.orderId}`;
     const start = { orderId: cmd.orderId, eventId: order.event_id, paymentId: order.payment_id, status: order.status, seatsReleased: [], gaReleased: [], offers: [] };
-    if (order.status !== 'CONFIRMED') return { ...start, offers: await offersMadeAfter(db, source) };
+    const listingReason = cmd.reason.startsWith('event cancelled') ? 'EVENT_CANCELLED' : 'ORDER_REFUNDED';
+    if (order.status !== 'CONFIRMED') {
+      return {
+        ...start,
+        offers: await offersMadeAfter(db, source),
+        resalePurchaseIds: await purchasesRefundedWithOrder(db, cmd.orderId),
+        withdrawnListingIds: await withdrawListingsOfOrder(db, cmd.orderId, listingReason),
+      };
+    }
 
     await lockReservation(db, order.reservation_id);
+    const resold = await refundOfResoldPlaces(db, cmd.orderId);
     const seatsReleased = await returnSeats(db, order.reservation_id);
     const gaReleased = await returnGa(db, order.reservation_id, order.event_id);
+    await keepResoldPart(db, order.payment_id, resold.keptCents);
     const cancelled = await cancelUsableTickets(db, cmd.orderId, order.reservation_id);
     await recordTicketEvents(db, cancelled, 'CANCELLED', cmd.actor, `order refunded: ${cmd.reason}`);
+    const withdrawnListingIds = await withdrawListingsOfOrder(db, cmd.orderId, listingReason);
     await db.query(`UPDATE orders SET status = 'REFUNDING', refund_requested_at = now(), refund_reason = $2 WHERE id = $1`, [cmd.orderId, cmd.reason]);
+    await markPurchasesRefunding(db, resold.purchaseIds);
     await db.query(`UPDATE reservations SET status = 'REFUNDED', updated_at = now() WHERE id = $1`, [order.reservation_id]);
     await appendAudit(
       db,
@@ -67,16 +87,33 @@ export async function beginOrderRefund(pool: Pool, cmd: { orderId: string; actor
       source,
     });
     await enqueueRefundEmails(db, { orderId: cmd.orderId, cancelledTicketIds: cancelled });
-    return { ...start, status: 'REFUNDING', seatsReleased: seatsReleased.map((s) => s.id), gaReleased, offers };
+    return {
+      ...start,
+      status: 'REFUNDING',
+      seatsReleased: seatsReleased.map((s) => s.id),
+      gaReleased,
+      offers,
+      resalePurchaseIds: resold.purchaseIds,
+      withdrawnListingIds,
+    };
   });
 }
 
-/** The last step: the money is back, so the order reads REFUNDED. Idempotent. */
+/** The face value of places resold stays a sale of the order's payment; the rest of it goes back. */
+async function keepResoldPart(db: PoolClient, paymentId: string, keptCents: number): Promise<void> {
+  if (keptCents === 0) return;
+  const kept = await db.query(`UPDATE payments SET kept_cents = $2 WHERE id = $1 AND status = 'SUCCEEDED' AND amount_cents >= $2`, [paymentId, keptCents]);
+  expectReturned(kept.rowCount, 1, 'payment keeping the face value of resold places');
+}
+
+/** The last step: the money is back (the order's payment, and each resale purchase it gives back), so the order reads REFUNDED. Idempotent. */
 export async function completeOrderRefund(pool: Pool, orderId: string): Promise<OrderStatus> {
   const { rows } = await pool.query<{ status: OrderStatus }>(
     `UPDATE orders o SET status = 'REFUNDED', refunded_at = now()
       WHERE o.id = $1 AND o.status = 'REFUNDING'
         AND EXISTS (SELECT 1 FROM payments p WHERE p.id = o.payment_id AND p.status = 'REFUNDED')
+        AND NOT EXISTS (SELECT 1 FROM resale_listings l JOIN resale_purchases rp ON rp.id = l.purchase_id
+                         WHERE l.order_id = o.id AND rp.status = 'REFUNDING')
       RETURNING o.status`,
     [orderId],
   );

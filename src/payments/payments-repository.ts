@@ -19,6 +19,8 @@ interface PaymentRow {
   failure_code: string | null;
   provider_payment_id: string | null;
   amount_cents: number;
+  /** What stays a sale when its order is refunded: the face value of places its buyer resold (docs/money.md). */
+  kept_cents: number;
 }
 
 /** How a charge key ended, as the workflow needs it. */
@@ -27,7 +29,7 @@ export type SettledCharge =
   | { status: 'DECLINED'; paymentId: string; declineCode: string; paymentAttempts: number }
   | { status: 'VOIDED'; paymentId: string | null };
 
-const PAYMENT_COLUMNS = 'id, reservation_id, status, failure_code, provider_payment_id, amount_cents';
+const PAYMENT_COLUMNS = 'id, reservation_id, status, failure_code, provider_payment_id, amount_cents, kept_cents';
 const UNIQUE_VIOLATION = '23505';
 
 /**
@@ -123,9 +125,11 @@ export async function recordProviderPayment(
 export type RefundOutcome = { refunded: true } | { refunded: false; reason: 'SOLD' | 'NOT_CAPTURED' };
 
 /**
- * Gives captured money back once. A payment that pays for a confirmed order is never refunded here
- * (only by refunding that order), and a payment being refunded can no longer pay for a sale: the
- * decision and the REFUNDING mark are taken under the payment's row lock, which a sale takes too.
+ * Gives captured money back once: all of it, less what its order's refund kept as a sale (the face
+ * value of places resold; nothing to send when that is all of it). A payment that pays for a
+ * confirmed order is never refunded here (only by refunding that order), and a payment being refunded
+ * can no longer pay for a sale: the decision and the REFUNDING mark are taken under the payment's row
+ * lock, which a sale takes too.
  */
 export async function refundOnce(pool: Pool, provider: PaymentProvider, paymentId: string): Promise<RefundOutcome> {
   const decision = await withTransaction(pool, async (db) => {
@@ -147,12 +151,11 @@ export async function refundOnce(pool: Pool, provider: PaymentProvider, paymentI
     return payment;
   });
   if ('refunded' in decision) return decision;
-  if (!decision.provider_payment_id) throw new Error(`payment ${paymentId} has no provider id to refund`);
-  await provider.refund({
-    providerPaymentId: decision.provider_payment_id,
-    amountCents: decision.amount_cents,
-    idempotencyKey: `refund:${decision.id}`,
-  });
+  const refundCents = decision.amount_cents - decision.kept_cents;
+  if (refundCents > 0) {
+    if (!decision.provider_payment_id) throw new Error(`payment ${paymentId} has no provider id to refund`);
+    await provider.refund({ providerPaymentId: decision.provider_payment_id, amountCents: refundCents, idempotencyKey: `refund:${decision.id}` });
+  }
   await pool.query(`UPDATE payments SET status = 'REFUNDED', refunded_at = now(), updated_at = now() WHERE id = $1 AND status = 'REFUNDING'`, [paymentId]);
   return { refunded: true };
 }

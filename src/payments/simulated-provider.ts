@@ -3,9 +3,11 @@ import type { Redis } from 'ioredis';
 import {
   PaymentDeclinedError,
   PaymentTransientError,
+  PayoutRefusedError,
   type ChargeRequest,
   type ChargeResolution,
   type PaymentProvider,
+  type PayoutResolution,
 } from './provider';
 
 /**
@@ -15,7 +17,7 @@ import {
  *   pm_card_error        fails transiently twice per idempotency key, then succeeds
  *   pm_card_slow         takes 3 s, then succeeds
  *   pm_card_unreachable  the processor cannot be reached: every charge attempt fails transiently
- * Any other method is declined as unknown.
+ * Any other method is declined as unknown. Payouts (to a resale's seller) always go through.
  *
  * Like a real processor it keeps a ledger (in Redis, so several worker processes see one provider):
  * the first outcome of an idempotency key is final, a retried charge answers it again, and resolving
@@ -60,11 +62,29 @@ export function createSimulatedProvider(redis: Redis, options: { slowMs?: number
     async refund(request) {
       await redis.set(`simpay:refund:${request.providerPaymentId}`, String(request.amountCents), 'EX', LEDGER_TTL_SECONDS, 'NX');
     },
+    async payout(request) {
+      const outcome = await ledger.settlePayout(request.idempotencyKey, {
+        status: 'PAID',
+        providerPayoutId: `simpo_${digest(request.idempotencyKey)}`,
+        amountCents: request.amountCents,
+        destination: request.destination,
+      });
+      if (outcome.status !== 'PAID') throw new PayoutRefusedError(request.idempotencyKey);
+      return { providerPayoutId: outcome.providerPayoutId };
+    },
+    async resolvePayout(idempotencyKey) {
+      const outcome = await ledger.settlePayout(idempotencyKey, { status: 'VOIDED' });
+      return outcome.status === 'PAID' ? { status: 'PAID', providerPayoutId: outcome.providerPayoutId } : { status: 'VOIDED' };
+    },
   };
 }
 
+/** A payout as the simulated processor's books keep it: to whom and how much, besides the outcome. */
+export type SimulatedPayout = (PayoutResolution & { status: 'PAID'; amountCents: number; destination: string }) | { status: 'VOIDED' };
+
 const LEDGER_TTL_SECONDS = 7 * 86_400;
 const chargeKey = (idempotencyKey: string): string => `simpay:charge:${idempotencyKey}`;
+const payoutKey = (idempotencyKey: string): string => `simpay:payout:${idempotencyKey}`;
 
 /** The simulated processor's books, readable by tests ("was this buyer charged, and how often?"). */
 export function simulatedLedger(redis: Redis) {
@@ -97,6 +117,63 @@ export function simulatedLedger(redis: Redis) {
     },
     async refunded(providerPaymentId: string): Promise<boolean> {
       return (await redis.exists(`simpay:refund:${providerPaymentId}`)) === 1;
+    },
+    /** The amount refunded on a provider payment, or null if it was not refunded. */
+    async refundedAmount(providerPaymentId: string): Promise<number | null> {
+      const raw = await redis.get(`simpay:refund:${providerPaymentId}`);
+      return raw === null ? null : Number(raw);
+    },
+    /** The first outcome recorded for a payout key wins; later ones get it back. */
+    async settlePayout(idempotencyKey: string, outcome: SimulatedPayout): Promise<SimulatedPayout> {
+      const stored = await redis.set(payoutKey(idempotencyKey), JSON.stringify(outcome), 'EX', LEDGER_TTL_SECONDS, 'NX');
+      if (stored) return outcome;
+      const raw = await redis.get(payoutKey(idempotencyKey));
+      return raw ? (JSON.parse(raw) as SimulatedPayout) : outcome;
+    },
+    /**
+     * Captured charges and paid payouts of many subjects at once, in one pass over the books: by the first
+     * segment of their key (a reservation's or a listing's id).
+     */
+    async booksOf(subjects: ReadonlySet<string>): Promise<Map<string, { charges: number; payouts: number; payoutCents: number }>> {
+      const books = new Map([...subjects].map((id) => [id, { charges: 0, payouts: 0, payoutCents: 0 }]));
+      for (const kind of ['charge', 'payout'] as const) {
+        const keys: string[] = [];
+        let cursor = '0';
+        do {
+          const [next, batch] = await redis.scan(cursor, 'MATCH', `simpay:${kind}:*`, 'COUNT', 1000);
+          cursor = next;
+          keys.push(...batch.filter((key) => subjects.has(key.slice(`simpay:${kind}:`.length).split(':')[0] ?? '')));
+        } while (cursor !== '0');
+        const values = keys.length ? await redis.mget(keys) : [];
+        keys.forEach((key, i) => {
+          const outcome = values[i] ? (JSON.parse(values[i]!) as ChargeResolution | SimulatedPayout) : null;
+          const book = books.get(key.slice(`simpay:${kind}:`.length).split(':')[0] ?? '');
+          if (!book || !outcome) return;
+          if (kind === 'charge' && outcome.status === 'SUCCEEDED') book.charges += 1;
+          if (kind === 'payout' && outcome.status === 'PAID') {
+            book.payouts += 1;
+            book.payoutCents += (outcome as { amountCents: number }).amountCents;
+          }
+        });
+      }
+      return books;
+    },
+    /** Every payout made with a key starting with `prefix` (payout keys start with the listing id). */
+    async paidPayouts(prefix: string): Promise<Array<{ idempotencyKey: string; amountCents: number; destination: string }>> {
+      const keys: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, batch] = await redis.scan(cursor, 'MATCH', `${payoutKey(prefix)}*`, 'COUNT', 500);
+        cursor = next;
+        keys.push(...batch);
+      } while (cursor !== '0');
+      const paid = [];
+      for (const key of keys) {
+        const raw = await redis.get(key);
+        const outcome = raw ? (JSON.parse(raw) as SimulatedPayout) : null;
+        if (outcome?.status === 'PAID') paid.push({ idempotencyKey: key.slice(payoutKey('').length), amountCents: outcome.amountCents, destination: outcome.destination });
+      }
+      return paid;
     },
   };
 }

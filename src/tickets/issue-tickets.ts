@@ -32,7 +32,9 @@ export async function issueTickets(
     lines: TicketLine[];
     actor: string;
     transferredFrom?: string;
-    /** Ids chosen by the caller (a transfer names the new ticket before it exists); generated otherwise. */
+    /** The ticket this one replaces after a resale (its buyer's new ticket). */
+    resoldFrom?: string;
+    /** Ids chosen by the caller (a transfer or a resale names the new ticket before it exists); generated otherwise. */
     ticketIds?: string[];
   },
   sign: TicketSigner,
@@ -58,8 +60,8 @@ export async function issueTickets(
     }),
   );
   const inserted = await db.query(
-    `INSERT INTO tickets (id, order_id, event_id, section_id, seat_id, owner_id, qr_code, transferred_from, place_number)
-     SELECT t.id, $1, $2, t.section_id, t.seat_id, $3, t.qr_code, $8, t.place_number
+    `INSERT INTO tickets (id, order_id, event_id, section_id, seat_id, owner_id, qr_code, transferred_from, place_number, resold_from)
+     SELECT t.id, $1, $2, t.section_id, t.seat_id, $3, t.qr_code, $8, t.place_number, $10
        FROM unnest($4::uuid[], $5::uuid[], $6::uuid[], $7::text[], $9::int[]) AS t(id, section_id, seat_id, qr_code, place_number)`,
     [
       cmd.orderId,
@@ -71,14 +73,20 @@ export async function issueTickets(
       codes,
       cmd.transferredFrom ?? null,
       lines.map((l) => l.placeNumber),
+      cmd.resoldFrom ?? null,
     ],
   );
   expectRows(inserted.rowCount, lines.length, 'tickets issued');
-  await recordTicketEvents(db, ticketIds, cmd.transferredFrom ? 'TRANSFERRED_IN' : 'ISSUED', cmd.actor, cmd.transferredFrom ? `from ticket ${cmd.transferredFrom}` : `order ${cmd.orderId}`);
+  const [action, detail] = cmd.transferredFrom
+    ? (['TRANSFERRED_IN', `from ticket ${cmd.transferredFrom}`] as const)
+    : cmd.resoldFrom
+      ? (['RESOLD_IN', `bought on resale from ticket ${cmd.resoldFrom}`] as const)
+      : (['ISSUED', `order ${cmd.orderId}`] as const);
+  await recordTicketEvents(db, ticketIds, action, cmd.actor, detail);
   return ticketIds;
 }
 
-export type TicketAction = 'ISSUED' | 'USED' | 'SCAN_REFUSED' | 'TRANSFERRED_OUT' | 'TRANSFERRED_IN' | 'CANCELLED';
+export type TicketAction = 'ISSUED' | 'USED' | 'SCAN_REFUSED' | 'TRANSFERRED_OUT' | 'TRANSFERRED_IN' | 'CANCELLED' | 'RESOLD_OUT' | 'RESOLD_IN';
 
 export async function recordTicketEvents(
   db: Pick<PoolClient, 'query'>,

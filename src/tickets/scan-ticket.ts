@@ -6,28 +6,47 @@ import { TicketCodeError, verifyTicketCode } from './ticket-codes';
 import { loadTicket, type TicketView } from './ticket-view';
 
 /**
- * A scan at the door of `eventId` (absent or null: any event's, for an admin). The code's signature is checked
- * first (a forged, altered, truncated or wrong-key code is 400 INVALID_SIGNATURE and touches nothing);
- * then one conditional UPDATE turns the ticket from ACTIVE to USED, only for the door's event, so of
- * two scanners reading the same code in the same instant exactly one admits it. Any other case is
- * refused with its code (another event's ticket first: WRONG_EVENT), and the refusal is recorded.
+ * A scan at the door of `eventId` (absent or null: any event's, for an admin). The code's signature is
+ * checked first (a forged, altered, truncated or wrong-key code is 400 INVALID_SIGNATURE and touches
+ * nothing); then one statement turns the ticket from ACTIVE to USED, only for the door's event, so of
+ * two scanners reading the same code in the same instant exactly one admits it, and withdraws the
+ * ticket's open resale listing if it has one (a ticket used at the door cannot be sold any more). Any
+ * other case is refused with its code (another event's ticket first: WRONG_EVENT), and the refusal is
+ * recorded.
  */
 export async function scanTicket(
   pool: Pool,
   publicKeys: ReadonlyMap<string, KeyObject>,
   cmd: { code: string; scannerId: string; eventId?: string | null },
 ): Promise<TicketView> {
+  return (await scanTicketAtDoor(pool, publicKeys, cmd)).ticket;
+}
+
+/** scanTicket, also naming the resale listing the scan withdrew (its workflow is told by the caller). */
+export async function scanTicketAtDoor(
+  pool: Pool,
+  publicKeys: ReadonlyMap<string, KeyObject>,
+  cmd: { code: string; scannerId: string; eventId?: string | null },
+): Promise<{ ticket: TicketView; withdrawnListingId: string | null }> {
   const claims = verifiedClaims(cmd.code, publicKeys);
-  const admitted = await pool.query(
-    `UPDATE tickets SET status = 'USED', used_at = now(), used_by = $2
-      WHERE id = $1 AND qr_code = $3 AND status = 'ACTIVE' AND ($4::uuid IS NULL OR event_id = $4::uuid)`,
+  // The ticket's row, then its listing's: the lock order of a resale's sale (src/inventory/locks.ts).
+  const { rows } = await pool.query<{ admitted: number; withdrawn: string | null }>(
+    `WITH admitted AS (
+       UPDATE tickets SET status = 'USED', used_at = now(), used_by = $2
+        WHERE id = $1 AND qr_code = $3 AND status = 'ACTIVE' AND ($4::uuid IS NULL OR event_id = $4::uuid)
+        RETURNING id
+     ), withdrawn AS (
+       UPDATE resale_listings SET status = 'WITHDRAWN', closed_at = now(), close_reason = 'SCANNED'
+        WHERE ticket_id IN (SELECT id FROM admitted) AND status = 'LISTED' RETURNING id
+     )
+     SELECT (SELECT count(*) FROM admitted)::int AS admitted, (SELECT id FROM withdrawn) AS withdrawn`,
     [claims.tid, cmd.scannerId, cmd.code, cmd.eventId ?? null],
   );
-  if (admitted.rowCount === 1) {
-    await recordTicketEvents(pool, [claims.tid], 'USED', `scanner:${cmd.scannerId}`);
+  if (rows[0]?.admitted === 1) {
+    await recordTicketEvents(pool, [claims.tid], 'USED', `scanner:${cmd.scannerId}`, rows[0].withdrawn ? `resale listing ${rows[0].withdrawn} withdrawn` : null);
     const ticket = await loadTicket(pool, claims.tid);
     if (!ticket) throw new Error(`ticket ${claims.tid} vanished after its scan`);
-    return ticket;
+    return { ticket, withdrawnListingId: rows[0].withdrawn };
   }
   const ticket = await loadTicket(pool, claims.tid);
   if (!ticket || ticket.qr_code !== cmd.code) {
@@ -62,6 +81,8 @@ export function refusalFor(ticket: TicketView): AppError {
       return new AppError('ALREADY_USED', 'this ticket was already used', { used_at: ticket.used_at, ticket_id: ticket.ticket_id });
     case 'TRANSFERRED':
       return new AppError('TICKET_TRANSFERRED', 'this ticket was transferred; only the new code opens the door', { ticket_id: ticket.ticket_id });
+    case 'RESOLD':
+      return new AppError('TICKET_RESOLD', "this ticket was sold on resale; only the buyer's new code opens the door", { ticket_id: ticket.ticket_id });
     default:
       return new AppError('TICKET_CANCELLED', 'this ticket was cancelled (its order was refunded)', { ticket_id: ticket.ticket_id });
   }

@@ -41,6 +41,11 @@ export async function transferTicket(
       const view = await loadTicket(db, cmd.ticketId);
       throw view ? refusalFor(view) : new AppError('NOT_FOUND', 'ticket not found');
     }
+    // A listed ticket is for sale: passing it on would sell a buyer a ticket that is gone.
+    const listed = await db.query<{ id: string }>(`SELECT id FROM resale_listings WHERE ticket_id = $1 AND status = 'LISTED'`, [cmd.ticketId]);
+    if (listed.rows[0]) {
+      throw new AppError('ALREADY_LISTED', 'the ticket is listed for resale; withdraw the listing before transferring it', { listing_id: listed.rows[0].id });
+    }
     const recipient = await db.query<{ id: string }>('SELECT id FROM users WHERE lower(email) = lower($1)', [cmd.toEmail.trim()]);
     const to = recipient.rows[0]?.id;
     if (!to) throw invalidRecipient('no registered user has this email');

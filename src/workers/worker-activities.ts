@@ -11,6 +11,7 @@ import { createOrderRefundActivities } from '../activities/order-refund-activiti
 import { createPaymentActivities } from '../activities/payment-activities';
 import { createPricingActivities } from '../activities/pricing-activities';
 import { createReservationActivities } from '../activities/reservation-activities';
+import { createResaleActivities } from '../activities/resale-activities';
 import { createWaitingRoomActivities } from '../activities/waiting-room-activities';
 import { createEmailStarter, EMAILS_WAIT_IN_OUTBOX, type EmailStarter } from '../email/email-starter';
 import type { MailSettings } from '../email/mail-settings';
@@ -42,6 +43,7 @@ export function createWorkerActivities(deps: WorkerActivityDeps) {
     ...createOperationsActivities(deps),
     ...createWaitingRoomActivities(deps),
     ...createPricingActivities(deps),
+    ...createResaleActivities(deps),
     ...(deps.deployment ? createDeploymentActivities({ pool: deps.pool, redis: deps.redis, temporal: deps.temporal, ...deps.deployment }) : {}),
   };
 }

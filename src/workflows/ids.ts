@@ -54,3 +54,11 @@ export function emailWorkflowId(key: { kind: string; businessId: string }): stri
 
 /** The Schedule that starts the delivery of emails whose start after their commit failed. */
 export const EMAIL_SWEEP_SCHEDULE_ID = 'email-sweep';
+
+/** One workflow per resale listing (its id is made by the API, one per listing request). */
+export function resaleListingWorkflowId(listingId: string): string {
+  return `resale-listing-${listingId}`;
+}
+
+/** The listing workflow's type (its function's name: src/workflows/resale-listing-workflow.ts). */
+export const RESALE_LISTING_WORKFLOW_TYPE = 'resaleListingWorkflow';

@@ -10,3 +10,4 @@ export { pricingWorkflow } from './pricing-workflow';
 export { retireBuildsWorkflow } from './retire-builds-workflow';
 export { emailWorkflow } from './email-workflow';
 export { emailSweepWorkflow } from './email-sweep-workflow';
+export { resaleListingWorkflow } from './resale-listing-workflow';

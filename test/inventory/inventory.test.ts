@@ -29,6 +29,8 @@ const okProvider: PaymentProvider = {
   charge: async (r) => ({ providerPaymentId: `test_${r.idempotencyKey}` }),
   resolve: async (key) => ({ status: 'SUCCEEDED', providerPaymentId: `test_${key}` }),
   refund: async () => undefined,
+  payout: async (r) => ({ providerPayoutId: `test_${r.idempotencyKey}` }),
+  resolvePayout: async (key) => ({ status: 'PAID', providerPayoutId: `test_${key}` }),
 };
 
 function command(eventId: string, userId: string, overrides: Partial<HoldCommand> = {}): HoldCommand {

@@ -24,6 +24,8 @@ export function recordingProvider(): PaymentProvider & { refundKeys: string[] } 
     refund: async (r) => {
       refundKeys.push(r.idempotencyKey);
     },
+    payout: async (r) => ({ providerPayoutId: `test_${r.idempotencyKey}` }),
+    resolvePayout: async (key) => ({ status: 'PAID', providerPayoutId: `test_${key}` }),
   };
 }
 

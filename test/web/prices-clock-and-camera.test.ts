@@ -103,9 +103,11 @@ describe("the door's scanner reads the ticket's QR code with the camera", () => 
   let cameraBrowser: Browser;
   let buyer: Buyer;
   let codes: string[];
+  let eventId: string;
 
   beforeAll(async () => {
     const event = await createEventViaApi(e2e.api, e2e.admin, { rows: 1, seatsPerRow: 4 });
+    eventId = event.eventId;
     buyer = await registerBuyer(e2e.api);
     const held = await e2e.api.post('/api/v1/reservations', { event_id: event.eventId, seat_ids: event.seatIds.slice(0, 2) }, { token: buyer.token });
     const paid = await e2e.api.post(`/api/v1/reservations/${held.body.reservation_id}/confirm`, { payment_method_id: 'pm_card_visa' }, { token: buyer.token });
@@ -125,7 +127,7 @@ describe("the door's scanner reads the ticket's QR code with the camera", () => 
     await context.grantPermissions(['camera']);
     const page = await context.newPage();
     const errors = collectPageErrors(page);
-    await page.goto('/scanner');
+    await page.goto(`/scanner?event=${eventId}`);
     await page.getByRole('button', { name: 'Scan with the camera' }).click();
     const verdict = page.getByTestId('verdict');
     await textBecomes(page, verdict, /ADMITTED/);

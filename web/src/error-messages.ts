@@ -1,5 +1,6 @@
 import { ApiError } from './api/client';
 import type { ErrorCode } from './api/types';
+import { formatMoney } from './format';
 
 /**
  * Every contract error code in words a fan understands: the one place the page turns an API refusal
@@ -34,6 +35,12 @@ const FAN_WORDS: Record<ErrorCode, string> = {
   WRONG_EVENT: 'This ticket is for another event.',
   TICKET_CANCELLED: 'This ticket was cancelled (its order was refunded).',
   TICKET_TRANSFERRED: 'This ticket was passed to someone else; only their new ticket is valid.',
+  TICKET_RESOLD: 'This ticket was sold on resale; only the buyer\'s new ticket is valid.',
+  RESALE_NOT_ALLOWED: 'Tickets for this event cannot be resold (the organiser does not allow it, or the event has started).',
+  TICKET_NOT_ACTIVE: 'Only a valid ticket that has not been used, passed on or refunded can be sold.',
+  ALREADY_LISTED: 'This ticket is already for sale. Withdraw that listing first.',
+  LISTING_UNAVAILABLE: 'This ticket is no longer for sale: someone else bought it, or the seller withdrew it.',
+  OWN_LISTING: 'This is your own ticket for sale. You can withdraw it from My tickets.',
   REFUND_NOT_POSSIBLE: 'This order cannot be refunded automatically. Please contact us.',
   NO_WAITING_ROOM: 'This event has no waiting room: you can pick seats straight away.',
   TICKETS_AVAILABLE: 'Tickets are available: you can buy them now.',
@@ -41,6 +48,7 @@ const FAN_WORDS: Record<ErrorCode, string> = {
   PAYMENT_IN_PROGRESS: 'Your previous payment is still being processed. Wait a moment before trying again.',
   PAYMENT_NOT_CAPTURED: 'The payment did not go through. Nothing was charged; please try again.',
   IDEMPOTENCY_KEY_REUSED: 'That request was already sent with different details. Please try again.',
+  PRICE_ABOVE_CAP: 'That price is above what the organiser allows for this ticket.',
   PAYLOAD_TOO_LARGE: 'That is too much to send at once.',
   RATE_LIMITED: 'Too many tries in a short time. Please wait a moment.',
   INTERNAL: 'Something went wrong on our side. Please try again.',
@@ -65,6 +73,8 @@ export function fanMessage(err: unknown): string {
       return words + fieldProblems(err.body.details);
     case 'INSUFFICIENT_INVENTORY':
       return typeof err.body.available === 'number' ? `${words} Only ${err.body.available} left.` : words;
+    case 'PRICE_ABOVE_CAP':
+      return typeof err.body.max_price_cents === 'number' ? `${words} The most you can ask is ${formatMoney(err.body.max_price_cents)}.` : words;
     case 'RATE_LIMITED':
       return err.retryAfterSeconds ? `${words} You can try again in ${err.retryAfterSeconds} s.` : words;
     default:

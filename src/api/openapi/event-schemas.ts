@@ -43,6 +43,14 @@ export const presaleInputSchema = z
   })
   .openapi('PresaleWindowInput');
 
+export const resaleRulesSchema = z
+  .object({
+    allowed: z.boolean().default(true),
+    max_price_percent: z.number().int().min(0).max(100).default(100).openapi({ description: "a listing's price at most this share of the ticket's original price" }),
+    fee_percent: z.number().int().min(0).max(20).default(0).openapi({ description: "kept by the organiser from each resale's price; the seller is paid the rest" }),
+  })
+  .openapi('ResaleRules', { description: 'whether and how tickets of the event may be resold at face value' });
+
 export const createEventBodySchema = z
   .object({
     name: visibleText(200),
@@ -69,6 +77,7 @@ export const createEventBodySchema = z
     max_tickets_per_order: z.number().int().min(1).max(100).default(6),
     high_demand: z.boolean().default(false),
     pricing: pricingInputSchema.default({ mode: 'FIXED' }),
+    resale: resaleRulesSchema.default({}),
     presales: z.array(presaleInputSchema).max(10).default([]).openapi({
       description:
         'presale windows before the general sale: each starts before it ends, ends by on_sale_at (which must then be given), and none overlaps another',
@@ -173,6 +182,7 @@ const eventFields = {
   max_hold_extensions: z.number().int(),
   max_tickets_per_order: z.number().int(),
   high_demand: z.boolean(),
+  resale: z.object({ allowed: z.boolean(), max_price_percent: z.number().int(), fee_percent: z.number().int() }),
   created_at: z.string().datetime(),
   venue: venueRefSchema,
 };

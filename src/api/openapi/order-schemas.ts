@@ -1,7 +1,7 @@
 import { z } from './registry';
 import { emailAddress } from './string-formats';
 
-const TICKET_STATUSES = ['ACTIVE', 'USED', 'CANCELLED', 'TRANSFERRED'] as const;
+const TICKET_STATUSES = ['ACTIVE', 'USED', 'CANCELLED', 'TRANSFERRED', 'RESOLD'] as const;
 
 export const ticketSchema = z
   .object({
@@ -17,6 +17,8 @@ export const ticketSchema = z
         'TKT2.<claims>.<signature>: base64url JSON claims (tid ticket, eid event, sec section, seat, lbl label, own owner id, nm owner name, iat issued at, kid key id) and an Ed25519 signature of "TKT2.<claims>", verifiable offline with the public key',
       example: 'TKT2.eyJ0aWQiOi…fQ.3q2-7w…',
     }),
+    event_name: z.string(),
+    event_starts_at: z.string().datetime(),
     section_name: z.string(),
     row: z.string().nullable(),
     number: z.number().int().nullable(),
@@ -24,6 +26,11 @@ export const ticketSchema = z
     used_at: z.string().datetime().nullable(),
     transferred_to: z.string().uuid().nullable().openapi({ description: "the recipient's new ticket, once transferred" }),
     transferred_from: z.string().uuid().nullable().openapi({ description: 'the ticket this one was transferred from' }),
+    resold_to: z.string().uuid().nullable().openapi({ description: "the resale buyer's new ticket, once sold on resale (this one is then RESOLD)" }),
+    resold_from: z.string().uuid().nullable().openapi({ description: 'the ticket this one was bought from on resale' }),
+    face_value_cents: z.number().int().openapi({ description: "what the ticket's place first sold for" }),
+    resale_max_price_cents: z.number().int().nullable().openapi({ description: 'the most it may be listed for on resale; null when the event does not allow resale' }),
+    listing_id: z.string().uuid().nullable().openapi({ description: 'its open resale listing (LISTED), if any' }),
   })
   .openapi('Ticket');
 
@@ -40,7 +47,7 @@ export const orderSchema = z
     created_at: z.string().datetime(),
     refunded_at: z.string().datetime().nullable(),
     event: z.object({ id: z.string().uuid(), name: z.string(), starts_at: z.string().datetime(), venue_name: z.string(), city: z.string() }),
-    tickets: z.array(ticketSchema).openapi({ description: 'the tickets the order issued to its buyer (a transferred one shows as TRANSFERRED)' }),
+    tickets: z.array(ticketSchema).openapi({ description: 'the tickets the order issued to its buyer (a transferred one shows as TRANSFERRED, one sold on resale as RESOLD)' }),
   })
   .openapi('Order');
 

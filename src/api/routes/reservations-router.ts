@@ -148,7 +148,8 @@ function reservationId(raw: string): string {
   return idOr404(raw, 'reservation');
 }
 
-function idempotencyKey(req: Request): string | null {
+/** The request's X-Idempotency-Key, checked; null without one. */
+export function idempotencyKey(req: Request): string | null {
   const key = req.header('x-idempotency-key');
   if (key === undefined) return null;
   if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {

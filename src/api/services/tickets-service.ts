@@ -1,6 +1,7 @@
 import { AppError } from '../../domain/errors';
 import { EMAILS_WAIT_IN_OUTBOX } from '../../email/email-starter';
-import { scanTicket } from '../../tickets/scan-ticket';
+import { tellListingsClosed } from '../../resale/listing-workflows';
+import { scanTicketAtDoor } from '../../tickets/scan-ticket';
 import { ticketSigner } from '../../tickets/ticket-keys';
 import { loadTicket, ticketsOfOwner, type TicketView } from '../../tickets/ticket-view';
 import { transferTicket } from '../../tickets/transfer-ticket';
@@ -20,15 +21,23 @@ export function listMyTickets(deps: ApiDeps, user: AuthUser, limit: number): Pro
 
 /**
  * A scanner account works one event's door: it must say which (event_id), and admits that event's
- * tickets only. An admin may scan without naming one (any event's ticket).
+ * tickets only. An admin may scan without naming one (any event's ticket). A resale listing the scan
+ * withdrew has its workflow told at once (if that fails the listing is closed all the same:
+ * PostgreSQL refuses its sale, and its workflow ends at the event's start).
  */
-export function validateTicket(deps: ApiDeps, scanner: AuthUser, code: string, eventId: string | undefined): Promise<TicketView> {
+export async function validateTicket(deps: ApiDeps, scanner: AuthUser, code: string, eventId: string | undefined): Promise<TicketView> {
   if (!eventId && scanner.role !== 'admin') {
     throw new AppError('VALIDATION_ERROR', "a scanner must say which event's door it is at", {
       details: [{ field: 'event_id', message: 'required for the scanner role: the event whose door this is' }],
     });
   }
-  return scanTicket(deps.pool, deps.ticketKeys.verifying, { code, scannerId: scanner.id, eventId: eventId ?? null });
+  const { ticket, withdrawnListingId } = await scanTicketAtDoor(deps.pool, deps.ticketKeys.verifying, {
+    code,
+    scannerId: scanner.id,
+    eventId: eventId ?? null,
+  });
+  if (withdrawnListingId) await tellListingsClosed(deps.temporal, [withdrawnListingId], 'SCANNED').catch(() => undefined);
+  return ticket;
 }
 
 export function transferMyTicket(deps: ApiDeps, user: AuthUser, ticketId: string, toEmail: string): Promise<TicketView> {

@@ -6,8 +6,9 @@ import type { z } from 'zod';
 import type { sessionResponse, userSchema } from '../../../src/api/openapi/auth-schemas';
 import type { eventListSchema, eventSchema, eventSummarySchema, seatMapSchema } from '../../../src/api/openapi/event-schemas';
 import type { inventoryChangeSchema, priceChangeSchema, streamReloadSchema } from '../../../src/api/openapi/live-schemas';
-import type { orderListSchema, orderSchema, ticketSchema, validateTicketResponse } from '../../../src/api/openapi/order-schemas';
+import type { orderListSchema, orderSchema, ticketListSchema, ticketSchema, validateTicketResponse } from '../../../src/api/openapi/order-schemas';
 import type { queueStatusSchema } from '../../../src/api/openapi/queue-schemas';
+import type { listingListSchema, listingSchema, purchaseResponse } from '../../../src/api/openapi/resale-schemas';
 import type { createReservationBody, reservationSchema } from '../../../src/api/openapi/reservation-schemas';
 
 export type { ErrorCode } from '../../../src/domain/errors';
@@ -31,3 +32,7 @@ export type Order = z.infer<typeof orderSchema>;
 export type OrderList = z.infer<typeof orderListSchema>;
 export type Ticket = z.infer<typeof ticketSchema>;
 export type TicketAdmitted = z.infer<typeof validateTicketResponse>;
+export type Listing = z.infer<typeof listingSchema>;
+export type ListingList = z.infer<typeof listingListSchema>;
+export type ListingPurchase = z.infer<typeof purchaseResponse>;
+export type TicketList = z.infer<typeof ticketListSchema>;

@@ -7,7 +7,7 @@ import { formatMoney } from '../format';
 import { Notice } from './notice';
 
 /** The simulated provider's cards (../shared/API.md): what each one does is part of its name here. */
-const CARDS = [
+export const CARDS = [
   { id: 'pm_card_visa', label: 'Visa ending 4242 — approved' },
   { id: 'pm_card_declined', label: 'Card ending 0002 — declined' },
   { id: 'pm_card_error', label: 'Card with a network glitch — approved after retries' },

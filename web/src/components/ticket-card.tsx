@@ -5,6 +5,7 @@ import type { Ticket } from '../api/types';
 import { fanMessage } from '../error-messages';
 import { formatDateTime } from '../format';
 import { Notice } from './notice';
+import { ResaleControls } from './resale-controls';
 import { TicketQr } from './ticket-qr';
 
 const STATUS_WORDS: Record<Ticket['status'], string> = {
@@ -12,13 +13,15 @@ const STATUS_WORDS: Record<Ticket['status'], string> = {
   USED: 'Used',
   CANCELLED: 'Cancelled',
   TRANSFERRED: 'Passed to a friend',
+  RESOLD: 'Sold on resale',
 };
 
 export const ticketLabel = (t: Ticket): string =>
   t.row !== null && t.number !== null ? `${t.section_name}, row ${t.row}, seat ${t.number}` : `${t.section_name} (standing)`;
 
-/** One ticket: its QR code while it opens the door, and passing it to a friend by email. */
-export function TicketCard({ ticket, onTransferred }: { ticket: Ticket; onTransferred?: () => void }): JSX.Element {
+/** One ticket: its QR code while it opens the door, passing it to a friend by email, and selling it at face value. */
+/** `onChange`: the ticket was passed on, listed or withdrawn (the page reloads what it shows). */
+export function TicketCard({ ticket, onChange }: { ticket: Ticket; onChange?: () => void }): JSX.Element {
   const [error, setError] = useState<string | null>(null);
   const [sentTo, setSentTo] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -33,7 +36,7 @@ export function TicketCard({ ticket, onTransferred }: { ticket: Ticket; onTransf
     try {
       await post(`/tickets/${ticket.ticket_id}/transfer`, { to_email: email });
       setSentTo(email);
-      onTransferred?.();
+      onChange?.();
     } catch (err) {
       setError(fanMessage(err));
     } finally {
@@ -55,13 +58,16 @@ export function TicketCard({ ticket, onTransferred }: { ticket: Ticket; onTransf
             <summary>Show the code as text</summary>
             <code class="code" data-testid="qr-text">{ticket.qr_code}</code>
           </details>
-          <form class="transfer" onSubmit={(e) => void transfer(e)}>
-            <label for={inputId}>Give this ticket to a friend (their account email)</label>
-            <div class="inline">
-              <input id={inputId} name="to_email" type="email" required autoComplete="off" />
-              <button type="submit" disabled={busy}>Transfer</button>
-            </div>
-          </form>
+          {!ticket.listing_id && (
+            <form class="transfer" onSubmit={(e) => void transfer(e)}>
+              <label for={inputId}>Give this ticket to a friend (their account email)</label>
+              <div class="inline">
+                <input id={inputId} name="to_email" type="email" required autoComplete="off" />
+                <button type="submit" disabled={busy}>Transfer</button>
+              </div>
+            </form>
+          )}
+          <ResaleControls ticket={ticket} label={label} onChange={onChange} />
         </>
       )}
       {sentTo && <Notice kind="success">Sent to {sentTo}. Your old code no longer works.</Notice>}

@@ -5,6 +5,7 @@ import { canBuy, useSession } from '../api/session';
 import type { EventDetail } from '../api/types';
 import { Notice } from '../components/notice';
 import { LoginLink } from '../components/require-login';
+import { ResaleListings } from '../components/resale-listings';
 import { SeatPicker } from '../components/seat-picker';
 import { WaitingRoomPanel } from '../components/waiting-room-panel';
 import { fanMessage } from '../error-messages';
@@ -53,6 +54,7 @@ export function EventPage({ eventId }: { eventId: string }): JSX.Element {
       ) : (
         <SeatPicker event={event} canHold={buyer && event.status === 'SCHEDULED'} queueToken={admission?.queue_token ?? null} />
       )}
+      <ResaleListings event={event} canBuy={buyer} />
     </section>
   );
 }
