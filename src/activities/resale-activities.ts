@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from 'pg';
 import type { ListingView, PurchaseResult } from '../domain/resale';
+import { EMAILS_WAIT_IN_OUTBOX, type EmailStarter } from '../email/email-starter';
 import type { PaymentProvider } from '../payments/provider';
 import type { RefundOutcome } from '../payments/payments-repository';
 import { closeListing, type CloseReason } from '../resale/close-listing';
@@ -20,6 +21,8 @@ export interface ResaleActivityDeps {
   /** The key a resale buyer's new ticket is signed with. */
   ticketKeys: TicketKeys;
   temporal: Client;
+  /** Starts the emails a sale owes once it has committed (without it they wait for the sweep). */
+  emails?: EmailStarter;
 }
 
 /**
@@ -28,7 +31,7 @@ export interface ResaleActivityDeps {
  * its key, a sale by its listing and charge, a payout by its listing, a refund by its purchase) and
  * turns a business refusal into a non-retryable ApplicationFailure with the contract's code.
  */
-export function createResaleActivities({ pool, payments, ticketKeys }: ResaleActivityDeps) {
+export function createResaleActivities({ pool, payments, ticketKeys, emails = EMAILS_WAIT_IN_OUTBOX }: ResaleActivityDeps) {
   const signTicket = ticketSigner(ticketKeys);
   const metrics = createAppMetrics();
   return {
@@ -79,7 +82,7 @@ export function createResaleActivities({ pool, payments, ticketKeys }: ResaleAct
     },
 
     async sellResaleListing(input: { listingId: string; purchaseId: string }): Promise<PurchaseResult> {
-      return asBusinessFailure(() => sellListing(pool, signTicket, input));
+      return asBusinessFailure(() => emails.after(() => sellListing(pool, signTicket, input)));
     },
 
     async refundResalePurchase(input: { purchaseId: string }): Promise<RefundOutcome> {

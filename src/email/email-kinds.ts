@@ -8,6 +8,7 @@ export const EMAIL_KINDS = [
   'TRANSFER_RECEIVED',
   'RESALE_SOLD',
   'RESALE_BOUGHT',
+  'RESALE_REFUNDED',
   'ORDER_REFUNDED',
   'EVENT_CANCELLED',
 ] as const;
@@ -51,6 +52,8 @@ export interface EmailDataByKind {
   RESALE_SOLD: { listingId: string; event: EventFacts; ticket: TicketLabel; payoutCents: number };
   /** To the buyer on resale: their new ticket's code. */
   RESALE_BOUGHT: { listingId: string; event: EventFacts; ticket: TicketWithCode; priceCents: number };
+  /** To a buyer on resale whose purchase an order's refund (or the event's cancellation) gives back in full. */
+  RESALE_REFUNDED: { purchaseId: string; event: EventFacts; ticket: TicketLabel; amountCents: number; eventCancelled: boolean };
   ORDER_REFUNDED: { orderId: string; event: EventFacts; amountCents: number; ticketCount: number; eventCancelled: boolean };
   /** To each fan whose tickets the cancellation voided (one per fan and event, whatever number of orders). */
   EVENT_CANCELLED: { event: EventFacts; ticketCount: number };

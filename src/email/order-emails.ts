@@ -27,8 +27,10 @@ export async function enqueueOrderConfirmedEmail(db: Queryable, orderId: string)
  * is off: one email per fan and event, however many orders they had.
  */
 export async function enqueueRefundEmails(db: Queryable, cmd: { orderId: string; cancelledTicketIds: string[] }): Promise<void> {
-  const { rows } = await db.query<{ user_id: string; event_id: string; total_cents: number; event_status: string }>(
-    `SELECT o.user_id, o.event_id, o.total_cents, e.status AS event_status FROM orders o JOIN events e ON e.id = o.event_id WHERE o.id = $1`,
+  // What goes back to the order's buyer: the payment less the face value of places they resold (kept_cents).
+  const { rows } = await db.query<{ user_id: string; event_id: string; back_cents: number; event_status: string }>(
+    `SELECT o.user_id, o.event_id, (p.amount_cents - p.kept_cents) AS back_cents, e.status AS event_status
+       FROM orders o JOIN events e ON e.id = o.event_id JOIN payments p ON p.id = o.payment_id WHERE o.id = $1`,
     [cmd.orderId],
   );
   const order = rows[0];
@@ -36,12 +38,15 @@ export async function enqueueRefundEmails(db: Queryable, cmd: { orderId: string;
   const event = await eventFacts(db, order.event_id);
   const eventCancelled = order.event_status === 'CANCELLED';
   const cancelled = await ticketFacts(db, cmd.cancelledTicketIds);
-  await enqueueEmail(db, {
-    kind: 'ORDER_REFUNDED',
-    businessId: cmd.orderId,
-    to: await recipient(db, order.user_id),
-    data: { orderId: cmd.orderId, event, amountCents: order.total_cents, ticketCount: cancelled.length, eventCancelled },
-  });
+  // A buyer who resold every place gets nothing back: there is no refund to tell them of.
+  if (order.back_cents > 0) {
+    await enqueueEmail(db, {
+      kind: 'ORDER_REFUNDED',
+      businessId: cmd.orderId,
+      to: await recipient(db, order.user_id),
+      data: { orderId: cmd.orderId, event, amountCents: order.back_cents, ticketCount: cancelled.length, eventCancelled },
+    });
+  }
   if (!eventCancelled) return;
   const holders = new Map<string, number>([[order.user_id, 0]]);
   for (const ticket of cancelled) holders.set(ticket.ownerId, (holders.get(ticket.ownerId) ?? 0) + 1);

@@ -4,6 +4,7 @@ import type { RenderContext, RenderedEmail } from './templates/layout';
 import { orderConfirmed } from './templates/order-confirmed';
 import { orderRefunded } from './templates/order-refunded';
 import { resaleBought } from './templates/resale-bought';
+import { resaleRefunded } from './templates/resale-refunded';
 import { resaleSold } from './templates/resale-sold';
 import { transferReceived } from './templates/transfer-received';
 import { transferSent } from './templates/transfer-sent';
@@ -16,6 +17,7 @@ const TEMPLATES: { [K in EmailKind]: (name: string, data: EmailDataByKind[K], ct
   TRANSFER_RECEIVED: transferReceived,
   RESALE_SOLD: resaleSold,
   RESALE_BOUGHT: resaleBought,
+  RESALE_REFUNDED: resaleRefunded,
   ORDER_REFUNDED: orderRefunded,
   EVENT_CANCELLED: eventCancelled,
 };

@@ -36,3 +36,29 @@ export async function enqueueResaleEmails(db: Queryable, cmd: ResaleEmails): Pro
     data: { listingId: cmd.listingId, event, ticket: withCode(bought), priceCents: cmd.priceCents },
   });
 }
+
+/**
+ * Inside an order's refund transaction, once the resale purchases it gives back are marked REFUNDING:
+ * each of their buyers is told what comes back and that the ticket no longer opens the door. Keyed by
+ * the purchase (a purchase is refunded once).
+ */
+export async function enqueueResaleRefundEmails(db: Queryable, cmd: { purchaseIds: string[]; eventCancelled: boolean }): Promise<void> {
+  if (cmd.purchaseIds.length === 0) return;
+  const { rows } = await db.query<{ purchase_id: string; buyer_id: string; amount_cents: number; ticket_id: string }>(
+    `SELECT p.id AS purchase_id, p.buyer_id, p.amount_cents, l.new_ticket_id AS ticket_id
+       FROM resale_purchases p JOIN resale_listings l ON l.purchase_id = p.id
+      WHERE p.id = ANY($1::uuid[]) ORDER BY p.id`,
+    [cmd.purchaseIds],
+  );
+  if (rows.length !== cmd.purchaseIds.length) throw new Error(`resale refund emails: ${cmd.purchaseIds.length - rows.length} purchase(s) sold no listing`);
+  const tickets = await ticketFacts(db, rows.map((r) => r.ticket_id));
+  const event = await eventFacts(db, tickets[0]!.eventId);
+  for (const [i, row] of rows.entries()) {
+    await enqueueEmail(db, {
+      kind: 'RESALE_REFUNDED',
+      businessId: row.purchase_id,
+      to: await recipient(db, row.buyer_id),
+      data: { purchaseId: row.purchase_id, event, ticket: { ticketId: tickets[i]!.ticketId, label: tickets[i]!.label }, amountCents: row.amount_cents, eventCancelled: cmd.eventCancelled },
+    });
+  }
+}

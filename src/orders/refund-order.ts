@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { withTransaction } from '../db/transaction';
 import { AppError } from '../domain/errors';
 import { enqueueRefundEmails } from '../email/order-emails';
+import { enqueueResaleRefundEmails } from '../email/resale-emails';
 import { appendAudit } from '../inventory/audit';
 import { lockReservation } from '../inventory/locks';
 import { withdrawListingsOfOrder } from '../resale/close-listing';
@@ -87,6 +88,7 @@ export async function beginOrderRefund(pool: Pool, cmd: { orderId: string; actor
       source,
     });
     await enqueueRefundEmails(db, { orderId: cmd.orderId, cancelledTicketIds: cancelled });
+    await enqueueResaleRefundEmails(db, { purchaseIds: resold.purchaseIds, eventCancelled: listingReason === 'EVENT_CANCELLED' });
     return {
       ...start,
       status: 'REFUNDING',

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { withTransaction } from '../db/transaction';
 import { AppError } from '../domain/errors';
+import { enqueueResaleEmails } from '../email/resale-emails';
 import type { ListingView } from '../domain/resale';
 import { expectRows } from '../inventory/locks';
 import { issueTickets, recordTicketEvents, type TicketSigner } from '../tickets/issue-tickets';
@@ -56,6 +57,13 @@ export async function sellListing(pool: Pool, sign: TicketSigner, cmd: { listing
       [cmd.listingId, facts.buyer_id, cmd.purchaseId, newTicketId],
     );
     expectRows(sold.rowCount, 1, 'listing sold');
+    await enqueueResaleEmails(db, {
+      listingId: cmd.listingId,
+      soldTicketId: facts.ticket_id,
+      newTicketId,
+      priceCents: facts.price_cents,
+      payoutCents: facts.seller_payout_cents,
+    });
     return newTicketId;
   });
   const [listing, ticket] = await Promise.all([requireListing(pool, cmd.listingId), loadTicket(pool, soldTicket)]);
@@ -79,6 +87,7 @@ interface SaleFacts {
   seller_id: string;
   listing_status: string;
   price_cents: number;
+  seller_payout_cents: number;
   purchase_status: string | null;
   purchase_listing: string | null;
   purchase_amount: number | null;
@@ -92,8 +101,8 @@ async function lockedFacts(db: PoolClient, cmd: { listingId: string; purchaseId:
        FROM tickets t WHERE t.id = (SELECT ticket_id FROM resale_listings WHERE id = $1) FOR UPDATE`,
     [cmd.listingId],
   );
-  const listing = await db.query<Pick<SaleFacts, 'listing_status' | 'price_cents' | 'seller_id' | 'order_id' | 'event_id'>>(
-    'SELECT status AS listing_status, price_cents, seller_id, order_id, event_id FROM resale_listings WHERE id = $1 FOR UPDATE',
+  const listing = await db.query<Pick<SaleFacts, 'listing_status' | 'price_cents' | 'seller_payout_cents' | 'seller_id' | 'order_id' | 'event_id'>>(
+    'SELECT status AS listing_status, price_cents, seller_payout_cents, seller_id, order_id, event_id FROM resale_listings WHERE id = $1 FOR UPDATE',
     [cmd.listingId],
   );
   const purchase = await db.query<{ status: string; listing_id: string; amount_cents: number; buyer_id: string }>(

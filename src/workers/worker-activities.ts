@@ -43,7 +43,7 @@ export function createWorkerActivities(deps: WorkerActivityDeps) {
     ...createOperationsActivities(deps),
     ...createWaitingRoomActivities(deps),
     ...createPricingActivities(deps),
-    ...createResaleActivities(deps),
+    ...createResaleActivities({ ...deps, emails }),
     ...(deps.deployment ? createDeploymentActivities({ pool: deps.pool, redis: deps.redis, temporal: deps.temporal, ...deps.deployment }) : {}),
   };
 }

@@ -11,6 +11,7 @@ const examples: { [K in EmailKind]: EmailDataByKind[K] } = {
   TRANSFER_RECEIVED: { event, ticket, fromName: 'Ana' },
   RESALE_SOLD: { listingId: 'l1', event, ticket: { ticketId: 't1', label: ticket.label }, payoutCents: 2000 },
   RESALE_BOUGHT: { listingId: 'l1', event, ticket, priceCents: 2200 },
+  RESALE_REFUNDED: { purchaseId: 'p1', event, ticket: { ticketId: 't1', label: ticket.label }, amountCents: 2200, eventCancelled: false },
   ORDER_REFUNDED: { orderId: 'o1', event, amountCents: 4550, ticketCount: 2, eventCancelled: false },
   EVENT_CANCELLED: { event, ticketCount: 1 },
 };
@@ -33,7 +34,7 @@ describe('the email templates', () => {
     expect(renderEmail('ORDER_CONFIRMED', 'Maria', examples.ORDER_CONFIRMED, ctx).html).toContain('src="cid:qr-t2@tickets"');
     expect(withCodes('TRANSFER_RECEIVED').map((q) => q.ticketId)).toEqual(['t1']);
     expect(withCodes('RESALE_BOUGHT').map((q) => q.ticketId)).toEqual(['t1']);
-    for (const kind of ['TRANSFER_SENT', 'RESALE_SOLD', 'ORDER_REFUNDED', 'EVENT_CANCELLED'] as const) expect(withCodes(kind)).toEqual([]);
+    for (const kind of ['TRANSFER_SENT', 'RESALE_SOLD', 'RESALE_REFUNDED', 'ORDER_REFUNDED', 'EVENT_CANCELLED'] as const) expect(withCodes(kind)).toEqual([]);
   });
 
   test('names and labels are escaped in HTML and kept as they are in text', () => {

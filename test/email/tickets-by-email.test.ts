@@ -139,6 +139,42 @@ describe('tickets by email', () => {
     expect((await emailsTo(first.email)).filter(refunded)[0]!.text).toContain('has been cancelled, so we are refunding your order');
   });
 
+  test("a resale emails the seller their payout and the buyer the new ticket's QR code; the order's refund then tells each what comes back to them", async () => {
+    const event = await createEventViaApi(api, admin, { rows: 1, seatsPerRow: 4, gaCapacity: 10, event: { resale: { max_price_percent: 100, fee_percent: 10 } } });
+    const [seller, buyer] = [await registerBuyer(api, 'Seller'), await registerBuyer(api, 'Resale Buyer')];
+    // A seat (350.00) and a GA place (50.00); the seat is resold for 300.00, of which the seller is paid 270.00.
+    const paid = await buyThroughApi(api, seller, event, { seat_ids: [event.seatIds[3]!], ga: [{ section_id: event.gaSectionId!, quantity: 1 }] });
+    const seat = (paid.tickets as Array<{ ticket_id: string; seat_id?: string | null }>).find((t) => t.seat_id)!;
+    const listed = await api.post(`/api/v1/tickets/${seat.ticket_id}/resale`, { price_cents: 30000 }, { token: seller.token });
+    expect(listed.status).toBe(201);
+    const bought = await api.post(`/api/v1/resale/${listed.body.listing_id}/purchase`, { payment_method_id: 'pm_card_visa' }, { token: buyer.token });
+    expect(bought.status).toBe(200);
+
+    expect(await delivered('RESALE_SOLD', listed.body.listing_id)).toBe('SENT');
+    expect(await delivered('RESALE_BOUGHT', listed.body.listing_id)).toBe('SENT');
+    const sold = (await emailsTo(seller.email)).filter(bySubject(/ sold$/));
+    expect(sold).toHaveLength(1);
+    expect(sold[0]!.text).toContain('We are paying you €270.00.');
+    const got = (await emailsTo(buyer.email)).filter(bySubject(/^Your resale ticket for /));
+    expect(got).toHaveLength(1);
+    expect((await inlineQr(got[0]!, bought.body.ticket.ticket_id)).equals(await qrCodePng(bought.body.ticket.qr_code))).toBe(true);
+
+    expect((await api.post(`/api/v1/orders/${paid.order_id}/refund`, undefined, { token: admin })).status).toBe(200);
+    await temporal().workflow.getHandle(refundOrderWorkflowId(paid.order_id)).result();
+    const purchaseId = (await pool().query('SELECT purchase_id FROM resale_listings WHERE id = $1', [listed.body.listing_id])).rows[0].purchase_id;
+    expect(await delivered('RESALE_REFUNDED', purchaseId)).toBe('SENT');
+    expect(await delivered('ORDER_REFUNDED', paid.order_id)).toBe('SENT');
+    const refunded = bySubject(/^Your refund for /);
+    const [buyersRefund] = (await emailsTo(buyer.email)).filter(refunded);
+    expect(buyersRefund!.text).toContain('€300.00 goes back the way you paid');
+    expect(buyersRefund!.text).toContain('no longer opens the door');
+    const sellersRefunds = (await emailsTo(seller.email)).filter(refunded);
+    expect(sellersRefunds).toHaveLength(1);
+    // The seller keeps the payout of the seat they resold; only the GA place's 50.00 comes back.
+    expect(sellersRefunds[0]!.text).toContain('€50.00 goes back the way you paid');
+    expect((await emailsTo(buyer.email)).filter(refunded)).toHaveLength(1);
+  });
+
   test('while SMTP is down a purchase still succeeds, its email waits PENDING, and it arrives once when SMTP is back', async () => {
     const event = await freshEvent();
     const buyer = await registerBuyer(api);
@@ -192,7 +228,8 @@ describe('tickets by email', () => {
     const key: OutboxKey = { kind: 'EVENT_CANCELLED', businessId: `${event.eventId}:${fan.id}` };
     // Committed outside any action's scope: nobody starts its delivery.
     await enqueueEmail(pool(), { ...key, kind: 'EVENT_CANCELLED', to: { email: fan.email, name: 'Swept' }, data: { event: await eventFacts(pool(), event.eventId), ticketCount: 1 } });
-    await pool().query(`UPDATE email_outbox SET created_at = now() - interval '1 minute' WHERE kind = $1 AND business_id = $2`, [key.kind, key.businessId]);
+    // Left since yesterday: the sweep takes the oldest first, so rows other suites left behind come after it.
+    await pool().query(`UPDATE email_outbox SET created_at = now() - interval '1 day' WHERE kind = $1 AND business_id = $2`, [key.kind, key.businessId]);
     expect(await emailsTo(fan.email)).toEqual([]);
 
     const scheduleId = `email-sweep-test-${randomUUID()}`;
