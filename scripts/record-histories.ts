@@ -22,7 +22,9 @@ import { startServer } from '../src/api/server';
 import { reservationIdFor } from '../src/inventory/reservation-ids';
 import { loadConfig } from '../src/config';
 import { createPool } from '../src/db/pool';
+import { eventFacts } from '../src/email/email-facts';
 import { mailSettingsOf } from '../src/email/mail-settings';
+import { enqueueEmail } from '../src/email/outbox';
 import { holdInventory } from '../src/inventory/hold';
 import type { PaymentProvider } from '../src/payments/provider';
 import { createSimulatedProvider } from '../src/payments/simulated-provider';
@@ -50,6 +52,8 @@ interface Context {
   /** Runs inside the processor's charge of the given reservation (to stage what happens meanwhile). */
   duringCharge: Map<string, () => Promise<void>>;
   cancelWorkflow(workflowId: string): Promise<void>;
+  /** Starts a workflow the way its Schedule does (no arguments, this worker's task queue); answers its id. */
+  startScheduled(workflowType: string): Promise<string>;
 }
 
 /** A scenario returns the id of the workflow whose history it recorded. */
@@ -87,10 +91,14 @@ async function admitted(ctx: Context, buyer: Buyer, eventId: string): Promise<st
 }
 
 const scenarios: Record<string, Scenario> = {
-  // The on-sale of a high-demand event with one ticket: two fans join, the first is admitted, buys it,
-  // and the sale ends SOLD_OUT with the second still waiting.
+  // The on-sale of a high-demand event with one ticket: two fans join, the first is admitted and buys
+  // it, the room reads SOLD_OUT with the second still waiting (a refund could bring the ticket back),
+  // and the sale closes as the event starts, about 40 s after it was created.
   'on-sale-sold-out': async (ctx) => {
-    const event = await createEventViaApi(ctx.api, ctx.admin, { gaCapacity: 1, event: { high_demand: true } });
+    const event = await createEventViaApi(ctx.api, ctx.admin, {
+      gaCapacity: 1,
+      event: { high_demand: true, starts_at: new Date(Date.now() + 40_000).toISOString() },
+    });
     const first = await registerBuyer(ctx.api);
     const second = await registerBuyer(ctx.api);
     expectStatus(await ctx.api.post(`/api/v1/queue/${event.eventId}/join`, undefined, { token: first.token }), 200);
@@ -276,6 +284,17 @@ const scenarios: Record<string, Scenario> = {
     expectStatus(await ctx.api.delete(`/api/v1/resale/${listed.body.listing_id}`, { token: seller.token }), 200);
     return resaleListingWorkflowId(listed.body.listing_id);
   },
+  // The Schedule-started workflows: the email sweep (an email whose delivery never started) and build retirement.
+  'email-sweep': async (ctx) => {
+    const fan = await registerBuyer(ctx.api);
+    // An email committed outside any action's scope, so nobody started its delivery (as if the process had
+    // died after the commit), and older than the sweep's grace.
+    const businessId = `${ctx.event.eventId}:${fan.id}`;
+    await enqueueEmail(ctx.pool, { kind: 'EVENT_CANCELLED', businessId, to: { email: fan.email, name: 'Swept' }, data: { event: await eventFacts(ctx.pool, ctx.event.eventId), ticketCount: 1 } });
+    await ctx.pool.query(`UPDATE email_outbox SET created_at = now() - interval '1 day' WHERE kind = 'EVENT_CANCELLED' AND business_id = $1`, [businessId]);
+    return ctx.startScheduled('emailSweepWorkflow');
+  },
+  'retire-builds': (ctx) => ctx.startScheduled('retireBuildsWorkflow'),
   'operator-cancel-during-payment': async (ctx) => {
     const buyer = await registerBuyer(ctx.api);
     const { id } = await hold(ctx, buyer, { ga: [{ section_id: ctx.event.gaSectionId, quantity: 1 }] });
@@ -346,7 +365,17 @@ async function main(): Promise<void> {
     client: temporal.client,
     pool,
     subscriber,
-    activities: createWorkerActivities({ pool, redis, payments, ticketKeys: ticketKeysFromConfig(config), temporal: temporal.client, offerSettings: offerSettingsOf(config), mail: mailSettingsOf(config) }),
+    activities: createWorkerActivities({
+      pool,
+      redis,
+      payments,
+      ticketKeys: ticketKeysFromConfig(config),
+      temporal: temporal.client,
+      offerSettings: offerSettingsOf(config),
+      mail: mailSettingsOf(config),
+      // A day's grace: the recording reports this run's builds and retires none.
+      deployment: { namespace: config.TEMPORAL_NAMESPACE, deploymentName: config.WORKER_DEPLOYMENT_NAME, retireAfterMs: 86_400_000 },
+    }),
     build: await bundleWorkflows(),
     log: (line) => console.log(`worker: ${line}`),
   });
@@ -358,7 +387,12 @@ async function main(): Promise<void> {
     const admin = await adminToken(api, pool);
     const event = await createEventViaApi(api, admin, { rows: 1, seatsPerRow: 6, gaCapacity: 20, event: { max_hold_extensions: 1 } });
     const cancelWorkflow = (workflowId: string) => server.deps.temporal.workflow.getHandle(workflowId).cancel().then(() => undefined);
-    const ctx: Context = { api, admin, event, secret: config.PAYMENT_WEBHOOK_SECRET, pool, duringCharge, cancelWorkflow };
+    const startScheduled = async (workflowType: string) => {
+      const workflowId = `${workflowType}-recorded-${randomUUID()}`;
+      await server.deps.temporal.workflow.start(workflowType, { workflowId, taskQueue: config.TEMPORAL_TASK_QUEUE, args: [] });
+      return workflowId;
+    };
+    const ctx: Context = { api, admin, event, secret: config.PAYMENT_WEBHOOK_SECRET, pool, duringCharge, cancelWorkflow, startScheduled };
     mkdirSync(outDir, { recursive: true });
     for (const name of todo) {
       const workflowId = await scenarios[name]!(ctx);
