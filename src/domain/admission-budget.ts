@@ -1,5 +1,5 @@
 /**
- * How many fans an on-sale tick may admit: a token bucket filled at maxAdmissionsPerSecond for the time
+ * How many fans an on-sale tick may admit: a token bucket filled at the rate admission control steered to for the time
  * since the last tick. Pure, so the workflow stays deterministic and the arithmetic has tests of its own.
  */
 export interface BudgetInput {

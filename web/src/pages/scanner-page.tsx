@@ -18,7 +18,7 @@ const HEADLINE = { admitted: 'ADMITTED', used: 'ALREADY USED', invalid: 'INVALID
 /** What the door says about a code: only a refusal about the ticket itself is INVALID, not a network hiccup. */
 function verdictOf(err: unknown): Verdict {
   if (err instanceof ApiError && err.code === 'ALREADY_USED') return { kind: 'used', detail: fanMessage(err) };
-  if (err instanceof ApiError && ['INVALID_SIGNATURE', 'TICKET_CANCELLED', 'TICKET_TRANSFERRED', 'WRONG_EVENT', 'VALIDATION_ERROR', 'NOT_FOUND'].includes(err.code)) {
+  if (err instanceof ApiError && ['INVALID_SIGNATURE', 'TICKET_CANCELLED', 'TICKET_TRANSFERRED', 'TICKET_RESOLD', 'WRONG_EVENT', 'VALIDATION_ERROR', 'NOT_FOUND'].includes(err.code)) {
     return { kind: 'invalid', detail: err.code === 'VALIDATION_ERROR' ? 'That is not a ticket code.' : fanMessage(err) };
   }
   return { kind: 'trouble', detail: fanMessage(err) };
