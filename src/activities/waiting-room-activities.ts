@@ -18,12 +18,12 @@ export interface WaitingRoomActivityDeps {
 export function createWaitingRoomActivities({ pool, redis }: WaitingRoomActivityDeps) {
   return {
     /** One look at the sale; admitted fans found finished are let go (no longer counted against the ceiling). */
-    async measureOnSale(input: { eventId: string; nowMs: number }): Promise<OnSaleMeasure> {
+    async measureOnSale(input: { eventId: string; nowMs: number; minHoldSamples?: number }): Promise<OnSaleMeasure> {
       const [progress, waiting, admitted, holdLatencies] = await Promise.all([
         saleProgress(pool, input.eventId),
         queueLength(redis, input.eventId),
         activeFans(redis, input.eventId),
-        takeHoldLatencies(redis, input.eventId),
+        takeHoldLatencies(redis, input.eventId, input.minHoldSamples),
       ]);
       const finished = await finishedFans(pool, input.eventId, admitted, input.nowMs);
       await letGo(redis, input.eventId, finished);

@@ -88,7 +88,7 @@ export interface OnSaleMeasure {
   opensAtMs: number;
   /** When the event starts: the room closes then. */
   startsAtMs: number;
-  /** How long admitted fans' holds took since the last look. */
+  /** How long admitted fans' holds took since the rate was last judged (kept until there are enough to judge by). */
   holdLatencies?: { count: number; p95Ms: number | null };
 }
 

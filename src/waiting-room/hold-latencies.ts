@@ -20,11 +20,17 @@ export function reportHoldLatency(redis: Redis, eventId: string, ms: number): vo
     .catch(() => undefined);
 }
 
-/** The holds reported since the last look, taken (the next look sees only newer ones). */
-export async function takeHoldLatencies(redis: Redis, eventId: string): Promise<HoldLatencies> {
+/**
+ * The holds reported since the last judgement. With fewer than `minSamples` they are only looked at and
+ * stay for the next look, so a room admitting a few fans a second still gathers enough to judge by
+ * (taking them every tick would leave it below the rule's minimum, and its rate stuck, for good). Once
+ * there are enough they are taken: exactly those read (newer reports, pushed to the head meanwhile,
+ * stay), with no script.
+ */
+export async function takeHoldLatencies(redis: Redis, eventId: string, minSamples = 0): Promise<HoldLatencies> {
   const key = waitingRoomKeys(eventId).holdLatencies;
-  const replies = await redis.multi().lrange(key, 0, -1).del(key).exec();
-  const raw = (replies?.[0]?.[1] as string[] | undefined) ?? [];
+  const raw = await redis.lrange(key, 0, -1);
   const samples = raw.map(Number).filter((n) => Number.isFinite(n));
+  if (raw.length > 0 && samples.length >= minSamples) await redis.ltrim(key, 0, -(raw.length + 1));
   return { count: samples.length, p95Ms: p95(samples) };
 }

@@ -71,7 +71,7 @@ export async function onSaleWorkflow(input: OnSaleInput): Promise<OnSaleOutcome>
     const now = Date.now();
     let measure: OnSaleMeasure;
     try {
-      measure = await measureOnSale({ eventId: input.eventId, nowMs: now });
+      measure = await measureOnSale({ eventId: input.eventId, nowMs: now, minHoldSamples: control().minSamples });
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
       // PostgreSQL or Redis is down: nobody is admitted this tick; the next one looks again.

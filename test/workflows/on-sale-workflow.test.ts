@@ -177,6 +177,34 @@ describe('the admission rate follows what admitted fans see', () => {
   });
 });
 
+describe('the admission rate of a slow room', () => {
+  test('when fewer holds than the rule needs come in each second, they add up until there are enough, and the rate still climbs on good news', async () => {
+    const event = await highDemandEvent();
+    await fansJoin(suite.redis, event.id, 1000);
+    const taskQueue = `on-sale-${randomUUID()}`;
+    await withOnSaleWorker(suite.env, deps(), taskQueue, async () => {
+      const handle = await startOnSale(suite.env, taskQueue, {
+        eventId: event.id,
+        initialAdmissionsPerSecond: 2,
+        limits: testLimits({ maxActive: 100_000, maxAdmissionsPerSecond: 40, admissionWindowSeconds: 600, targetHoldP95Ms: 100 }),
+      });
+      await suite.env.sleep(1_500);
+      const rates: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        // Two fast holds a second: fewer than the five the rule judges by.
+        for (let j = 0; j < 2; j++) reportHoldLatency(suite.redis, event.id, 20);
+        await suite.redis.ping();
+        await suite.env.sleep(1_000);
+        rates.push((await handle.query(onSaleQuery)).admissionRateLimitPerSecond);
+      }
+      expect(rates[rates.length - 1]!).toBeGreaterThan(rates[0]!);
+      const view = await handle.query(onSaleQuery);
+      expect(view.holdP95Ms).toBe(20);
+      await handle.terminate();
+    });
+  });
+});
+
 describe('the pre-queue', () => {
   test('fans who join before the sale opens are placed in a random order at opening, all ahead of anyone who joins later; arriving early earns nothing', async () => {
     const opensAt = new Date(Date.now() + 60_000);
