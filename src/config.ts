@@ -20,6 +20,9 @@ export function isPublishedSecret(value: string): boolean {
 
 const GENERATE_HINT = 'a long random value, e.g. `openssl rand -hex 32` (`npm start` generates one into .data/secrets.env)';
 
+const DATABASE_URL_HINT =
+  'postgres://<user>:<password>@<host>:<port>/<database> (`npm start` and `npm test` provide the local stack\'s)';
+
 /** A signing secret: no built-in value, long enough not to be guessed, never one printed in documentation. */
 function signingSecret(name: string) {
   return z
@@ -40,7 +43,10 @@ function previousSecret(name: string) {
 const settingsSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  DATABASE_URL: z.string().url().default('postgres://tickets:tickets@127.0.0.1:5432/tickets'),
+  /** No built-in value: a URL carries the database password. `npm start` and `npm test` give the local stack's. */
+  DATABASE_URL: z
+    .string({ required_error: `DATABASE_URL is required: ${DATABASE_URL_HINT}` })
+    .url(`DATABASE_URL must be a URL: ${DATABASE_URL_HINT}`),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   /** A statement that waits longer than this on a lock or a plan is cut off rather than piling up. */
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),

@@ -150,7 +150,8 @@ export async function cancelEventRun(
       before,
       reconciliation_before: reconciliationBefore,
       cancellation,
-      figures: figuresOf(cancellation, after, timings, requestedAt),
+      // The value the API started the workflow with: bench.ts passes its own environment to the children.
+      figures: figuresOf(cancellation, after, timings, requestedAt, loadSettings({ ...process.env, DATABASE_URL: sys.stack.databaseUrl }).CANCEL_EVENT_STRAGGLER_SECONDS),
       after,
       timings,
       invariants,
@@ -236,7 +237,7 @@ async function cancelAndWatch(ctx: Ctx, eventId: string): Promise<Cancellation> 
   };
 }
 
-function figuresOf(c: Cancellation, after: AfterCancel, t: CancelTimings, requestedAt: Date): CancelFigures {
+function figuresOf(c: Cancellation, after: AfterCancel, t: CancelTimings, requestedAt: Date, stragglerWaitSeconds: number): CancelFigures {
   const refunded = after.orders_by_status.REFUNDED ?? 0;
   const refundPhase = t.refunds_done_last_ms !== null && t.refunds_started_first_ms !== null ? t.refunds_done_last_ms - t.refunds_started_first_ms : null;
   const rate = (ms: number | null): number | null => (ms && ms > 0 ? Math.round((refunded / (ms / 1000)) * 10) / 10 : null);
@@ -249,8 +250,7 @@ function figuresOf(c: Cancellation, after: AfterCancel, t: CancelTimings, reques
     refund_phase_ms: refundPhase,
     refunds_per_second: rate(refundPhase),
     refunds_per_second_from_request: rate(t.refunds_done_last_ms),
-    // The value the API started the workflow with: bench.ts passes its own environment to the children.
-    straggler_wait_seconds: loadSettings({ ...process.env }).CANCEL_EVENT_STRAGGLER_SECONDS,
+    straggler_wait_seconds: stragglerWaitSeconds,
   };
 }
 

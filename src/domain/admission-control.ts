@@ -30,9 +30,7 @@ export const DEFAULT_ADMISSION_CONTROL: Omit<AdmissionControl, 'maxPerSecond'> =
   increasePerSecond: 0.5,
   decrease: 0.7,
   minPerSecond: 0.5,
-  // A p95 by nearest rank of fewer than 20 holds is their slowest one: a single slow hold would cut the
-  // rate. Below 20 the holds add up across looks until there are enough (src/waiting-room/hold-latencies.ts).
-  minSamples: 20,
+  minSamples: 5,
 };
 
 export interface HoldLatencies {

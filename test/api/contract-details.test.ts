@@ -15,14 +15,14 @@ import { loadConfig } from '../../src/config';
 import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { createRedis } from '../../src/shared/clients';
-import { TEST_SECRETS, UNLIMITED_RATES, testTicketKeys } from '../support/env';
+import { TEST_SECRETS, UNLIMITED_RATES, testDatabaseUrl, testTicketKeys } from '../support/env';
 import { createUser } from '../support/fixtures';
 
 const config = loadConfig({
   ...process.env,
   ...UNLIMITED_RATES,
   ...TEST_SECRETS,
-  DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://tickets:tickets@127.0.0.1:5432/tickets_test',
+  DATABASE_URL: testDatabaseUrl(),
   REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/1',
 });
 

@@ -18,7 +18,7 @@ import { seedEvent } from '../support/fixtures';
 
 const config = testConfig();
 /** Where nothing listens: every query fails as a database that is down does. */
-const deadDatabase = { ...config, DATABASE_URL: 'postgres://tickets:tickets@127.0.0.1:1/tickets_test' };
+const deadDatabase = { ...config, DATABASE_URL: 'postgres://tickets:nothing-listens-on-port-1@127.0.0.1:1/tickets_test' };
 
 let pool: Pool;
 let deadPool: Pool;

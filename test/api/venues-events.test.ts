@@ -18,14 +18,14 @@ import { rowLabel } from '../../src/inventory/row-labels';
 import { createRedis } from '../../src/shared/clients';
 import type { AuthUser } from '../../src/users/auth-user';
 import { createSession } from '../../src/users/sessions';
-import { TEST_SECRETS, testTicketKeys } from '../support/env';
+import { TEST_SECRETS, testDatabaseUrl, testTicketKeys } from '../support/env';
 import { createUser, seedEvent } from '../support/fixtures';
 
 
 const config = loadConfig({
   ...process.env,
   ...TEST_SECRETS,
-  DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://tickets:tickets@127.0.0.1:5432/tickets_test',
+  DATABASE_URL: testDatabaseUrl(),
   REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/1',
 });
 

@@ -157,7 +157,7 @@ describe('when a dependency is down', () => {
     const event = await createEventViaApi(api, admin, { rows: 1, seatsPerRow: 2 });
     const buyer = await registerBuyer(api);
     // The same Redis (so the buyer's session is valid) and Temporal, but no database behind the pool.
-    const deadPool = createPool({ ...stack.config, DATABASE_URL: 'postgres://tickets:tickets@127.0.0.1:1/tickets_test' });
+    const deadPool = createPool({ ...stack.config, DATABASE_URL: 'postgres://tickets:nothing-listens-on-port-1@127.0.0.1:1/tickets_test' });
     const app = createApp({ ...stack.server.deps, pool: deadPool, metrics: createMetrics() }, () => undefined);
     const server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, () => resolve(s));

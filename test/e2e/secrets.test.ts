@@ -1,10 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { startServer, type RunningServer } from '../../src/api/server';
-import { ConfigError, loadConfig, PUBLISHED_SECRETS, type Config } from '../../src/config';
+import { ConfigError, loadConfig, loadSettings, PUBLISHED_SECRETS, type Config } from '../../src/config';
 import { queueTokenIdOf, signQueueToken, type QueueTokenClaims } from '../../src/waiting-room/queue-token';
 import { paymentsOf } from '../support/db-queries';
 import { useE2eStack } from '../support/e2e-stack';
-import { testConfig } from '../support/env';
+import { testConfig, testDatabaseUrl } from '../support/env';
 import { httpClient, type HttpClient } from '../support/http';
 import { createEventViaApi, registerBuyer, type ApiEvent, type Buyer } from '../support/scenario';
 
@@ -14,7 +14,7 @@ const freshSecret = (): string => randomBytes(32).toString('hex');
 
 /** Everything a process needs but its secrets. */
 const WITHOUT_SECRETS: NodeJS.ProcessEnv = {
-  DATABASE_URL: 'postgres://tickets:tickets@127.0.0.1:5432/tickets_test',
+  DATABASE_URL: testDatabaseUrl(),
   REDIS_URL: 'redis://127.0.0.1:6379/1',
   TEMPORAL_ADDRESS: '127.0.0.1:7233',
 };
@@ -80,6 +80,17 @@ describe('no secret has a built-in value', () => {
     expect(String((refusal as Error).message)).toMatch(/QUEUE_TOKEN_SECRET[^\n]*required/);
     // With both set to values of its own, the same process starts.
     expect(loadConfig({ ...WITHOUT_SECRETS, PAYMENT_WEBHOOK_SECRET: freshSecret(), QUEUE_TOKEN_SECRET: freshSecret() }).PORT).toBe(3000);
+  });
+
+  test('a process configured without DATABASE_URL refuses to start and says where one comes from: no database password is built in', () => {
+    const own = { PAYMENT_WEBHOOK_SECRET: freshSecret(), QUEUE_TOKEN_SECRET: freshSecret() };
+    const withoutDatabase: NodeJS.ProcessEnv = { ...WITHOUT_SECRETS, ...own };
+    delete withoutDatabase.DATABASE_URL;
+    for (const load of [() => loadConfig(withoutDatabase), () => loadSettings(withoutDatabase)]) {
+      expect(load).toThrow(ConfigError);
+      expect(load).toThrow(/DATABASE_URL is required[^\n]*`npm start` and `npm test` provide/);
+    }
+    expect(loadSettings({ ...withoutDatabase, DATABASE_URL: WITHOUT_SECRETS.DATABASE_URL }).DATABASE_URL).toBe(WITHOUT_SECRETS.DATABASE_URL);
   });
 
   test('every value printed in documentation is refused as a secret or an admin password, whatever its case, and so is one too short to resist guessing', () => {

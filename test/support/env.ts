@@ -5,6 +5,9 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../src/config';
 import { findBinary } from '../../scripts/lib/stack';
 import { loadTicketKeys, type TicketKeys } from '../../src/tickets/ticket-keys';
+import { testDatabaseUrl } from './database-url';
+
+export { testDatabaseUrl };
 
 /** Every suite signs and verifies tickets with one key, generated on first use. */
 export const TEST_TICKET_KEYS_DIR = join(__dirname, '..', '..', '.data', 'test', 'keys');
@@ -38,7 +41,7 @@ export function testConfig(overrides: Partial<Record<keyof Config, string>> = {}
     ...UNLIMITED_RATES,
     ...TEST_SECRETS,
     NODE_ENV: 'test',
-    DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://tickets:tickets@127.0.0.1:5432/tickets_test',
+    DATABASE_URL: testDatabaseUrl(),
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/1',
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
     TICKET_KEYS_DIR: TEST_TICKET_KEYS_DIR,

@@ -5,13 +5,14 @@ import { loadSettings } from '../../src/config';
 import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/workers/create-worker';
+import { testDatabaseUrl } from './database-url';
 
 /**
  * Once per `jest` run: the schema is migrated and the workflow code bundled (bundling takes seconds;
  * every test file reuses the file written here through WORKFLOW_BUNDLE_PATH).
  */
 export default async function globalSetup(): Promise<void> {
-  process.env.DATABASE_URL ??= 'postgres://tickets:tickets@127.0.0.1:5432/tickets_test';
+  testDatabaseUrl(); // fails at once, saying how to run the tests, when unset
   process.env.REDIS_URL ??= 'redis://127.0.0.1:6379/1';
   const pool = createPool(loadSettings());
   try {

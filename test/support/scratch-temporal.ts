@@ -9,6 +9,7 @@ import { configuredPorts, dropDatabases, ensureNamespace, serverCommand, setUpSc
 import { ensureTemporalBinaries } from '../../scripts/lib/temporal-server-build';
 import { freePort, REPO_ROOT } from '../../scripts/lib/processes';
 import { scratchProcess, type ScratchProcess } from './scratch-server';
+import { testDatabaseUrl } from './database-url';
 
 export interface ScratchTemporal {
   address: string;
@@ -87,7 +88,7 @@ async function startScratchServer(): Promise<ScratchTemporal> {
   const dir = mkdtempSync(join(tmpdir(), 'temporal-server-restart-'));
   const ports = await freePorts();
   const address = `127.0.0.1:${ports.frontend}`;
-  const pg = new URL(process.env.DATABASE_URL ?? 'postgres://tickets:tickets@127.0.0.1:5432/tickets_test');
+  const pg = new URL(testDatabaseUrl());
   // Named after the suite's database, so the databases of parallel runs never meet.
   pg.pathname = `${pg.pathname}_temporal_${randomBytes(4).toString('hex')}`;
   const persistence = { url: pg.toString() };
