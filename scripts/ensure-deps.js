@@ -81,16 +81,39 @@ function npmInstallReason() {
   return null;
 }
 
+/**
+ * The headers of the running Node, where they are installed beside it (Debian's nodejs ships them in
+ * /usr/include/node): a native module that must build from source (argon2's prebuilt binary crashes on
+ * some CPUs, and its check then builds it) then needs no download, which a machine without internet
+ * cannot make. Null when npm is already told where they are, or they are not there or not this version.
+ */
+function localNodeHeaders() {
+  if (process.env.npm_config_nodedir) return null;
+  const prefix = path.dirname(path.dirname(process.execPath));
+  let header;
+  try {
+    header = fs.readFileSync(path.join(prefix, 'include', 'node', 'node_version.h'), 'utf8');
+  } catch {
+    return null;
+  }
+  const part = (name) => (new RegExp(`#define ${name} (\\d+)`).exec(header) || [])[1];
+  const version = `v${part('NODE_MAJOR_VERSION')}.${part('NODE_MINOR_VERSION')}.${part('NODE_PATCH_VERSION')}`;
+  return version === process.version ? prefix : null;
+}
+
 function ensureNodeModules() {
   const reason = npmInstallReason();
   if (!reason) return;
   log(`installing npm dependencies (${reason})`);
   const hasLock = fs.existsSync(path.join(REPO_ROOT, 'package-lock.json'));
+  const nodedir = localNodeHeaders();
+  const options = nodedir ? { env: { ...process.env, npm_config_nodedir: nodedir } } : {};
+  if (nodedir) log(`native modules build against the Node headers in ${nodedir}/include/node`);
   // npm ci refuses when package.json and the lock disagree (someone added a
   // dependency without committing the lock); npm install then repairs it.
-  if (hasLock && run('npm', ['ci', '--no-audit', '--no-fund'])) return;
+  if (hasLock && run('npm', ['ci', '--no-audit', '--no-fund'], options)) return;
   if (hasLock) log('npm ci failed; falling back to npm install');
-  if (!run('npm', ['install', '--no-audit', '--no-fund'])) {
+  if (!run('npm', ['install', '--no-audit', '--no-fund'], options)) {
     throw new EnsureDepsError('npm install failed (see output above)');
   }
 }
