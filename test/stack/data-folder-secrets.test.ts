@@ -27,8 +27,9 @@ describe('the secrets npm start runs a data folder with', () => {
     expect(first.values.QUEUE_TOKEN_SECRET).toMatch(/^[0-9a-f]{64}$/);
     expect(first.values.PAYMENT_WEBHOOK_SECRET).not.toBe(first.values.QUEUE_TOKEN_SECRET);
     expect(first.values.ADMIN_PASSWORD.length).toBeGreaterThanOrEqual(20);
-    // What it generated is what a process accepts as configuration.
-    expect(() => loadConfig({ ...first.values, ADMIN_EMAIL: 'admin@example.com' })).not.toThrow();
+    // What it generated is what a process accepts as configuration (the database URL comes from the stack, not this file).
+    const database = { DATABASE_URL: 'postgres://tickets:a-password@127.0.0.1:5432/tickets' };
+    expect(() => loadConfig({ ...database, ...first.values, ADMIN_EMAIL: 'admin@example.com' })).not.toThrow();
 
     const elsewhere = dataFolderSecrets(freshDataFolder(), {});
     for (const name of GENERATED_SECRETS) expect(elsewhere.values[name]).not.toBe(first.values[name]);
