@@ -16,7 +16,7 @@ import type { ReservationView } from '../domain/reservation';
  *   4. Seats, by id.
  *   5. GA counters, by section.
  *   6. GA hold rows, and payments.
- *   7. The order's tickets, by id. (The door's scan takes a ticket alone, in one statement, and then
+ *   7. The order's tickets, by id. (The door's scan takes a ticket alone and then, in a later statement,
  *      its open resale listing; the trigger of migration 008 takes the order's row FOR SHARE when a
  *      ticket becomes usable, which the order's writers already hold.)
  *   7a. The order's resale listings, by id (a resale's sale: the order, the ticket, the listing), then

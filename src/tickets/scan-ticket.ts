@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { Pool } from 'pg';
+import { withTransaction } from '../db/transaction';
 import { AppError } from '../domain/errors';
 import { recordTicketEvents } from './issue-tickets';
 import { TicketCodeError, verifyTicketCode } from './ticket-codes';
@@ -8,7 +9,7 @@ import { loadTicket, type TicketView } from './ticket-view';
 /**
  * A scan at the door of `eventId` (absent or null: any event's, for an admin). The code's signature is
  * checked first (a forged, altered, truncated or wrong-key code is 400 INVALID_SIGNATURE and touches
- * nothing); then one statement turns the ticket from ACTIVE to USED, only for the door's event, so of
+ * nothing); then one transaction turns the ticket from ACTIVE to USED, only for the door's event, so of
  * two scanners reading the same code in the same instant exactly one admits it, and withdraws the
  * ticket's open resale listing if it has one (a ticket used at the door cannot be sold any more). Any
  * other case is refused with its code (another event's ticket first: WRONG_EVENT), and the refusal is
@@ -29,24 +30,29 @@ export async function scanTicketAtDoor(
   cmd: { code: string; scannerId: string; eventId?: string | null },
 ): Promise<{ ticket: TicketView; withdrawnListingId: string | null }> {
   const claims = verifiedClaims(cmd.code, publicKeys);
-  // The ticket's row, then its listing's: the lock order of a resale's sale (src/inventory/locks.ts).
-  const { rows } = await pool.query<{ admitted: number; withdrawn: string | null }>(
-    `WITH admitted AS (
-       UPDATE tickets SET status = 'USED', used_at = now(), used_by = $2
-        WHERE id = $1 AND qr_code = $3 AND status = 'ACTIVE' AND ($4::uuid IS NULL OR event_id = $4::uuid)
-        RETURNING id
-     ), withdrawn AS (
-       UPDATE resale_listings SET status = 'WITHDRAWN', closed_at = now(), close_reason = 'SCANNED'
-        WHERE ticket_id IN (SELECT id FROM admitted) AND status = 'LISTED' RETURNING id
-     )
-     SELECT (SELECT count(*) FROM admitted)::int AS admitted, (SELECT id FROM withdrawn) AS withdrawn`,
-    [claims.tid, cmd.scannerId, cmd.code, cmd.eventId ?? null],
-  );
-  if (rows[0]?.admitted === 1) {
-    await recordTicketEvents(pool, [claims.tid], 'USED', `scanner:${cmd.scannerId}`, rows[0].withdrawn ? `resale listing ${rows[0].withdrawn} withdrawn` : null);
+  const admitted = await withTransaction(pool, async (db) => {
+    const used = await db.query(
+      `UPDATE tickets SET status = 'USED', used_at = now(), used_by = $2
+        WHERE id = $1 AND qr_code = $3 AND status = 'ACTIVE' AND ($4::uuid IS NULL OR event_id = $4::uuid)`,
+      [claims.tid, cmd.scannerId, cmd.code, cmd.eventId ?? null],
+    );
+    if (used.rowCount !== 1) return null;
+    // A statement of its own, so it reads after the ticket's lock was won: a listing made by a
+    // transaction the scan waited for (it locks the ticket too) is visible here and withdrawn. In the
+    // same statement as the scan it would read the snapshot from before that wait and miss it.
+    const withdrawn = await db.query<{ id: string }>(
+      `UPDATE resale_listings SET status = 'WITHDRAWN', closed_at = now(), close_reason = 'SCANNED'
+        WHERE ticket_id = $1 AND status = 'LISTED' RETURNING id`,
+      [claims.tid],
+    );
+    const listingId = withdrawn.rows[0]?.id ?? null;
+    await recordTicketEvents(db, [claims.tid], 'USED', `scanner:${cmd.scannerId}`, listingId ? `resale listing ${listingId} withdrawn` : null);
+    return { listingId };
+  });
+  if (admitted) {
     const ticket = await loadTicket(pool, claims.tid);
     if (!ticket) throw new Error(`ticket ${claims.tid} vanished after its scan`);
-    return { ticket, withdrawnListingId: rows[0].withdrawn };
+    return { ticket, withdrawnListingId: admitted.listingId };
   }
   const ticket = await loadTicket(pool, claims.tid);
   if (!ticket || ticket.qr_code !== cmd.code) {
