@@ -6,25 +6,44 @@ import { sellInventory } from '../../src/inventory/sell';
 import { beginOrderRefund, completeOrderRefund } from '../../src/orders/refund-order';
 import { chargeOnce, refundOnce } from '../../src/payments/payments-repository';
 import type { PaymentProvider } from '../../src/payments/provider';
+import { refundPurchaseOnce } from '../../src/resale/purchases';
 import { ticketSigner } from '../../src/tickets/ticket-keys';
 import { testTicketKeys } from './env';
 
 export const signTicket = ticketSigner(testTicketKeys());
 
+/** What the recording provider was asked to do, by idempotency key (a key asked again is listed again). */
+export interface ProviderRecord {
+  chargeKeys: string[];
+  refunds: Array<{ idempotencyKey: string; amountCents: number }>;
+  payoutKeys: string[];
+}
+
 /**
  * The payment processor, the one edge these suites cannot run for real: it captures every charge and
- * remembers each refund it was asked for (by idempotency key), so a test can count them.
+ * pays every payout, and remembers each charge, refund and payout it was asked for, so a test can
+ * count them.
  */
-export function recordingProvider(): PaymentProvider & { refundKeys: string[] } {
-  const refundKeys: string[] = [];
+export function recordingProvider(): PaymentProvider & ProviderRecord {
+  const chargeKeys: string[] = [];
+  const refunds: ProviderRecord['refunds'] = [];
+  const payoutKeys: string[] = [];
   return {
-    refundKeys,
-    charge: async (r) => ({ providerPaymentId: `test_${r.idempotencyKey}` }),
+    chargeKeys,
+    refunds,
+    payoutKeys,
+    charge: async (r) => {
+      chargeKeys.push(r.idempotencyKey);
+      return { providerPaymentId: `test_${r.idempotencyKey}` };
+    },
     resolve: async (key) => ({ status: 'SUCCEEDED', providerPaymentId: `test_${key}` }),
     refund: async (r) => {
-      refundKeys.push(r.idempotencyKey);
+      refunds.push({ idempotencyKey: r.idempotencyKey, amountCents: r.amountCents });
     },
-    payout: async (r) => ({ providerPayoutId: `test_${r.idempotencyKey}` }),
+    payout: async (r) => {
+      payoutKeys.push(r.idempotencyKey);
+      return { providerPayoutId: `test_${r.idempotencyKey}` };
+    },
     resolvePayout: async (key) => ({ status: 'PAID', providerPayoutId: `test_${key}` }),
   };
 }
@@ -62,11 +81,20 @@ export async function sellDirectly(
   return { view, orderId: view.order_id, paymentId };
 }
 
-/** The three steps of the refund workflow, in its order: inventory back and tickets cancelled, money back, done. */
-export async function refundDirectly(pool: Pool, provider: PaymentProvider, orderId: string, actor = 'admin:test'): Promise<void> {
-  const started = await beginOrderRefund(pool, { orderId, actor, reason: 'test' });
+/**
+ * The steps of the refund workflow, in its order: inventory back, tickets cancelled and listings
+ * withdrawn; the order's money back; the resale purchases of places it sold on resale back to their
+ * last buyers; done. The event's cancellation refunds with a reason of its own (its listings close as
+ * EVENT_CANCELLED).
+ */
+export async function refundDirectly(pool: Pool, provider: PaymentProvider, orderId: string, actor = 'admin:test', reason = 'test'): Promise<void> {
+  const started = await beginOrderRefund(pool, { orderId, actor, reason });
   const refunded = await refundOnce(pool, provider, started.paymentId);
   if (!refunded.refunded) throw new Error(`payment ${started.paymentId} was not refunded: ${refunded.reason}`);
+  for (const purchaseId of started.resalePurchaseIds) {
+    const given = await refundPurchaseOnce(pool, provider, purchaseId);
+    if (!given.refunded) throw new Error(`resale purchase ${purchaseId} was not refunded: ${given.reason}`);
+  }
   await completeOrderRefund(pool, orderId);
 }
 
@@ -79,4 +107,10 @@ export async function usableTickets(pool: Pool, where: { orderId?: string; seatI
     [where.orderId ?? null, where.seatId ?? null, where.sectionId ?? null],
   );
   return rows[0]?.n ?? 0;
+}
+
+/** Whether the provider was asked to give back exactly `cents` by this key: at least once when there is money to give back, never when there is none. */
+export function refundedExactly(record: ProviderRecord, idempotencyKey: string, cents: number): boolean {
+  const asked = record.refunds.filter((r) => r.idempotencyKey === idempotencyKey);
+  return cents === 0 ? asked.length === 0 : asked.length > 0 && asked.every((r) => r.amountCents === cents);
 }
