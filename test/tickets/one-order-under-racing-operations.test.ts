@@ -72,8 +72,12 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
 /** Each operation starts after a short random pause, so the runs interleave differently. */
 const schedule = fc.array(fc.record({ op: operation, pauseMs: fc.integer({ min: 0, max: 15 }) }), { minLength: 2, maxLength: 8 });
 
-/** Places already on resale when the operations start, so that buyers race the rest from the first instant. */
-const listedAtStart = fc.subarray<Place>([1, 2]);
+/**
+ * What happened to the order before the operations start, one step after the other: places resold
+ * (again and again: an order's refund gives each place back to its latest buyer), then places on sale,
+ * so that buyers race the rest from the first instant.
+ */
+const history = fc.record({ resold: fc.array(anyPlace, { maxLength: 3 }), listed: fc.subarray<Place>([1, 2]) });
 
 /** Below the face value of either place (the event's cap is 100% of it). */
 const RESALE_PRICE_CENTS = 2000;
@@ -164,50 +168,83 @@ async function sweepCancelledEvent(scene: Scene): Promise<void> {
   }
 }
 
-/** The place's current owner puts its current ticket on sale. */
-async function list(scene: Scene, place: Place): Promise<void> {
-  const ticket = await currentTicket(scene, place);
-  const listing = await DirectListing.requested(pool, scene.provider, {
-    ticketId: ticket.id,
-    requester: { id: ticket.owner_id, role: 'user' },
-    priceCents: RESALE_PRICE_CENTS,
-  });
-  // Known before it opens: a racing fan may read its row before this call hears that it committed.
-  scene.listings.set(listing.id, listing);
-  await listing.open();
-}
+/** How long a fan watches the event's resale: long enough to see a racing operation's listing or sale. */
+const WATCH_MS = 60;
 
-/** How long a fan watches the event's resale for a listing of the place: a listing made by a racing operation is then often found. */
-const WATCH_MS = 30;
-
-/** The place's listing on sale, as soon as there is one (or none, after a short watch). */
-async function openListingOf(scene: Scene, place: Place): Promise<DirectListing | null> {
+/**
+ * A fan watching the event's resale: `attempt` is made again every few ms, for a short while, as long
+ * as it finds nothing to act on (false) or is refused in a way `again` accepts.
+ */
+async function watch(attempt: () => Promise<boolean>, again: (err: unknown) => boolean): Promise<void> {
   for (const until = Date.now() + WATCH_MS; ; await new Promise((resolve) => setTimeout(resolve, 3))) {
-    const { rows } = await pool.query<{ id: string }>(`SELECT id FROM resale_listings WHERE order_id = $1 AND place_number = $2 AND status = 'LISTED'`, [
-      scene.orderId,
-      place,
-    ]);
-    const id = rows[0]?.id;
-    if (id) return knownListing(scene, id);
-    if (Date.now() > until) return null;
+    try {
+      if (await attempt()) return;
+    } catch (err) {
+      if (!again(err) || Date.now() > until) throw err;
+      continue;
+    }
+    if (Date.now() > until) return;
   }
 }
 
-function knownListing(scene: Scene, id: string): DirectListing {
-  const listing = scene.listings.get(id);
-  if (!listing) throw new Error(`listing ${id} was opened outside this run`);
-  return listing;
+const refusedWith = (code: string) => (err: unknown) => err instanceof AppError && err.code === code;
+const never = () => false;
+
+/**
+ * The place's current owner puts its current ticket on sale. While the place is on sale already, the
+ * owner to be watches: a fan who has just bought it lists it again, so a place can be resold twice and
+ * the order's refund has both resales to settle.
+ */
+async function list(scene: Scene, place: Place): Promise<void> {
+  await watch(async () => {
+    const ticket = await currentTicket(scene, place);
+    const listing = await DirectListing.requested(pool, scene.provider, {
+      ticketId: ticket.id,
+      requester: { id: ticket.owner_id, role: 'user' },
+      priceCents: RESALE_PRICE_CENTS,
+    });
+    // Known before it opens: a racing fan may read its row before this call hears that it committed.
+    scene.listings.set(listing.id, listing);
+    await listing.open();
+    return true;
+  }, refusedWith('ALREADY_LISTED'));
 }
 
+/** A fan who missed a listing (sold to another, or closed) watches for the place's next one. */
 async function buyListing(scene: Scene, place: Place, buyer: Fan): Promise<void> {
-  const listing = await openListingOf(scene, place);
-  if (!listing) return;
   const buyerId = buyer === 'stranger' ? (await createUser(pool)).id : scene.friends[buyer]!.id;
-  await listing.purchase(buyerId);
+  await watch(async () => {
+    const listing = await listingOnSale(scene, place);
+    if (listing) await listing.purchase(buyerId);
+    return listing !== null;
+  }, refusedWith('LISTING_UNAVAILABLE'));
+}
+
+/** The place's current owner lists it and a fan new to the order buys it. */
+async function resell(scene: Scene, place: Place): Promise<void> {
+  await list(scene, place);
+  await buyListing(scene, place, 'stranger');
 }
 
 async function withdraw(scene: Scene, place: Place): Promise<void> {
-  await (await openListingOf(scene, place))?.withdraw();
+  await watch(async () => {
+    const listing = await listingOnSale(scene, place);
+    if (listing) await listing.withdraw();
+    return listing !== null;
+  }, never);
+}
+
+/** The place's listing on sale now, if any. */
+async function listingOnSale(scene: Scene, place: Place): Promise<DirectListing | null> {
+  const { rows } = await pool.query<{ id: string }>(`SELECT id FROM resale_listings WHERE order_id = $1 AND place_number = $2 AND status = 'LISTED'`, [
+    scene.orderId,
+    place,
+  ]);
+  const id = rows[0]?.id;
+  if (!id) return null;
+  const listing = scene.listings.get(id);
+  if (!listing) throw new Error(`listing ${id} was opened outside this run`);
+  return listing;
 }
 
 async function run(scene: Scene, op: Operation): Promise<void> {
@@ -300,8 +337,9 @@ function isRefusal(err: unknown): boolean {
 describe('one order under racing transfers, refunds, scans, event cancellations, purchases and resales of its places', () => {
   test('never two usable tickets for one place, every charge ends as exactly one sale or one refund, and resale leaves nothing astray', async () => {
     await fc.assert(
-      fc.asyncProperty(listedAtStart, schedule, async (listed, steps) => {
+      fc.asyncProperty(history, schedule, async ({ resold, listed }, steps) => {
         const scene = await setUp();
+        for (const place of resold) await resell(scene, place);
         for (const place of listed) await list(scene, place);
         const outcomes = await Promise.allSettled(
           steps.map(async ({ op, pauseMs }) => {
@@ -320,7 +358,7 @@ describe('one order under racing transfers, refunds, scans, event cancellations,
         expect(await listingsAstray(pool, scene.eventId)).toEqual([]);
         expect(await payoutsAstray(pool, scene.eventId, scene.provider)).toEqual([]);
       }),
-      { numRuns: 100 },
+      { numRuns: 120 },
     );
   });
 });
