@@ -17,12 +17,18 @@ quietTemporalRuntime();
 
 const HOLDS = 20;
 const HOLD_SECONDS = 6;
+/** The deadlines are spread over this long, so the holds' release retries are out of step (below). */
+const DEADLINE_SPREAD_SECONDS = 15;
 const OUTAGE_PAST_DEADLINE_MS = 20_000;
 
 /*
  * A real outage: the worker's PostgreSQL server (one of this test's own) is stopped while 20 holds
  * fall due, and started again well after their deadlines. Every due release must then finish within
  * seconds (the retry interval is capped), not after a backoff that grew during the outage.
+ * A backoff left to grow is retrying 13 to 20 s apart by the restart (from 200 ms, doubling, up to
+ * Temporal's default cap of 100 times that); with every deadline at the same moment all holds would
+ * retry in step, and a restart just before their next attempt would hide it. Spread over 15 s, some
+ * hold has just tried when the database comes back and would wait most of an interval.
  */
 describe('when PostgreSQL is down while holds fall due', () => {
   let postgres: Awaited<ReturnType<typeof startScratchPostgres>>;
@@ -60,7 +66,18 @@ describe('when PostgreSQL is down while holds fall due', () => {
     let stoppingAt = 0;
     let restartedAt = 0;
     const { held, back } = await worker.runUntil(async () => {
-      const held = await holdEachSeat(client, config.TEMPORAL_TASK_QUEUE, { eventId: event.id, userId: buyer.id, seatIds: seatIds.slice(0, HOLDS), holdSeconds: HOLD_SECONDS });
+      const held = (
+        await Promise.all(
+          seatIds.slice(0, HOLDS).map((seatId, i) =>
+            holdEachSeat(client, config.TEMPORAL_TASK_QUEUE, {
+              eventId: event.id,
+              userId: buyer.id,
+              seatIds: [seatId],
+              holdSeconds: HOLD_SECONDS + Math.floor((i * DEADLINE_SPREAD_SECONDS) / HOLDS),
+            }),
+          ),
+        )
+      ).flat();
       const lastDeadline = Math.max(...held.map((h) => h.heldUntil));
 
       stoppingAt = Date.now();
@@ -96,7 +113,8 @@ describe('when PostgreSQL is down while holds fall due', () => {
     );
     expect(releasedBeforeRestart[0]!.n).toBe(0);
     // At most the capped retry interval (2 s) plus the work; bounded generously for a shared machine.
-    // A backoff left to grow would be waiting for its next attempt 10 s or more after the restart.
+    // A backoff left to grow would leave some hold waiting for its next attempt 10 s or more after the
+    // restart (the deadlines are spread, above).
     expect(worst).toBeLessThan(8_000);
     const { rows } = await pool.query(`SELECT count(*)::int AS n FROM seats WHERE event_id = $1 AND status <> 'AVAILABLE'`, [event.id]);
     expect(rows[0].n).toBe(0);

@@ -29,6 +29,7 @@ describe('when the Temporal server is killed and restarted while holds are pendi
   }, 90_000);
   afterAll(async () => {
     await supervised?.worker.stop();
+    if (supervised) await pool?.query('DELETE FROM workflow_builds WHERE deployment_name = $1', [supervised.deploymentName]);
     await pool?.end();
     await temporal?.remove();
   });

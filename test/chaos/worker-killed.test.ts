@@ -36,6 +36,7 @@ describe('when the worker is killed with -9 while 50 short holds are pending', (
   afterAll(async () => {
     await cancelOpenWorkflows(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, config.TEMPORAL_TASK_QUEUE).catch(() => 0);
     await supervised?.worker.stop();
+    if (supervised) await pool?.query('DELETE FROM workflow_builds WHERE deployment_name = $1', [supervised.deploymentName]);
     await connection?.close();
     await pool?.end();
     redis?.disconnect();

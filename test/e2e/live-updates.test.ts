@@ -1,12 +1,17 @@
 import { get } from 'node:http';
 import { startServer, type RunningServer } from '../../src/api/server';
 import { inventoryStreamKey } from '../../src/inventory/inventory-signals';
+import { SEAT_MAP_TTL_MS } from '../../src/inventory/seat-map-cache';
 import { useE2eStack } from '../support/e2e-stack';
 import { httpClient } from '../support/http';
+import { holdRowLock, waitForLockWaiters } from '../support/lock-waits';
 import { createEventViaApi, registerBuyer, type ApiEvent, type Buyer } from '../support/scenario';
 import { openSse, type SseConnection, type SseEvent } from '../support/sse';
 
-const e2e = useE2eStack({ SSE_HEARTBEAT_SECONDS: '0.5' });
+// No SMTP server: the emails a sale owes wait in the outbox. Sending one renders its tickets' QR codes,
+// seconds of CPU in this process (the suite's worker runs here), and a read stalled behind that comes
+// after the seat map's bound: the sale test below could then not tell a stale map from a fresh one.
+const e2e = useE2eStack({ SSE_HEARTBEAT_SECONDS: '0.5', SMTP_URL: undefined, SMTP_HOST: undefined });
 const open: SseConnection[] = [];
 
 afterEach(() => {
@@ -196,8 +201,15 @@ describe('the seat map under a sale', () => {
     // Readers keep the map hot in every cache while buyers pay for seats. A confirm answers once the
     // sale is committed and announced (the version moved on), so a read started after it must show the
     // seat SOLD at once, not when the cached map's bound runs out. Three sales, each read right after.
+    // Each is staged so that a map read before the sale committed is still within its bound when the
+    // confirm answers: the maps cached so far are let run out, the sale is made to wait for the seat's
+    // row (the test holds it), one read loads the map afresh (the seat HELD) and the readers keep it
+    // hot, and only then does the sale go on. The read after the confirm shows SOLD only if the sale
+    // moved the map's key on.
     type SeatMap = { sections: Array<{ seats: Array<{ seat_id: string; status: string }> }> };
     const statusIn = (map: SeatMap, seatId: string): string => map.sections[0]!.seats.find((s) => s.seat_id === seatId)!.status;
+    const read = async (seat: string): Promise<string> => statusIn((await (await fetch(url)).json()) as SeatMap, seat);
+    const pool = e2e.stack.server.deps.pool;
     let reading = true;
     let readsDuringSales = 0;
     const reader = async () => {
@@ -208,20 +220,38 @@ describe('the seat map under a sale', () => {
     };
     const buyer = await registerBuyer(e2e.api);
     const sold = [event.seatIds[7]!, event.seatIds[8]!, event.seatIds[9]!];
+    const seenBefore: string[] = [];
     const seenRightAfter: string[] = [];
     for (const seat of sold) {
-      reading = true;
-      const readers = [reader(), reader(), reader()];
       const held = await hold(buyer, event, { seat_ids: [seat] });
       expect(held.status).toBe(201);
-      const paid = await e2e.api.post(`/api/v1/reservations/${held.body.reservation_id}/confirm`, { payment_method_id: 'pm_card_visa' }, { token: buyer.token });
-      expect(paid.status).toBe(200);
-      // The readers' loads in flight end first: a read that finds the new version being loaded by
-      // someone else is, by design, answered from the map in hand (within its bound).
-      reading = false;
-      await Promise.all(readers);
-      seenRightAfter.push(statusIn((await (await fetch(url)).json()) as SeatMap, seat));
+      await new Promise((resolve) => setTimeout(resolve, SEAT_MAP_TTL_MS + 100));
+      const seatRow = await holdRowLock(pool, 'SELECT 1 FROM seats WHERE id = $1 FOR UPDATE', [seat]);
+      let released = false;
+      const release = async (): Promise<void> => {
+        if (released) return;
+        released = true;
+        await seatRow.release();
+      };
+      try {
+        const confirming = e2e.api.post(`/api/v1/reservations/${held.body.reservation_id}/confirm`, { payment_method_id: 'pm_card_visa' }, { token: buyer.token });
+        await waitForLockWaiters(pool, 1, 10_000); // the payment is taken; the sale waits for the seat
+        seenBefore.push(await read(seat));
+        reading = true;
+        const readers = [reader(), reader(), reader()];
+        await release();
+        const paid = await confirming;
+        expect(paid.status).toBe(200);
+        // The readers' loads in flight end first: a read that finds the new version being loaded by
+        // someone else is, by design, answered from the map in hand (within its bound).
+        reading = false;
+        await Promise.all(readers);
+        seenRightAfter.push(await read(seat));
+      } finally {
+        await release();
+      }
     }
+    expect(seenBefore).toEqual(['HELD', 'HELD', 'HELD']);
     expect(readsDuringSales).toBeGreaterThan(0);
     expect(seenRightAfter).toEqual(['SOLD', 'SOLD', 'SOLD']);
 

@@ -1,10 +1,11 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../scripts/lib/processes';
+import { createPool } from '../../src/db/pool';
 import { useE2eStack } from '../support/e2e-stack';
-import { TEST_TICKET_KEYS_DIR } from '../support/env';
+import { TEST_TICKET_KEYS_DIR, testConfig } from '../support/env';
 import { createEventViaApi, registerBuyer } from '../support/scenario';
 
 const e2e = useE2eStack();
@@ -53,6 +54,11 @@ async function startWorkerProcess(metricsPort: number, lines: string[]): Promise
       PAYMENT_WEBHOOK_SECRET: config.PAYMENT_WEBHOOK_SECRET,
       QUEUE_TOKEN_SECRET: config.QUEUE_TOKEN_SECRET,
       WORKER_METRICS_PORT: String(metricsPort),
+      // A deployment of its own, so its build (this checkout's workflow code) becomes current at once.
+      // In the shared one, a build made current by an earlier run (other code) keeps new runs while its
+      // task queues were polled lately: this build is then refused as current, and the reservations
+      // below would run on that earlier build, served from the bundle kept in the database.
+      WORKER_DEPLOYMENT_NAME: deploymentName,
       // Debug, so the SDK's own line for every activity (with its request id) is there to read.
       LOG_LEVEL: 'debug',
     },
@@ -66,9 +72,9 @@ async function startWorkerProcess(metricsPort: number, lines: string[]): Promise
     lines.push(...complete);
   });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the worker did not start polling within 90 s')), 90_000);
+    const timer = setTimeout(() => reject(new Error('the worker did not start polling, its build current, within 90 s')), 90_000);
     const started = setInterval(() => {
-      if (lines.some((l) => l.includes('polling task queue'))) {
+      if (lines.some((l) => l.includes('polling task queue')) && lines.some((l) => l.includes(' is now current'))) {
         clearTimeout(timer);
         clearInterval(started);
         resolve();
@@ -82,6 +88,7 @@ async function startWorkerProcess(metricsPort: number, lines: string[]): Promise
 let worker: ChildProcess;
 let metricsPort: number;
 const workerLines: string[] = [];
+const deploymentName = `observability-${randomUUID()}`;
 
 beforeAll(async () => {
   await e2e.stack.stopWorker();
@@ -92,6 +99,9 @@ beforeAll(async () => {
 afterAll(async () => {
   worker?.kill('SIGTERM');
   if (worker && worker.exitCode === null) await new Promise((resolve) => worker.once('exit', resolve));
+  // Its build's bundle (megabytes) is kept per deployment: nobody needs this one's any more.
+  const pool = createPool(testConfig());
+  await pool.query('DELETE FROM workflow_builds WHERE deployment_name = $1', [deploymentName]).finally(() => pool.end());
 });
 
 async function eventually<T>(check: () => T | null, timeoutMs = 15_000): Promise<T> {

@@ -45,12 +45,13 @@ describe('a high-demand on-sale over HTTP', () => {
     expect(joined[0]!.status).toBe(200);
     expect(joined[0]!.body).toMatchObject({ state: expect.stringMatching(/WAITING|ADMITTED/) });
     // The ceiling is two: whatever the room did meanwhile, the third fan cannot be in yet, and waits
-    // behind at most the two who joined first, with an estimate of at least a second.
+    // behind at most the two who joined first, with an estimate of at least a second. The last to join
+    // is last in line: its place is the count of fans waiting, itself included (places count from 1).
     const third = joined[2]!.body;
     expect(third).toMatchObject({ state: 'WAITING', position: expect.any(Number), total: expect.any(Number), estimated_wait_seconds: expect.any(Number) });
     expect(third.position).toBeGreaterThanOrEqual(1);
     expect(third.position).toBeLessThanOrEqual(3);
-    expect(third.total).toBeGreaterThanOrEqual(third.position);
+    expect(third.position).toBe(third.total);
     expect(Number.isInteger(third.estimated_wait_seconds)).toBe(true);
     expect(third.estimated_wait_seconds).toBeGreaterThanOrEqual(1);
     expect(third.queue_number).toBe(joined[0]!.body.queue_number + 2);
@@ -58,6 +59,7 @@ describe('a high-demand on-sale over HTTP', () => {
     const again = await join(fans[2]!, event.eventId);
     expect(again.body).toMatchObject({ state: 'WAITING', queue_number: third.queue_number });
     expect(again.body.position).toBeLessThanOrEqual(third.position);
+    expect(again.body.position).toBe(again.body.total);
 
     const token = await admittedToken(fans[0]!, event.eventId);
     const first = await status(fans[0]!, event.eventId);
