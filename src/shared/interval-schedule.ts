@@ -13,7 +13,7 @@ export interface IntervalSchedule {
 
 /**
  * A Temporal Schedule that starts a workflow every `everyMinutes`: created at start-up if missing, its
- * interval and task queue brought up to date if they changed, left alone otherwise (so several processes
+ * interval, task queue and arguments brought up to date if they changed, left alone otherwise (so several processes
  * starting together agree). A run still going when the next is due: the next is skipped, never stacked.
  * Visible in the Web UI under Schedules; `temporal schedule trigger` runs one now.
  */
@@ -32,7 +32,8 @@ export async function ensureIntervalSchedule(client: Client, s: IntervalSchedule
   }
   const handle = client.schedule.getHandle(s.scheduleId);
   const current = await handle.describe();
-  if (current.spec.intervals?.[0]?.every === s.everyMinutes * 60_000 && current.action.taskQueue === s.taskQueue) return 'unchanged';
-  await handle.update((previous) => ({ ...previous, spec, action: { ...previous.action, taskQueue: s.taskQueue } }));
+  const sameArgs = current.action.type === 'startWorkflow' && JSON.stringify(current.action.args ?? []) === JSON.stringify(s.args);
+  if (current.spec.intervals?.[0]?.every === s.everyMinutes * 60_000 && current.action.taskQueue === s.taskQueue && sameArgs) return 'unchanged';
+  await handle.update((previous) => ({ ...previous, spec, action: { ...previous.action, taskQueue: s.taskQueue, args: s.args } }));
   return 'updated';
 }

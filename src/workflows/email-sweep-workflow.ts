@@ -11,11 +11,17 @@ const { startPendingEmailWorkflows } = proxyActivities<EmailActivities>({
 /** At most this many emails a run; the next run (a minute later) takes the rest. */
 const MAX_EMAILS_PER_RUN = 5000;
 
+/** A smaller batch spreads a long backlog over more runs (the Schedule's arguments); never above the cap. */
+export interface EmailSweepInput {
+  maxEmails?: number;
+}
+
 /**
  * Starts the delivery of every email whose start after its action's commit never happened (the
  * process died, Temporal was unreachable): each PENDING row older than a grace gets its email
  * workflow, or joins the one already running. Started by the `email-sweep` Schedule.
  */
-export async function emailSweepWorkflow(): Promise<{ started: number }> {
-  return startPendingEmailWorkflows({ olderThanSeconds: SWEEP_GRACE_SECONDS, maxEmails: MAX_EMAILS_PER_RUN });
+export async function emailSweepWorkflow(input: EmailSweepInput = {}): Promise<{ started: number }> {
+  const maxEmails = Math.max(1, Math.min(input.maxEmails ?? MAX_EMAILS_PER_RUN, MAX_EMAILS_PER_RUN));
+  return startPendingEmailWorkflows({ olderThanSeconds: SWEEP_GRACE_SECONDS, maxEmails });
 }

@@ -1,9 +1,19 @@
-import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
 import { isErrorCode, type ErrorCode } from '../domain/errors';
 
 /** A refusal the client should see with its contract code (an ApplicationFailure whose type is the code). */
 export function businessFailure(code: ErrorCode, message: string, details: Record<string, unknown> = {}): ApplicationFailure {
   return ApplicationFailure.create({ type: code, message, nonRetryable: true, details: [details] });
+}
+
+/**
+ * An activity that failed after its retries, as the workflow sees it: a regular activity's failure arrives
+ * as an ActivityFailure, a local activity's as its own failure, unwrapped (an ApplicationFailure, or a
+ * TimeoutFailure when an attempt ran out of time). Checking for ActivityFailure alone let a local step's
+ * failure (Redis down for a few seconds) escape its catch and fail the whole run.
+ */
+export function isActivityFailure(err: unknown): err is ActivityFailure | ApplicationFailure | TimeoutFailure {
+  return err instanceof ActivityFailure || err instanceof ApplicationFailure || err instanceof TimeoutFailure;
 }
 
 /** The business failure behind an activity failure, or null for infrastructure failures. */

@@ -1,8 +1,8 @@
-import { ActivityFailure, allHandlersFinished, condition, continueAsNew, log, setHandler, setWorkflowOptions, uuid4, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, setHandler, setWorkflowOptions, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { OnSaleCarried, OnSaleInput, OnSaleLimits, OnSaleMeasure, OnSaleOutcome, OnSalePhase, OnSaleView } from '../domain/on-sale';
 import { refillAdmissionBudget } from '../domain/admission-budget';
 import { DEFAULT_ADMISSION_CONTROL, nextAdmissionRate, type AdmissionControl } from '../domain/admission-control';
-import { businessFailure } from './failures';
+import { businessFailure, isActivityFailure } from './failures';
 import { admitFans, measureOnSale, placePreQueue, publishOnSale } from './on-sale-activities';
 import { onSaleQuery, setOnSaleLimitsUpdate } from './on-sale-definitions';
 
@@ -73,7 +73,7 @@ export async function onSaleWorkflow(input: OnSaleInput): Promise<OnSaleOutcome>
     try {
       measure = await measureOnSale({ eventId: input.eventId, nowMs: now, minHoldSamples: control().minSamples });
     } catch (err) {
-      if (!(err instanceof ActivityFailure)) throw err;
+      if (!isActivityFailure(err)) throw err;
       // PostgreSQL or Redis is down: nobody is admitted this tick; the next one looks again.
       log.warn('on-sale tick failed', { eventId: input.eventId, error: String(err.cause ?? err) });
       await nextTick(limits.tickMs);
@@ -98,7 +98,7 @@ export async function onSaleWorkflow(input: OnSaleInput): Promise<OnSaleOutcome>
         await placePreQueue({ eventId: input.eventId, seed: state.preQueueSeed });
         state.preQueuePlaced = true;
       } catch (err) {
-        if (!(err instanceof ActivityFailure)) throw err;
+        if (!isActivityFailure(err)) throw err;
         log.warn('pre-queue not placed yet', { eventId: input.eventId, error: String(err.cause ?? err) });
         await nextTick(limits.tickMs);
         continue;
@@ -108,7 +108,7 @@ export async function onSaleWorkflow(input: OnSaleInput): Promise<OnSaleOutcome>
       // Everything is sold: waiting fans keep their places and are told so; a refund may bring tickets back.
       phase = 'SOLD_OUT';
       await publish('SOLD_OUT', measure.opensAtMs).catch((err: unknown) => {
-        if (!(err instanceof ActivityFailure)) throw err;
+        if (!isActivityFailure(err)) throw err;
       });
       await nextTick(limits.tickMs * SOLD_OUT_TICK_FACTOR);
       lastTickAt = Date.now();
@@ -146,7 +146,7 @@ export async function onSaleWorkflow(input: OnSaleInput): Promise<OnSaleOutcome>
       state.recent = state.recent.filter((r) => r.at > now - RATE_WINDOW_MS);
       await publish('OPEN', measure.opensAtMs);
     } catch (err) {
-      if (!(err instanceof ActivityFailure)) throw err;
+      if (!isActivityFailure(err)) throw err;
       log.warn('on-sale admission failed', { eventId: input.eventId, error: String(err.cause ?? err) });
     }
     await nextTick(limits.tickMs);
@@ -175,7 +175,7 @@ export async function onSaleWorkflow(input: OnSaleInput): Promise<OnSaleOutcome>
         await publish('CLOSED', last?.opensAtMs ?? 0);
         break;
       } catch (err) {
-        if (!(err instanceof ActivityFailure)) throw err;
+        if (!isActivityFailure(err)) throw err;
         // A long Redis outage must not grow the history without bound.
         if (historyFull()) {
           await condition(allHandlersFinished);

@@ -1,6 +1,7 @@
-import { ActivityFailure, allHandlersFinished, condition, continueAsNew, log, setHandler, setWorkflowOptions, sleep, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, setHandler, setWorkflowOptions, sleep, workflowInfo } from '@temporalio/workflow';
 import { decidePrices, nextChangeAt, nextPeriodEnd } from '../domain/demand-pricing-rule';
 import type { PricingCarried, PricingInput, PricingMeasure, PricingOutcome, PricingPhase, PricingView } from '../domain/pricing';
+import { isActivityFailure } from './failures';
 import { applyPrices, endPricing, measureDemand } from './pricing-activities';
 import { pricingQuery } from './pricing-definitions';
 
@@ -39,7 +40,7 @@ export async function pricingWorkflow(input: PricingInput): Promise<PricingOutco
     try {
       measure = await measureDemand({ eventId: input.eventId });
     } catch (err) {
-      if (!(err instanceof ActivityFailure)) throw err;
+      if (!isActivityFailure(err)) throw err;
       log.warn('pricing: demand not measured', { eventId: input.eventId, error: String(err.cause ?? err) });
       await sleep(RETRY_MS);
       continue;
@@ -73,7 +74,7 @@ export async function pricingWorkflow(input: PricingInput): Promise<PricingOutco
       last = decisions.map((d) => ({ sectionId: d.sectionId, oldPriceCents: d.oldPriceCents, newPriceCents: d.newPriceCents, direction: d.direction }));
       nextAtMs = following;
     } catch (err) {
-      if (!(err instanceof ActivityFailure)) throw err;
+      if (!isActivityFailure(err)) throw err;
       log.warn('pricing: period not applied', { eventId: input.eventId, error: String(err.cause ?? err) });
       await sleep(RETRY_MS);
       continue;
@@ -88,7 +89,7 @@ export async function pricingWorkflow(input: PricingInput): Promise<PricingOutco
       // Best effort: a page shows no next change for a cancelled event anyway, and the last period
       // before the start already said there is none.
       await endPricing({ eventId: input.eventId, sectionIds }).catch((err: unknown) => {
-        if (!(err instanceof ActivityFailure)) throw err;
+        if (!isActivityFailure(err)) throw err;
         log.warn('pricing: end not recorded', { eventId: input.eventId, error: String(err.cause ?? err) });
       });
     }

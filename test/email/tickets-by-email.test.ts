@@ -228,16 +228,22 @@ describe('tickets by email', () => {
     const key: OutboxKey = { kind: 'EVENT_CANCELLED', businessId: `${event.eventId}:${fan.id}` };
     // Committed outside any action's scope: nobody starts its delivery.
     await enqueueEmail(pool(), { ...key, kind: 'EVENT_CANCELLED', to: { email: fan.email, name: 'Swept' }, data: { event: await eventFacts(pool(), event.eventId), ticketCount: 1 } });
-    // Left since yesterday: the sweep takes the oldest first, so rows other suites left behind come after it.
-    await pool().query(`UPDATE email_outbox SET created_at = now() - interval '1 day' WHERE kind = $1 AND business_id = $2`, [key.kind, key.businessId]);
+    // The oldest row owed: the sweep takes the oldest first, and this one's batch of one takes only it, not
+    // the rows other suites committed without a worker to deliver them (hundreds in a full run).
+    await pool().query(
+      `UPDATE email_outbox SET created_at = (SELECT min(created_at) - interval '1 day' FROM email_outbox WHERE status = 'PENDING') WHERE kind = $1 AND business_id = $2`,
+      [key.kind, key.businessId],
+    );
     expect(await emailsTo(fan.email)).toEqual([]);
 
     const scheduleId = `email-sweep-test-${randomUUID()}`;
-    await ensureEmailSweepSchedule(temporal(), { taskQueue: stack.config.TEMPORAL_TASK_QUEUE, everyMinutes: 60, scheduleId });
+    await ensureEmailSweepSchedule(temporal(), { taskQueue: stack.config.TEMPORAL_TASK_QUEUE, everyMinutes: 60, scheduleId, maxEmailsPerRun: 1 });
     const schedule = temporal().schedule.getHandle(scheduleId);
     try {
       await schedule.trigger();
       expect(await delivered(key.kind, key.businessId)).toBe('SENT');
+      const [run] = (await schedule.describe()).info.recentActions;
+      expect(await temporal().workflow.getHandle(run!.action.workflow.workflowId).result()).toEqual({ started: 1 });
     } finally {
       await schedule.delete();
     }

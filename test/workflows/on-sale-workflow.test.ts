@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { holdInventory } from '../../src/inventory/hold';
-import { fanPlace, joinQueue } from '../../src/waiting-room/queue';
+import { createRedis, waitForRedis } from '../../src/shared/clients';
+import { fanPlace, joinQueue, roomInfo } from '../../src/waiting-room/queue';
 import { reportHoldLatency } from '../../src/waiting-room/hold-latencies';
 import { onSaleQuery, setOnSaleLimitsUpdate } from '../../src/workflows/on-sale-definitions';
 import { createUser, seedEvent } from '../support/fixtures';
 import { admissionOrder, fansJoin, startOnSale, testLimits, withOnSaleWorker } from '../support/on-sale-harness';
+import { startScratchRedis } from '../support/scratch-redis';
 import { failureCode, useTimeSkippingSuite } from '../support/workflow-harness';
 
 const suite = useTimeSkippingSuite();
@@ -253,6 +255,39 @@ describe('durability and operations', () => {
     });
     expectStrictJoinOrder(await admissionOrder(suite.redis, event.id));
   });
+
+  test('when Redis is down as the sale ends, the on-sale keeps telling fans CLOSED, continuing as new before its history grows large, and ends once Redis answers', async () => {
+    const event = await highDemandEvent();
+    const server = await startScratchRedis();
+    const redis = createRedis({ REDIS_URL: server.url });
+    try {
+      await waitForRedis(redis);
+      await server.stop();
+      const taskQueue = `on-sale-${randomUUID()}`;
+      await withOnSaleWorker(suite.env, { pool: suite.pool, redis }, taskQueue, async () => {
+        const handle = await startOnSale(suite.env, taskQueue, { eventId: event.id, closing: true, maxHistoryEvents: 20, limits: testLimits() });
+        // Awaiting the result lets the test server skip the ticks' timers; the failing publishes retry in
+        // wall-clock time. The runs are counted from the server (a query would wait for the worker's task).
+        const result = handle.result();
+        result.catch(() => undefined); // awaited below; a failed run is reported by the checks first
+        const runs = new Set<string>();
+        const deadline = Date.now() + 90_000;
+        while (runs.size < 3 && Date.now() < deadline) {
+          runs.add((await handle.describe()).runId);
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+        expect(runs.size).toBeGreaterThanOrEqual(3);
+        expect((await handle.describe()).status.name).toBe('RUNNING');
+        expect((await handle.fetchHistory()).events?.length).toBeLessThanOrEqual(40);
+        await server.start();
+        expect(await result).toMatchObject({ phase: 'CLOSED' });
+      });
+      expect(await roomInfo(redis, event.id)).toMatchObject({ state: 'CLOSED' });
+    } finally {
+      redis.disconnect();
+      await server.remove();
+    }
+  }, 150_000);
 
   test('an operator can raise the ceiling while the sale runs; impossible limits are refused by the validator and leave no trace in the history', async () => {
     const event = await highDemandEvent();

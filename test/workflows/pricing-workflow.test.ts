@@ -1,9 +1,12 @@
+import type { WorkflowHandle } from '@temporalio/client';
 import { getEvent } from '../../src/events/event-view';
 import { markEventCancelled } from '../../src/operations/event-cancellation';
+import { createRedis, waitForRedis } from '../../src/shared/clients';
 import { pricingQuery } from '../../src/workflows/pricing-definitions';
 import { seedEvent } from '../support/fixtures';
 import { fansJoin } from '../support/on-sale-harness';
 import { demandPricing, holdAsFan, nextChangeAtMs, sectionPrice, startPricing, withPricingWorker } from '../support/pricing-harness';
+import { startScratchRedis } from '../support/scratch-redis';
 import { useTimeSkippingSuite } from '../support/workflow-harness';
 
 const suite = useTimeSkippingSuite();
@@ -25,6 +28,12 @@ interface ChangeRow {
   pace_share: string;
   min_price_cents: number;
   max_price_cents: number;
+}
+
+/** Whether a step of the run (a local activity) has failed after its retries: its marker records the failure. */
+async function failedStep(handle: WorkflowHandle): Promise<boolean> {
+  const { events } = await handle.fetchHistory();
+  return (events ?? []).some((e) => e.markerRecordedEventAttributes?.failure);
 }
 
 async function changesOf(eventId: string): Promise<ChangeRow[]> {
@@ -113,6 +122,38 @@ describe('the pricing workflow, a period at a time', () => {
     expect(await changesOf(seeded.event.id)).toEqual([]);
     expect(await nextChangeAtMs(suite.pool, seeded.event.id)).toBe(firstEnd + HOUR);
   });
+
+  test('when Redis is down at the end of a period, the workflow looks again later instead of failing, and the period is applied once Redis answers', async () => {
+    const seeded = await seedEvent(suite.pool, {
+      ga: [{ capacity: 100, price_cents: 3000 }],
+      event: { pricing: demandPricing(3600, 10), on_sale_at: new Date(Date.now() - 5 * DAY), starts_at: new Date(Date.now() + 5 * DAY) },
+    });
+    await holdAsFan(suite.pool, { eventId: seeded.event.id, ga: [{ section_id: seeded.gaSectionIds[0]!, quantity: 50 }] });
+    const firstEnd = (await nextChangeAtMs(suite.pool, seeded.event.id))!;
+    const server = await startScratchRedis();
+    const redis = createRedis({ REDIS_URL: server.url });
+    try {
+      await waitForRedis(redis);
+      await server.stop();
+      await withPricingWorker(suite.env, { pool: suite.pool, redis }, async (taskQueue) => {
+        const handle = await startPricing(suite.env, taskQueue, { eventId: seeded.event.id, notBeforeMs: firstEnd });
+        await suite.env.sleep(firstEnd - Date.now() + 1000);
+        // The look's local activity gives up after its retries (wall-clock time): wait for that failure.
+        const deadline = Date.now() + 30_000;
+        while (!(await failedStep(handle)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+        expect(await failedStep(handle)).toBe(true);
+        expect((await handle.describe()).status.name).toBe('RUNNING');
+        await server.start();
+        await suite.env.sleep(60_000);
+        expect(await handle.query(pricingQuery)).toMatchObject({ periods: 1, last: [{ direction: 'ON_PACE' }] });
+        await handle.terminate();
+      });
+    } finally {
+      redis.disconnect();
+      await server.remove();
+    }
+    expect(await nextChangeAtMs(suite.pool, seeded.event.id)).toBe(firstEnd + HOUR);
+  }, 120_000);
 
   test("fans in the event's waiting room push a section's price up before anything is held", async () => {
     const seeded = await seedEvent(suite.pool, {
