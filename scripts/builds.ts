@@ -10,10 +10,13 @@ import { createPool } from '../src/db/pool';
 import { listBuilds } from '../src/deployments/build-registry';
 import { currentBuildId, drainageStatus, openPinnedRuns } from '../src/deployments/worker-deployment';
 import { RETIRE_BUILDS_SCHEDULE_ID } from '../src/workflows/ids';
+import { localStackDatabaseUrl } from './lib/stack-postgres';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { retire: { type: 'boolean', default: false } } });
-  const config = loadSettings();
+  // Run beside `npm start`, which hands its processes the local stack's database: the same one here,
+  // unless DATABASE_URL names another deployment's.
+  const config = loadSettings({ ...process.env, DATABASE_URL: process.env.DATABASE_URL || localStackDatabaseUrl('tickets') });
   const pool = createPool(config);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   try {

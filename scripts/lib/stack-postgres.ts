@@ -43,6 +43,11 @@ function localPort(): number {
   return portFromEnv('PGPORT', 5432);
 }
 
+/** The URL `npm start` gives its processes for `database` on the local stack's server (PGPORT, default 5432). */
+export function localStackDatabaseUrl(database: string): string {
+  return localUrl(localPort(), database);
+}
+
 function localUrl(port: number, database: string): string {
   return `postgres://${ROLE}:${PASSWORD}@${HOST}:${port}/${encodeURIComponent(database)}`;
 }
