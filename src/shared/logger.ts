@@ -3,7 +3,7 @@ import pino, { type Logger } from 'pino';
 /**
  * JSON logs, one line per event, for every process. Secrets never reach them: bearer tokens, webhook
  * signatures, cookies and passwords are redacted wherever they appear, and payment method ids too
- * (with a real provider they are card tokens).
+ * (with a real provider they are card tokens), and Temporal task tokens (one completes its activity).
  */
 export function createLogger(service: string, level: string, destination?: pino.DestinationStream): Logger {
   return pino({
@@ -20,6 +20,8 @@ export function createLogger(service: string, level: string, destination?: pino.
         '*.token',
         '*.payment_method_id',
         '*.paymentMethodId',
+        'taskToken',
+        '*.taskToken',
       ],
       censor: '[redacted]',
     },

@@ -1,4 +1,4 @@
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig, type Config } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
@@ -14,6 +14,7 @@ import { stopWhenParentGoes } from '../shared/stop-when-parent-goes';
 import { ticketKeysFromConfig } from '../tickets/ticket-keys';
 import { createWorker, offerSettingsOf } from './create-worker';
 import { startFleet } from './fleet';
+import { sdkLogger } from './sdk-logger';
 import { createWorkerActivities } from './worker-activities';
 import { bundleWorkflows, loadWorkflowBuild } from './workflow-bundle';
 
@@ -21,13 +22,9 @@ import { bundleWorkflows, loadWorkflowBuild } from './workflow-bundle';
  * The worker process: `npm run worker`. SIGINT/SIGTERM make the SDK stop polling, finish the tasks in
  * hand (within shutdownGraceTime) and return from run(); then the clients are closed.
  */
-const SDK_LEVELS = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', silent: 'ERROR' } as const;
-const PINO_LEVELS = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
-
 function installRuntime(config: Config, logger: ReturnType<typeof createLogger>): void {
   Runtime.install({
-    // The SDK's log lines (workflow and activity logs with their workflow id, run id, request id) as JSON.
-    logger: new DefaultLogger(SDK_LEVELS[config.LOG_LEVEL], (entry) => logger[PINO_LEVELS[entry.level]]({ ...entry.meta }, entry.message)),
+    logger: sdkLogger(config.LOG_LEVEL, logger),
     // The SDK's own metrics (workflow tasks, activities, polls, schedule-to-start latency, its client's
     // requests) and the app's (activity metricMeter), for Prometheus at http://<address>/metrics.
     ...(config.WORKER_METRICS_PORT > 0
