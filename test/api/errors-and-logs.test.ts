@@ -1,5 +1,4 @@
 import { createEventFactsCache } from '../../src/events/event-facts';
-import { Writable } from 'node:stream';
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
@@ -13,6 +12,7 @@ import { createPool } from '../../src/db/pool';
 import { createRedis, waitForRedis } from '../../src/shared/clients';
 import { createLogger } from '../../src/shared/logger';
 import { createRateLimits } from '../../src/shared/rate-limits';
+import { capturedLog } from '../support/captured-log';
 import { testConfig, testTicketKeys } from '../support/env';
 import { seedEvent } from '../support/fixtures';
 
@@ -40,18 +40,6 @@ afterAll(async () => {
 function appWith(overrides: Partial<ApiDeps>, accessLog?: ReturnType<typeof createLogger>): Express {
   const deps: ApiDeps = { config, pool, redis, temporal: undefined as never, metrics: createMetrics(), ticketKeys: testTicketKeys(), rateLimits: createRateLimits(redis, config), eventFacts: createEventFactsCache({ ttlMs: 1000, maxEvents: 100 }), ...overrides };
   return createApp(deps, () => undefined, accessLog);
-}
-
-/** The JSON lines a logger writes, as an operator's terminal would get them. */
-function capturedLog(level: string): { logger: ReturnType<typeof createLogger>; lines: () => Array<Record<string, any>>; text: () => string } {
-  let text = '';
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  return { logger: createLogger('api', level, sink), text: () => text, lines: () => text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>) };
 }
 
 /** What a dependency's own words look like: its address, its error code in a sentence, a stack frame. */
@@ -111,7 +99,7 @@ describe('error bodies', () => {
 
 describe('the access log an operator watches', () => {
   test('a refused request (4xx) is one line at info with its status and code, and none of the response headers', async () => {
-    const log = capturedLog('info');
+    const log = capturedLog('api', 'info');
     await request(appWith({}, log.logger)).get('/api/v1/nowhere').set('X-Request-Id', 'lost-client-1');
     const line = log.lines().find((l) => l.req?.id === 'lost-client-1');
     expect(line).toMatchObject({ level: 30, res: { statusCode: 404 }, error: { code: 'NOT_FOUND' } });
@@ -120,14 +108,14 @@ describe('the access log an operator watches', () => {
   });
 
   test('at the level npm start logs (warn), refused requests write nothing', async () => {
-    const log = capturedLog('warn');
+    const log = capturedLog('api', 'warn');
     await request(appWith({}, log.logger)).get('/api/v1/nowhere');
     await request(appWith({}, log.logger)).get('/api/v1/orders');
     expect(log.lines()).toEqual([]);
   });
 
   test('a request that failed because a dependency is down (503) is one line at error with its code and message, never a stack or the dependency’s words', async () => {
-    const log = capturedLog('info');
+    const log = capturedLog('api', 'info');
     const res = await request(appWith({ pool: deadPool }, log.logger)).get('/api/v1/events').set('X-Request-Id', 'db-down-1');
     expect(res.status).toBe(503);
     const lines = log.lines().filter((l) => l.req?.id === 'db-down-1');

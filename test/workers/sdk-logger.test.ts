@@ -1,23 +1,9 @@
-import { Writable } from 'node:stream';
 import { ApplicationFailure } from '@temporalio/common';
-import { createLogger } from '../../src/shared/logger';
 import { sdkLogger } from '../../src/workers/sdk-logger';
+import { capturedLog } from '../support/captured-log';
 
-/** The worker's log as an operator's terminal gets it: the process logger writing JSON lines. */
-function workerLog(): { text: () => string; lines: () => Array<Record<string, unknown>>; logger: ReturnType<typeof createLogger> } {
-  let text = '';
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  return {
-    logger: createLogger('worker', 'info', sink),
-    text: () => text,
-    lines: () => text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>),
-  };
-}
+/** The worker's log as an operator's terminal gets it. */
+const workerLog = () => capturedLog('worker', 'info');
 
 describe("the SDK's log lines in the worker's log", () => {
   test('an activity failure is logged with its workflow, activity and request ids, but not with the task token that would complete the activity', () => {
