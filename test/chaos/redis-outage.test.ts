@@ -84,7 +84,15 @@ describe('when Redis goes down under the API and the worker', () => {
     const paid = await api.post(`/api/v1/reservations/${after.body.reservation_id}/confirm`, { payment_method_id: 'pm_card_visa' }, { token: buyers[1]!.token });
     expect(paid.status).toBe(200);
     expect(paid.body.status).toBe('CONFIRMED');
-    expect((await api.get('/health')).status).toBe(200);
+    // /health reads a dependency that takes over 1.5 s to answer as down, which a shared machine can
+    // make happen for a moment: it is asked again for a few seconds, and its checks are shown if it stays 503.
+    let healthAfter = await api.get('/health');
+    const healthUntil = Date.now() + 5_000;
+    while (healthAfter.status !== 200 && Date.now() < healthUntil) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      healthAfter = await api.get('/health');
+    }
+    expect({ status: healthAfter.status, checks: healthAfter.body.checks }).toMatchObject({ status: 200 });
     expect(await inventoryDiscrepancies(pool, event.eventId)).toEqual([]);
 
     const count = (status: number) => burstAnswers.filter((r) => r.status === status).length;
