@@ -40,10 +40,24 @@ describe("the fan's web page: resale", () => {
     await price.waitFor();
     expect(await seriousAxeViolations(seller)).toEqual([]);
     await price.fill('300');
+    // Once listed, the offer stays on screen while the page reloads the tickets and the listing behind it
+    // (it once flashed back to the price form in between, taking the Withdraw button with it).
+    await seller.evaluate(() => {
+      const page = globalThis as any; // the test's tsconfig has no DOM types
+      const seen = { listed: false, lost: false };
+      page.listedSeen = seen;
+      new page.MutationObserver(() => {
+        if (page.document.querySelector('[data-testid="listed"]')) seen.listed = true;
+        else if (seen.listed) seen.lost = true;
+      }).observe(page.document.body, { childList: true, subtree: true });
+    });
+    const listingFetchedAgain = seller.waitForResponse((r) => r.request().method() === 'GET' && /\/api\/v1\/resale\/[0-9a-f-]{36}$/.test(r.url()));
     await seller.getByRole('button', { name: 'Sell', exact: true }).click();
     const listed = seller.getByTestId('listed');
     await listed.waitFor();
     expect(await listed.textContent()).toMatch(/For sale at .*300\.00: you get .*270\.00/);
+    expect((await listingFetchedAgain).status()).toBe(200);
+    expect(await seller.evaluate(() => (globalThis as any).listedSeen)).toEqual({ listed: true, lost: false });
     expect(await seller.getByRole('button', { name: /^Withdraw .* from resale$/ }).isVisible()).toBe(true);
     await screenshot(seller, 'resale-listed');
 
@@ -59,7 +73,8 @@ describe("the fan's web page: resale", () => {
     await buyer.getByRole('button', { name: /^Pay .*300\.00$/ }).click();
     await buyer.getByTestId('resale-bought').waitFor({ timeout: 20_000 });
     await qrCodesShown(buyer, 1);
-    expect(await buyer.getByText('No tickets for resale right now.').isVisible()).toBe(true);
+    // The list is loaded again after the purchase: the one listing is gone from it.
+    await buyer.getByText('No tickets for resale right now.').waitFor();
     await screenshot(buyer, 'resale-bought-phone');
     await buyer.goto('/tickets');
     await buyer.getByRole('heading', { name: 'Tickets from other fans' }).waitFor();

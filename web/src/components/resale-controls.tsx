@@ -18,10 +18,13 @@ export function ResaleControls({ ticket, label, onChange }: { ticket: Ticket; la
   const cap = ticket.resale_max_price_cents;
   const inputId = `price-${ticket.ticket_id}`;
 
+  // The page reloads its tickets after a sale offer or a withdrawal: the listing already shown stays
+  // on screen while it is fetched again, rather than flashing back to the price form.
   useEffect(() => {
-    setListing(null);
-    if (!ticket.listing_id) return;
-    get<Listing>(`/resale/${ticket.listing_id}`)
+    const id = ticket.listing_id;
+    setListing((shown) => (id !== null && shown?.listing_id === id ? shown : null));
+    if (!id) return;
+    get<Listing>(`/resale/${id}`)
       .then(setListing)
       .catch((err: unknown) => setError(fanMessage(err)));
   }, [ticket.listing_id]);
