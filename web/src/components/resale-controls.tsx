@@ -22,7 +22,7 @@ export function ResaleControls({ ticket, label, onChange }: { ticket: Ticket; la
   // on screen while it is fetched again, rather than flashing back to the price form.
   useEffect(() => {
     const id = ticket.listing_id;
-    setListing((shown) => (id !== null && shown?.listing_id === id ? shown : null));
+    setListing((shown) => (shown?.listing_id === id ? shown : null));
     if (!id) return;
     get<Listing>(`/resale/${id}`)
       .then(setListing)
