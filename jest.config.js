@@ -1,6 +1,8 @@
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
+  // Node's, and it fails a file that leaves a Temporal worker running (test/support/running-workers.ts).
+  testEnvironment: '<rootDir>/test/support/node-environment.ts',
+  setupFilesAfterEnv: ['<rootDir>/test/support/track-workers.ts'],
   preset: 'ts-jest',
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
   roots: ['<rootDir>/test'],

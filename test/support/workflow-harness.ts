@@ -15,6 +15,7 @@ import { RESERVATION_WORKFLOW_TYPE, reservationWorkflowId } from '../../src/work
 import type { reservationWorkflow } from '../../src/workflows/reservation-workflow';
 import { createPool } from '../../src/db/pool';
 import { createRedis } from '../../src/shared/clients';
+import { stopRunningWorkers } from './running-workers';
 import { quietTemporalRuntime, testConfig, testTicketKeys, timeSkippingServerPath, workflowBundle } from './env';
 
 quietTemporalRuntime();
@@ -106,7 +107,11 @@ export function useTimeSkippingSuite(): TimeSkippingSuite {
     suite.env = await createTimeSkippingEnv();
   });
   afterEach(async () => {
-    await suite.env?.teardown();
+    if (!suite.env) return;
+    // Before the server goes: a worker left polling a server that is gone would never stop.
+    const left = await stopRunningWorkers(suite.env.nativeConnection);
+    await suite.env.teardown();
+    if (left.length > 0) throw new Error(`a worker was still running when the test ended (now shut down): ${left.join(', ')}`);
   });
   afterAll(async () => {
     await suite.pool?.end();

@@ -360,5 +360,5 @@ describe('one order under racing transfers, refunds, scans, event cancellations,
       }),
       { numRuns: 120 },
     );
-  });
+  }, 180_000);
 });

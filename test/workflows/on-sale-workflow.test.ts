@@ -338,5 +338,5 @@ describe('durability and operations', () => {
     const order = await admissionOrder(suite.redis, event.id);
     expect(order.map((o) => o.userId).sort()).toEqual(fans.map((f) => f.userId).sort());
     expectStrictJoinOrder(order);
-  });
+  }, 180_000);
 });

@@ -1,0 +1,3 @@
+import { trackWorkers } from './running-workers';
+
+trackWorkers();
