@@ -1,5 +1,6 @@
 import type { NativeConnection } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
+import { waitUntil } from '../../scripts/lib/stack-util';
 
 /*
  * Every Temporal worker a test file creates, so none outlives what it was made for. A worker whose
@@ -13,42 +14,32 @@ interface Tracked {
   taskQueue: string;
 }
 
-const KEY = '__runningTemporalWorkers';
-type Registry = Set<Tracked>;
-
-function registry(): Registry {
-  const holder = globalThis as unknown as Record<string, Registry | undefined>;
-  holder[KEY] ??= new Set();
-  return holder[KEY];
-}
+/** One per test file: jest gives each file its own module registry, shared by its setup files. */
+const workers = new Set<Tracked>();
 
 /** From now on every worker the file creates is recorded (jest's setupFilesAfterEnv calls this). */
 export function trackWorkers(): void {
   const create = Worker.create.bind(Worker);
   jest.spyOn(Worker, 'create').mockImplementation(async (options) => {
     const worker = await create(options);
-    registry().add({ worker, connection: options.connection, taskQueue: options.taskQueue });
+    workers.add({ worker, connection: options.connection, taskQueue: options.taskQueue });
     return worker;
   });
+  // The test environment's teardown (test/support/node-environment.ts) reaches it through the file's global.
   (globalThis as unknown as Record<string, unknown>).__stopRunningTemporalWorkers = stopRunningWorkers;
 }
 
-const stopped = (w: Worker): boolean => w.getState() === 'STOPPED' || w.getState() === 'FAILED';
+/** Running or on its way to a stop; a worker created but never run has nothing to shut down. */
+const live = (w: Worker): boolean => !['INITIALIZED', 'STOPPED', 'FAILED'].includes(w.getState());
 
 /**
  * Shuts down the workers still running (those on `connection` only, if given) and resolves with their
  * task queues once each has stopped; one still stopping after `timeoutMs` is named and left behind.
  */
 export async function stopRunningWorkers(connection?: NativeConnection, timeoutMs = 15_000): Promise<string[]> {
-  const running = [...registry()].filter((t) => !stopped(t.worker) && (connection === undefined || t.connection === connection));
-  for (const t of running) {
-    // A worker created but never run has nothing to shut down; a stopping one is already on its way.
-    if (t.worker.getState() === 'RUNNING') t.worker.shutdown();
-  }
-  const deadline = Date.now() + timeoutMs;
-  while (running.some((t) => t.worker.getState() !== 'INITIALIZED' && !stopped(t.worker)) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  for (const t of running) if (stopped(t.worker) || t.worker.getState() === 'INITIALIZED') registry().delete(t);
+  const running = [...workers].filter((t) => live(t.worker) && (connection === undefined || t.connection === connection));
+  for (const t of running) if (t.worker.getState() === 'RUNNING') t.worker.shutdown();
+  await waitUntil('workers stopping', timeoutMs, async () => !running.some((t) => live(t.worker))).catch(() => undefined);
+  for (const t of running) if (!live(t.worker)) workers.delete(t);
   return running.map((t) => `${t.taskQueue} (${t.worker.getState()})`);
 }
